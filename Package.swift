@@ -1,0 +1,41 @@
+// swift-tools-version:5.9
+// autorec: autoencoder recommendation engine. No Swift package dependencies by design;
+// OpenBLAS and libpq come in as system libraries.
+import PackageDescription
+
+let package = Package(
+    name: "autorec",
+    products: [
+        .executable(name: "autorec", targets: ["autorec"]),
+        .library(name: "AutoRec", targets: ["AutoRec"]),
+        .library(name: "Linalg", targets: ["Linalg"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "Linalg",
+            dependencies: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .target(
+            name: "AutoRec",
+            dependencies: ["Linalg"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
+            name: "autorec",
+            dependencies: ["AutoRec", "Linalg"]
+        ),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "AutoRecTests", dependencies: ["AutoRec", "Linalg"]),
+    ]
+)

@@ -1,0 +1,196 @@
+import Linalg
+
+/// Which way AutoRec reads the rating matrix: I-AutoRec encodes each item's vector of user ratings,
+/// U-AutoRec each user's vector of item ratings.
+public enum AutoRecOrientation: String, CaseIterable, Sendable, Codable {
+    case item = "i-autorec"
+    case user = "u-autorec"
+}
+
+/// The optimisers AutoRec can train with.
+public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
+    case adam, lbfgs
+}
+
+/// Hyperparameters of one AutoRec training run.
+public struct AutoRecConfig: Equatable, Sendable, Codable {
+    public var orientation: AutoRecOrientation
+    public var hidden = 500
+    public var encoder: Activation = .sigmoid
+    public var decoder: Activation = .identity
+    /// L2 weight lambda on the encoder and decoder weights (the paper's lambda, loss summed over ratings).
+    public var l2: Float = 100
+    /// Most epochs (L-BFGS: iterations); early stopping may end sooner.
+    public var epochs = 200
+    public var optimizer: OptimizerKind = .lbfgs
+    public var learningRate: Float = 1e-3
+    public var batchSize = 256
+    public var seed: UInt64 = 1
+    /// Share of the training ratings held out for early stopping (0 turns it off).
+    public var validationFraction = 0.05
+    /// Epochs without a better validation RMSE before training stops.
+    public var patience = 20
+    public var lbfgsMemory = 10
+    /// Feed ratings minus the training mean to the encoder, so a missing entry reads as "average"
+    /// rather than "zero stars". Targets stay the raw ratings.
+    public var centerInputs = false
+    /// Input dropout probability (Adam only): hides observed ratings from the encoder while still
+    /// asking the decoder to reconstruct them.
+    public var inputDropout: Float = 0
+
+    /// The documented defaults for an orientation (chosen on a validation part of the training data).
+    public static func defaults(for orientation: AutoRecOrientation) -> AutoRecConfig {
+        var c = AutoRecConfig(orientation: orientation)
+        switch orientation {
+        case .item:
+            c.l2 = 100
+        case .user:
+            c.l2 = 100
+        }
+        return c
+    }
+
+    public init(orientation: AutoRecOrientation) { self.orientation = orientation }
+}
+
+/// A trained AutoRec model: weights, id maps, the training ratings it encodes from, and their codes.
+/// Predicts ratings for known users and items, falls back to the training mean otherwise.
+public struct AutoRec: Sendable {
+    public let config: AutoRecConfig
+    public let parameters: AutoRecParameters
+    public let users: IDMap
+    public let items: IDMap
+    /// The training ratings as samples x inputs (items x users for I-AutoRec, users x items for U-AutoRec).
+    public let inputs: CSRMatrix
+    /// Hidden code of each sample, from its training ratings.
+    public let codes: Matrix
+    public let mean: Float
+    public let ratingRange: ClosedRange<Float>
+
+    public init(config: AutoRecConfig, parameters: AutoRecParameters, users: IDMap, items: IDMap,
+                inputs: CSRMatrix, mean: Float, ratingRange: ClosedRange<Float>) {
+        self.config = config
+        self.parameters = parameters
+        self.users = users
+        self.items = items
+        self.inputs = inputs
+        self.mean = mean
+        self.ratingRange = ratingRange
+        self.codes = AutoRecObjective.codes(of: inputs, params: parameters, encoder: config.encoder,
+                                            inputShift: config.centerInputs ? mean : 0)
+        var seen = [Bool](repeating: false, count: inputs.cols)
+        for c in inputs.columns { seen[Int(c)] = true }
+        self.outputSeen = seen
+    }
+
+    /// The training-data sample index of (user, item) and the output unit that predicts it.
+    @inline(__always) func sampleAndOutput(user u: Int, item i: Int) -> (sample: Int, output: Int) {
+        config.orientation == .item ? (i, u) : (u, i)
+    }
+
+    /// Whether each output unit had at least one training rating (others fall back to the mean).
+    let outputSeen: [Bool]
+
+    /// The raw network output for dense indices, before clipping.
+    public func rawPrediction(user u: Int, item i: Int) -> Float {
+        let (s, o) = sampleAndOutput(user: u, item: i)
+        let h = parameters.hidden
+        return parameters.flat.withUnsafeBufferPointer { pp in
+            codes.storage.withUnsafeBufferPointer { cp in
+                let y = Kernels.dot(h, pp.baseAddress! + parameters.decoderOffset + o * h, cp.baseAddress! + s * h)
+                    + pp[parameters.decoderBiasOffset + o]
+                return config.decoder.apply(y)
+            }
+        }
+    }
+
+    /// Clips to the rating range seen in training.
+    @inline(__always) public func clip(_ x: Float) -> Float {
+        min(max(x, ratingRange.lowerBound), ratingRange.upperBound)
+    }
+
+    /// Predicts by external ids; unknown users or items get the training mean.
+    public func predict(user: String, item: String) -> Float {
+        guard let u = users.index(of: user), let i = items.index(of: item) else { return mean }
+        return predict(user: Int(u), item: Int(i))
+    }
+
+    /// Predicts by dense indices, clipped to the rating range.
+    public func predict(user u: Int, item i: Int) -> Float {
+        clip(rawPrediction(user: u, item: i))
+    }
+
+    /// Predictions for many (user, item) external-id pairs at once; unknown ids and ids without
+    /// training ratings get the training mean.
+    public func predictAll(_ pairs: Ratings) -> [Float] {
+        let seen = outputSeen
+        let userMap = (0..<pairs.users.count).map { users.index(of: pairs.users.id(at: $0)).map(Int.init) }
+        let itemMap = (0..<pairs.items.count).map { items.index(of: pairs.items.id(at: $0)).map(Int.init) }
+        var out = [Float](repeating: mean, count: pairs.count)
+        for k in 0..<pairs.count {
+            guard let u = userMap[Int(pairs.userIndex[k])], let i = itemMap[Int(pairs.itemIndex[k])] else { continue }
+            let (s, o) = sampleAndOutput(user: u, item: i)
+            if inputs.count(ofRow: s) == 0 || !seen[o] { continue }
+            out[k] = predict(user: u, item: i)
+        }
+        return out
+    }
+
+    /// Scores of every item for user `u` (unclipped network outputs).
+    public func scores(forUser u: Int) -> [Float] {
+        let h = parameters.hidden
+        var out = [Float](repeating: 0, count: items.count)
+        parameters.flat.withUnsafeBufferPointer { pp in
+            codes.storage.withUnsafeBufferPointer { cp in
+                let P = pp.baseAddress!, C = cp.baseAddress!
+                let w = P + parameters.decoderOffset, b = P + parameters.decoderBiasOffset
+                for i in 0..<items.count {
+                    let y: Float
+                    if config.orientation == .item {
+                        y = Kernels.dot(h, w + u * h, C + i * h) + b[u]
+                    } else {
+                        y = Kernels.dot(h, w + i * h, C + u * h) + b[i]
+                    }
+                    out[i] = config.decoder.apply(y)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The items user `u` rated in training (dense indices).
+    public func ratedItems(ofUser u: Int) -> Set<Int> {
+        var rated = Set<Int>()
+        if config.orientation == .user {
+            for p in inputs.rowStart[u]..<inputs.rowStart[u + 1] { rated.insert(Int(inputs.columns[p])) }
+        } else {
+            for i in 0..<inputs.rows where inputs.value(row: i, col: u) != nil { rated.insert(i) }
+        }
+        return rated
+    }
+
+    /// The top `n` items the user has not rated, best first, by external id.
+    public func recommend(user: String, count n: Int) -> [(item: String, score: Float)]? {
+        guard let u = users.index(of: user).map(Int.init) else { return nil }
+        let rated = ratedItems(ofUser: u)
+        let s = scores(forUser: u)
+        let ranked = TopN.select(s, count: n, excluding: rated)
+        return ranked.map { (items.id(at: $0), s[$0]) }
+    }
+}
+
+/// Picks the highest-scoring indices, best first, ties broken by lower index.
+public enum TopN {
+    public static func select(_ scores: [Float], count n: Int, excluding: Set<Int> = []) -> [Int] {
+        var heap: [(Float, Int)] = []  // a small sorted buffer is fine for the n used here
+        heap.reserveCapacity(n + 1)
+        for (i, s) in scores.enumerated() where !excluding.contains(i) && !s.isNaN {
+            if heap.count == n, let last = heap.last, !(s > last.0) { continue }
+            var pos = heap.count
+            while pos > 0 && (heap[pos - 1].0 < s) { pos -= 1 }
+            heap.insert((s, i), at: pos)
+            if heap.count > n { heap.removeLast() }
+        }
+        return heap.map { $0.1 }
+    }
+}

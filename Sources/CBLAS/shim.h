@@ -1,0 +1,2 @@
+// OpenBLAS' CBLAS and LAPACKE interfaces (Debian: libopenblas-dev).
+#include <cblas.h>

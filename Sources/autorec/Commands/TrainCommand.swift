@@ -1,0 +1,100 @@
+import Foundation
+import AutoRec
+
+/// `autorec train`: fits a model on a ratings file and writes the model file.
+enum TrainCommand: Command {
+    static let spec = CommandSpec(
+        name: "train",
+        abstract: "Train a model on a ratings file and save it.",
+        discussion: """
+        Defaults per model are documented in the README; they were chosen on a validation part of the
+        training data. A seeded share of the training ratings (--validation) is held out for early
+        stopping; the saved model keeps the best epoch's weights.
+        """,
+        options: [
+            .value("--model", as: "kind", help: "i-autorec or u-autorec.", default: "i-autorec"),
+            .value("--train", as: "file", help: "Ratings file: user, item, rating[, timestamp] (tsv, csv or ::)."),
+            .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
+            .value("--out", as: "file", help: "Where to write the model file."),
+            .value("--hidden", as: "n", help: "Hidden units.", default: "500"),
+            .value("--encoder", as: "activation", help: "sigmoid, identity, relu, elu or tanh.", default: "sigmoid"),
+            .value("--decoder", as: "activation", help: "Output activation.", default: "identity"),
+            .value("--epochs", as: "n", help: "Most epochs (L-BFGS: iterations)."),
+            .value("--l2", as: "x", help: "L2 weight lambda on the weights."),
+            .value("--optimizer", as: "name", help: "lbfgs or adam."),
+            .value("--lr", as: "x", help: "Adam learning rate."),
+            .value("--batch", as: "n", help: "Adam mini-batch size (samples)."),
+            .value("--seed", as: "n", help: "Random seed (weights, validation split, batches).", default: "1"),
+            .value("--validation", as: "fraction", help: "Share of ratings held out for early stopping; 0 turns it off."),
+            .value("--patience", as: "n", help: "Epochs without validation improvement before stopping."),
+            .value("--center", as: "yes|no", help: "Feed ratings minus the mean to the encoder."),
+            .value("--lbfgs-memory", as: "n", help: "L-BFGS history length."),
+            .value("--dropout", as: "p", help: "Input dropout probability (Adam only)."),
+            .value("--threads", as: "n", help: "Worker threads (default: all cores)."),
+            .flag("--json", help: "Print one JSON object with the training summary."),
+            .flag("--quiet", help: "No per-epoch progress."),
+            .flag("--progress", help: "Per-epoch progress even when stderr is not a terminal."),
+        ])
+
+    static func run(_ args: ParsedArguments) throws {
+        let kind = try args.choice("--model", as: AutoRecOrientation.self)!
+        let trainPath = try args.required("--train")
+        let outPath = try args.required("--out")
+        var c = AutoRecConfig.defaults(for: kind)
+        if let v = try args.int("--hidden", range: 1...100_000) { c.hidden = v }
+        if let v = try args.choice("--encoder", as: Activation.self) { c.encoder = v }
+        if let v = try args.choice("--decoder", as: Activation.self) { c.decoder = v }
+        if let v = try args.int("--epochs", range: 1...1_000_000) { c.epochs = v }
+        if let v = try args.double("--l2", range: 0...1e9) { c.l2 = Float(v) }
+        if let v = try args.choice("--optimizer", as: OptimizerKind.self) { c.optimizer = v }
+        if let v = try args.double("--lr", range: 1e-9...10) { c.learningRate = Float(v) }
+        if let v = try args.int("--batch", range: 1...10_000_000) { c.batchSize = v }
+        if let v = try args.int("--seed", range: 0...Int.max) { c.seed = UInt64(v) }
+        if let v = try args.double("--validation", range: 0...0.5) { c.validationFraction = v }
+        if let v = try args.int("--patience", range: 1...1_000_000) { c.patience = v }
+        if let v = args.string("--center") {
+            guard v == "yes" || v == "no" else { throw CLIError(message: "--center takes yes or no, got '\(v)'") }
+            c.centerInputs = v == "yes"
+        }
+        if let v = try args.int("--lbfgs-memory", range: 1...1000) { c.lbfgsMemory = v }
+        if let v = try args.double("--dropout", range: 0...0.95) { c.inputDropout = Float(v) }
+        if let v = try args.int("--threads", range: 1...256) { setenv("AUTOREC_THREADS", String(v), 1) }
+
+        let t0 = monotonicSeconds()
+        let ratings = try loadRatings(trainPath, format: args.string("--format"))
+        let loadSeconds = monotonicSeconds() - t0
+        let json = args.flag("--json"), quiet = args.flag("--quiet")
+        Output.progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(trainPath) in \(fixed(loadSeconds, 2)) s")
+        let showProgress = args.flag("--progress") || (!quiet && Output.stderrIsTerminal)
+        let (model, summary) = AutoRec.fit(ratings, config: c) { r in
+            guard showProgress else { return }
+            let val = r.validationRMSE.map { "  validation RMSE \(fixed($0))" } ?? ""
+            let eta = Double(c.epochs - r.epoch) * r.seconds
+            Output.note("epoch \(r.epoch)/\(c.epochs)  train RMSE \(fixed(r.trainRMSE))\(val)  \(fixed(r.seconds, 3)) s  (at most \(fixed(eta, 1)) s left)")
+        }
+        try model.save(to: outPath, extraHeader: [
+            "trained_on": trainPath,
+            "train_ratings": ratings.count,
+            "newest_rating": ratings.timestamps.max() ?? 0,
+            "train_seconds": summary.trainSeconds,
+            "validation_rmse": summary.validationRMSE ?? NSNull(),
+        ])
+        if json {
+            Output.json([
+                "model": kind.rawValue, "out": outPath,
+                "epochs": summary.epochs, "best_epoch": summary.bestEpoch,
+                "seconds_per_epoch": rounded(summary.secondsPerEpoch),
+                "train_seconds": rounded(summary.trainSeconds, 3),
+                "validation_rmse": summary.validationRMSE.map { rounded($0) } ?? NSNull(),
+                "function_evaluations": summary.functionEvaluations,
+                "stop_reason": summary.stopReason,
+                "ratings": ratings.count, "users": ratings.users.count, "items": ratings.items.count,
+                "hidden": c.hidden, "l2": Double(c.l2), "optimizer": c.optimizer.rawValue,
+            ] as [String: Any])
+        } else {
+            let val = summary.validationRMSE.map { ", validation RMSE \(fixed($0)) at epoch \(summary.bestEpoch)" } ?? ""
+            print("trained \(kind.rawValue) in \(fixed(summary.trainSeconds, 2)) s: \(summary.epochs) epochs, \(fixed(summary.secondsPerEpoch, 4)) s per epoch\(val); \(summary.stopReason)")
+            print("saved \(outPath)")
+        }
+    }
+}

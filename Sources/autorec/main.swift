@@ -1,0 +1,46 @@
+import Foundation
+import AutoRec
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every command the CLI knows, in the order `autorec --help` lists them.
+let commands: [Command.Type] = [TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
+                                RecommendCommand.self, SyntheticCommand.self]
+
+setvbuf(stdout, nil, _IOLBF, 0)
+let argv = Array(CommandLine.arguments.dropFirst())
+
+func topLevelHelp() -> String {
+    var lines = ["OVERVIEW: autorec, a recommendation engine built around autoencoders.", "",
+                 "USAGE: autorec <command> [options]", "", "COMMANDS:"]
+    for c in commands where !c.spec.hidden {
+        lines.append("  " + c.spec.name.padding(toLength: 12, withPad: " ", startingAt: 0) + c.spec.abstract)
+    }
+    lines += ["", "See 'autorec <command> --help' for a command's options."]
+    return lines.joined(separator: "\n")
+}
+
+guard let name = argv.first, name != "--help", name != "-h", name != "help" else {
+    print(topLevelHelp())
+    exit(argv.isEmpty ? 2 : 0)
+}
+guard let command = commands.first(where: { $0.spec.name == name }) else {
+    Output.error("unknown command '\(name)'; see 'autorec --help'")
+    exit(2)
+}
+do {
+    let args = try ParsedArguments(Array(argv.dropFirst()), spec: command.spec)
+    if args.wantsHelp {
+        print(command.spec.helpText)
+        exit(0)
+    }
+    try command.run(args)
+    exit(0)
+} catch let e as CLIError {
+    Output.error(e.message)
+    exit(e.code)
+} catch {
+    Output.error("\(error)")
+    exit(cliExitCode(for: error))
+}
