@@ -31,3 +31,51 @@ public enum Kernels {
         return s
     }
 }
+
+extension Kernels {
+    /// out[0..<32] = startScale * start[0..<32] + sum_k coefficients[k] * (base + indices[k] * stride)[0..<32].
+    /// The 32 accumulators stay in registers across the whole sum, so each term costs one row load:
+    /// the inner loop of every sparse AutoRec stage. `start` nil means zero.
+    @inlinable @inline(__always)
+    public static func gatherAccumulate32(_ out: UnsafeMutablePointer<Float>, start: UnsafePointer<Float>?,
+                                          startScale: Float, count: Int, indices: UnsafePointer<Int32>,
+                                          coefficients: UnsafePointer<Float>, base: UnsafePointer<Float>, stride: Int) {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        if let s = start {
+            let r = UnsafeRawPointer(s)
+            a0 = startScale * r.loadUnaligned(as: SIMD8<Float>.self)
+            a1 = startScale * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            a2 = startScale * r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+            a3 = startScale * r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        }
+        var k = 0
+        while k < count {
+            let r = UnsafeRawPointer(base + Int(indices[k]) * stride)
+            let c = SIMD8<Float>(repeating: coefficients[k])
+            a0 += c * r.loadUnaligned(as: SIMD8<Float>.self)
+            a1 += c * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            a2 += c * r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+            a3 += c * r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            k += 1
+        }
+        let o = UnsafeMutableRawPointer(out)
+        o.storeBytes(of: a0, as: SIMD8<Float>.self)
+        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
+    /// The same for any width `w` (the last, narrower tile of a hidden layer).
+    @inlinable
+    public static func gatherAccumulate(_ w: Int, _ out: UnsafeMutablePointer<Float>, start: UnsafePointer<Float>?,
+                                        startScale: Float, count: Int, indices: UnsafePointer<Int32>,
+                                        coefficients: UnsafePointer<Float>, base: UnsafePointer<Float>, stride: Int) {
+        if w == 32 {
+            gatherAccumulate32(out, start: start, startScale: startScale, count: count, indices: indices,
+                               coefficients: coefficients, base: base, stride: stride)
+            return
+        }
+        if let s = start { for j in 0..<w { out[j] = startScale * s[j] } } else { for j in 0..<w { out[j] = 0 } }
+        for k in 0..<count { axpy(w, coefficients[k], base + Int(indices[k]) * stride, out) }
+    }
+}

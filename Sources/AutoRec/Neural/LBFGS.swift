@@ -1,5 +1,9 @@
-/// Limited-memory BFGS (Nocedal 1980) with a backtracking Armijo line search, over Float parameters
-/// with Double accumulation. Full-batch and deterministic: the optimiser the AutoRec paper used.
+import Linalg
+
+/// Limited-memory BFGS (Nocedal 1980) with a backtracking Armijo line search: full-batch and
+/// deterministic, the optimiser the AutoRec paper used. Parameters are Float; inner products are
+/// summed in Double over fixed blocks, so results do not depend on the thread count. The history
+/// lives in preallocated buffers that are reused in a ring.
 public struct LBFGS {
     public var memory: Int
     /// Armijo sufficient-decrease constant.
@@ -8,9 +12,14 @@ public struct LBFGS {
     private var s: [[Float]] = []
     private var y: [[Float]] = []
     private var rho: [Double] = []
+    /// Ring order of the history: `order[0]` is the oldest pair.
+    private var order: [Int] = []
+    private var direction: [Float] = []
+    private var trialX: [Float] = []
+    private var trialG: [Float] = []
     public private(set) var functionEvaluations = 0
 
-    public init(memory: Int = 10) { self.memory = memory }
+    public init(memory: Int = 10) { self.memory = max(1, memory) }
 
     /// The outcome of one iteration.
     public struct Step {
@@ -21,82 +30,108 @@ public struct LBFGS {
         public var improved: Bool
     }
 
-    @inline(__always) static func dot(_ a: [Float], _ b: [Float]) -> Double {
-        var acc = 0.0
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                var i = 0
-                let n = pa.count
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                while i + 4 <= n {
-                    s0 += Double(pa[i]) * Double(pb[i]); s1 += Double(pa[i + 1]) * Double(pb[i + 1])
-                    s2 += Double(pa[i + 2]) * Double(pb[i + 2]); s3 += Double(pa[i + 3]) * Double(pb[i + 3])
-                    i += 4
+    static let blocks = 64
+
+    /// Sum over fixed blocks of a*b, each block in Float, blocks summed in Double.
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+        var partial = [Double](repeating: 0, count: blocks)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let out = pp.baseAddress!
+            Parallel.forChunks(blocks) { _, range in
+                for k in range {
+                    let lo = n * k / blocks, hi = n * (k + 1) / blocks
+                    // Sub-blocks of 1024 keep Float sums short.
+                    var acc = 0.0, i = lo
+                    while i < hi {
+                        let m = min(1024, hi - i)
+                        acc += Double(Kernels.dot(m, a + i, b + i))
+                        i += m
+                    }
+                    out[k] = acc
                 }
-                while i < n { s0 += Double(pa[i]) * Double(pb[i]); i += 1 }
-                acc = s0 + s1 + s2 + s3
             }
         }
-        return acc
+        return partial.reduce(0, +)
     }
 
-    /// Search direction -H g by the two-loop recursion.
-    func direction(_ g: [Float]) -> [Float] {
-        var q = g
-        let k = s.count
-        var alpha = [Double](repeating: 0, count: k)
-        for i in stride(from: k - 1, through: 0, by: -1) {
-            alpha[i] = rho[i] * LBFGS.dot(s[i], q)
-            let a = Float(alpha[i])
-            y[i].withUnsafeBufferPointer { yp in
-                q.withUnsafeMutableBufferPointer { qp in
-                    for j in 0..<qp.count { qp[j] -= a * yp[j] }
-                }
+    /// y += alpha * x, in parallel.
+    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        Parallel.forChunks(blocks) { _, range in
+            let lo = n * range.lowerBound / blocks, hi = n * range.upperBound / blocks
+            Kernels.axpy(hi - lo, alpha, x + lo, y + lo)
+        }
+    }
+
+    /// out = a + t * b, in parallel.
+    static func combine(_ out: inout [Float], _ a: [Float], _ t: Float, _ b: [Float]) {
+        let n = a.count
+        out.withUnsafeMutableBufferPointer { op in a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+            let o = op.baseAddress!, x = ap.baseAddress!, d = bp.baseAddress!
+            Parallel.forChunks(blocks) { _, range in
+                for j in (n * range.lowerBound / blocks)..<(n * range.upperBound / blocks) { o[j] = x[j] + t * d[j] }
             }
-        }
-        var gamma: Float = 1
-        if k > 0 {
-            let yy = LBFGS.dot(y[k - 1], y[k - 1])
-            if yy > 0 { gamma = Float(1 / (rho[k - 1] * yy)) }
-        } else {
-            let gn = LBFGS.dot(g, g).squareRoot()
-            if gn > 0 { gamma = Float(1 / gn) }
-        }
-        for j in 0..<q.count { q[j] *= gamma }
-        for i in 0..<k {
-            let beta = rho[i] * LBFGS.dot(y[i], q)
-            let c = Float(alpha[i] - beta)
-            s[i].withUnsafeBufferPointer { sp in
-                q.withUnsafeMutableBufferPointer { qp in
-                    for j in 0..<qp.count { qp[j] += c * sp[j] }
+        }}}
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Double {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa.baseAddress!, pb.baseAddress!, pa.count) } }
+    }
+
+    /// direction = -H g by the two-loop recursion.
+    mutating func computeDirection(_ g: [Float]) {
+        let n = g.count
+        if direction.count != n { direction = [Float](repeating: 0, count: n) }
+        direction.withUnsafeMutableBufferPointer { qb in
+            let q = qb.baseAddress!
+            g.withUnsafeBufferPointer { q.update(from: $0.baseAddress!, count: n) }
+            var alpha = [Double](repeating: 0, count: order.count)
+            for idx in stride(from: order.count - 1, through: 0, by: -1) {
+                let i = order[idx]
+                s[i].withUnsafeBufferPointer { sp in
+                    alpha[idx] = rho[i] * LBFGS.dot(sp.baseAddress!, q, n)
                 }
+                y[i].withUnsafeBufferPointer { yp in LBFGS.axpy(Float(-alpha[idx]), yp.baseAddress!, q, n) }
             }
+            var gamma: Float = 1
+            if let last = order.last {
+                let yy = LBFGS.dot(y[last], y[last])
+                if yy > 0 { gamma = Float(1 / (rho[last] * yy)) }
+            } else {
+                let gn = LBFGS.dot(g, g).squareRoot()
+                if gn > 0 { gamma = Float(1 / gn) }
+            }
+            Parallel.forChunks(LBFGS.blocks) { _, range in
+                for j in (n * range.lowerBound / LBFGS.blocks)..<(n * range.upperBound / LBFGS.blocks) { q[j] *= gamma }
+            }
+            for idx in 0..<order.count {
+                let i = order[idx]
+                let beta = y[i].withUnsafeBufferPointer { yp in rho[i] * LBFGS.dot(yp.baseAddress!, q, n) }
+                s[i].withUnsafeBufferPointer { sp in LBFGS.axpy(Float(alpha[idx] - beta), sp.baseAddress!, q, n) }
+            }
+            for j in 0..<n { q[j] = -q[j] }  // cheap next to the passes above
         }
-        for j in 0..<q.count { q[j] = -q[j] }
-        return q
     }
 
     /// One iteration from `x` with loss `f` and gradient `g` (all updated in place).
     /// `evaluate(x, &grad)` returns the loss at x and writes its gradient.
     public mutating func step(x: inout [Float], loss f: inout Double, gradient g: inout [Float],
                               evaluate: (_ x: [Float], _ grad: inout [Float]) -> Double) -> Step {
-        var d = direction(g)
-        var slope = LBFGS.dot(g, d)
+        let n = x.count
+        computeDirection(g)
+        var slope = LBFGS.dot(g, direction)
         if !(slope < 0) {
             // Not a descent direction (numerical trouble): restart from steepest descent.
-            s.removeAll(); y.removeAll(); rho.removeAll()
-            d = direction(g)
-            slope = LBFGS.dot(g, d)
+            order.removeAll()
+            computeDirection(g)
+            slope = LBFGS.dot(g, direction)
         }
+        if trialX.count != n { trialX = x; trialG = g }
         var t = 1.0
-        var newX = x
-        var newG = g
         var evals = 0
         var newF = Double.infinity
         while evals < maxLineSearchSteps {
-            let tf = Float(t)
-            for j in 0..<x.count { newX[j] = x[j] + tf * d[j] }
-            newF = evaluate(newX, &newG)
+            LBFGS.combine(&trialX, x, Float(t), direction)
+            newF = evaluate(trialX, &trialG)
             evals += 1
             functionEvaluations += 1
             if newF.isFinite && newF <= f + c1 * t * slope { break }
@@ -105,15 +140,25 @@ public struct LBFGS {
         guard newF.isFinite && newF < f else {
             return Step(loss: f, stepSize: 0, evaluations: evals, improved: false)
         }
-        var sk = newX, yk = newG
-        for j in 0..<x.count { sk[j] -= x[j]; yk[j] -= g[j] }
-        let sy = LBFGS.dot(sk, yk)
-        if sy > 1e-10 * LBFGS.dot(yk, yk).squareRoot() * LBFGS.dot(sk, sk).squareRoot() {
-            if s.count == memory { s.removeFirst(); y.removeFirst(); rho.removeFirst() }
-            s.append(sk); y.append(yk); rho.append(1 / sy)
+        // New pair: reuse the oldest slot when the history is full.
+        let slot: Int
+        if order.count < memory && s.count < memory {
+            s.append(trialX); y.append(trialG); rho.append(0)
+            slot = s.count - 1
+        } else if order.count < memory {
+            slot = (0..<s.count).first { !order.contains($0) }!
+        } else {
+            slot = order.removeFirst()
         }
-        x = newX
-        g = newG
+        LBFGS.combine(&s[slot], trialX, -1, x)
+        LBFGS.combine(&y[slot], trialG, -1, g)
+        let sy = LBFGS.dot(s[slot], y[slot])
+        if sy > 1e-10 * (LBFGS.dot(y[slot], y[slot]) * LBFGS.dot(s[slot], s[slot])).squareRoot() {
+            rho[slot] = 1 / sy
+            order.append(slot)
+        }
+        swap(&x, &trialX)
+        swap(&g, &trialG)
         f = newF
         return Step(loss: newF, stepSize: t, evaluations: evals, improved: true)
     }
