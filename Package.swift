@@ -37,5 +37,7 @@ let package = Package(
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AutoRecTests", dependencies: ["AutoRec", "Linalg"]),
+        // Runs the built executable; depends on it so that it is built first.
+        .testTarget(name: "CLITests", dependencies: ["autorec"]),
     ]
 )

@@ -121,6 +121,15 @@ struct ParsedArguments {
         return v
     }
 
+    func yesNo(_ name: String) throws -> Bool? {
+        guard let s = string(name) else { return nil }
+        switch s.lowercased() {
+        case "yes", "true", "1", "on": return true
+        case "no", "false", "0", "off": return false
+        default: throw CLIError(message: "\(name) takes yes or no, got '\(s)'")
+        }
+    }
+
     func choice<T: RawRepresentable & CaseIterable>(_ name: String, as: T.Type) throws -> T? where T.RawValue == String {
         guard let s = string(name) else { return nil }
         guard let v = T(rawValue: s) else {

@@ -54,3 +54,10 @@ func rounded(_ x: Double, _ digits: Int = 6) -> Double {
     let p = pow(10.0, Double(digits))
     return (x * p).rounded() / p
 }
+
+/// Peak resident memory of this process so far, in MiB (getrusage's ru_maxrss is in KiB on Linux).
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}

@@ -20,6 +20,8 @@ public final class AutoRecObjective {
     public let l2: Float
     /// Subtracted from each observed rating before it enters the encoder (0, or the mean when centring).
     public let inputShift: Float
+    /// How each sample's input vector is scaled by its number of observed entries.
+    public let inputScaling: InputScaling
     public let threads: Int
     /// Units per hidden tile in the accumulating stages, and per tile of the decoder's dot products.
     public static let tileWidth = 32, dotTileWidth = 128
@@ -32,6 +34,7 @@ public final class AutoRecObjective {
     private let dBuf: UnsafeMutablePointer<Float>   // dL/dh, then dL/dz in place
     private let yBuf: UnsafeMutablePointer<Float>   // decoder pre-activation per entry, then dL/dy in place
     private let aBuf: UnsafeMutablePointer<Float>   // encoder input per entry: (r - shift) * dropout multiplier
+    private let kBuf: UnsafeMutablePointer<Float>   // dropout multiplier per entry: 0 (dropped) or 1/(1-p)
     // The batch's entries grouped by input column, for the weight gradients.
     private let colStart: UnsafeMutablePointer<Int>
     private let colSample: UnsafeMutablePointer<Int32>
@@ -46,7 +49,8 @@ public final class AutoRecObjective {
     public private(set) var lastEntries = 0
 
     public init(data: CSRMatrix, hidden: Int, encoder: Activation, decoder: Activation, l2: Float,
-                inputShift: Float = 0, threads: Int = Parallel.defaultThreads) {
+                inputShift: Float = 0, inputScaling: InputScaling = .none, threads: Int = Parallel.defaultThreads) {
+        self.inputScaling = inputScaling
         self.data = data
         self.hidden = hidden
         self.encoder = encoder
@@ -69,6 +73,7 @@ public final class AutoRecObjective {
         dBuf = alloc(data.rows * hidden, 0)
         yBuf = alloc(data.nonZeros, 0)
         aBuf = alloc(data.nonZeros, 0)
+        kBuf = alloc(data.nonZeros, 1)
         colStart = alloc(data.cols + 1, 0)
         colSample = alloc(data.nonZeros, 0)
         colDY = alloc(data.nonZeros, 0)
@@ -78,7 +83,7 @@ public final class AutoRecObjective {
     }
 
     deinit {
-        zBuf.deallocate(); hBuf.deallocate(); dBuf.deallocate(); yBuf.deallocate(); aBuf.deallocate()
+        zBuf.deallocate(); hBuf.deallocate(); dBuf.deallocate(); yBuf.deallocate(); aBuf.deallocate(); kBuf.deallocate()
         colStart.deallocate(); colSample.deallocate(); colDY.deallocate(); colA.deallocate()
         sampleLoss.deallocate(); tileSquares.deallocate()
     }
@@ -88,9 +93,10 @@ public final class AutoRecObjective {
     /// With `dropout` > 0, each observed input is dropped with that probability (kept ones scaled by
     /// 1/(1-p)) while the loss still covers every observed output: the network must predict ratings
     /// it cannot see, as it must at test time. The mask is a hash of (`maskSeed`, entry), so it does
-    /// not depend on threads.
+    /// not depend on threads. `keptWeight` weights the loss of the entries the encoder did see
+    /// (1: plain denoising; below 1 emphasises predicting the hidden ones).
     public func evaluate(_ params: [Float], samples: [Int]? = nil, regularizationScale: Float = 1,
-                         dropout: Float = 0, maskSeed: UInt64 = 0,
+                         dropout: Float = 0, maskSeed: UInt64 = 0, keptWeight: Float = 1,
                          gradient grad: inout [Float]) -> Double {
         let n = data.cols, h = hidden
         precondition(params.count == AutoRecParameters.count(inputs: n, hidden: h))
@@ -99,7 +105,7 @@ public final class AutoRecObjective {
         let batch = list.count
         let enc = encoder, dec = decoder, shift = inputShift, tiles = self.tiles, dotTiles = self.dotTiles
         let vOff = 0, muOff = n * h, wOff = n * h + h, bOff = 2 * n * h + h
-        let Z = zBuf, H = hBuf, D = dBuf, Y = yBuf, A = aBuf, L = sampleLoss, SQ = tileSquares
+        let Z = zBuf, H = hBuf, D = dBuf, Y = yBuf, A = aBuf, KP = kBuf, L = sampleLoss, SQ = tileSquares
         let CS = colStart, CB = colSample, CY = colDY, CA = colA
         let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
         // Sample chunks of about equal numbers of entries, one per thread.
@@ -130,9 +136,11 @@ public final class AutoRecObjective {
             Parallel.forEach(threads, threads: threads) { chunk in
                 for bi in sampleChunks[chunk] {
                     let s = list[bi]
+                    let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
                     for p in rs[s]..<rs[s + 1] {
                         let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
-                        A[p] = (vs[p] - shift) * keep
+                        KP[p] = keep
+                        A[p] = (vs[p] - shift) * keep * norm
                         Y[p] = P[bOff + Int(C[p])]
                     }
                 }
@@ -165,8 +173,9 @@ public final class AutoRecObjective {
                     var l = 0.0
                     for p in rs[s]..<rs[s + 1] {
                         let y = Y[p], o = dec.apply(y), e = o - vs[p]
-                        l += Double(e * e)
-                        Y[p] = 2 * e * dec.derivative(input: y, output: o)
+                        let weight: Float = KP[p] != 0 ? keptWeight : 1
+                        l += Double(weight * e * e)
+                        Y[p] = 2 * weight * e * dec.derivative(input: y, output: o)
                     }
                     L[bi] = l
                 }
@@ -234,10 +243,15 @@ public final class AutoRecObjective {
 
     /// Encodes every sample: the hidden codes g(V (r - shift) + mu), one row per sample.
     public static func codes(of data: CSRMatrix, params: AutoRecParameters, encoder: Activation,
-                             inputShift shift: Float = 0, threads: Int = Parallel.defaultThreads) -> Matrix {
+                             inputShift shift: Float = 0, inputScaling: InputScaling = .none,
+                             threads: Int = Parallel.defaultThreads) -> Matrix {
         let h = params.hidden
         var out = Matrix(rows: data.rows, cols: h)
-        let inputs = shift == 0 ? data.values : data.values.map { $0 - shift }
+        var inputs = data.values
+        for s in 0..<data.rows {
+            let norm = inputScaling.factor(count: data.count(ofRow: s))
+            for p in data.rowStart[s]..<data.rowStart[s + 1] { inputs[p] = (inputs[p] - shift) * norm }
+        }
         let tiles = stride(from: 0, to: h, by: tileWidth).map { $0..<min(h, $0 + tileWidth) }
         params.flat.withUnsafeBufferPointer { pp in
         out.storage.withUnsafeMutableBufferPointer { ob in
@@ -270,5 +284,19 @@ enum DropoutMask {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
         return Float(z >> 40) * (1.0 / Float(1 << 24))
+    }
+}
+
+/// Scaling of a sample's input vector by its number of observed entries n, so that a user with 700
+/// ratings and one with 20 give the encoder inputs of a similar size (as SVD++ does with 1/sqrt(n)).
+public enum InputScaling: String, CaseIterable, Sendable, Codable {
+    case none, sqrt, count
+
+    @inline(__always) public func factor(count n: Int) -> Float {
+        switch self {
+        case .none: return 1
+        case .sqrt: return n > 0 ? 1 / Float(n).squareRoot() : 1
+        case .count: return n > 0 ? 1 / Float(n) : 1
+        }
     }
 }

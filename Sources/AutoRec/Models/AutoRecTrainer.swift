@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import Linalg
 
@@ -9,15 +6,20 @@ public struct EpochReport: Sendable {
     public var epoch: Int
     /// Root mean squared error on the ratings trained on, from the epoch's loss.
     public var trainRMSE: Double
-    /// The full objective (squared error plus L2).
+    /// The full objective (squared error plus L2) summed over the epoch.
     public var objective: Double
     public var validationRMSE: Double?
     public var seconds: Double
+    /// True for the epochs of the final refit on all ratings.
+    public var refitting: Bool
 }
 
 /// Summary of a finished training run.
 public struct TrainingSummary: Sendable {
+    /// Every epoch run, the refit's included.
     public var epochs: Int
+    /// Epochs of the final refit on all ratings (0 without refit).
+    public var refitEpochs: Int
     public var bestEpoch: Int
     public var trainSeconds: Double
     public var secondsPerEpoch: Double
@@ -33,87 +35,120 @@ public func monotonicSeconds() -> Double {
 
 extension AutoRec {
     /// Trains AutoRec on `ratings`. A seeded share of the ratings (config.validationFraction) is held
-    /// out for early stopping; the returned model keeps the weights of the best validation epoch and
-    /// encodes from all the training ratings.
+    /// out for early stopping; the model keeps the weights of the best validation epoch, or with
+    /// `config.refit` is trained again on all ratings for that many epochs. It encodes from all the
+    /// training ratings.
     public static func fit(_ ratings: Ratings, config: AutoRecConfig,
                            progress: ((EpochReport) -> Void)? = nil) -> (model: AutoRec, summary: TrainingSummary) {
         precondition(ratings.count > 0, "no ratings to train on")
-        let all = ratings.userItemMatrix()
         let orient: (CSRMatrix) -> CSRMatrix = { config.orientation == .item ? $0.transposed() : $0 }
-        let fitPart: Ratings
-        var validation: Ratings? = nil
+        let all = orient(ratings.userItemMatrix())
+        let start = monotonicSeconds()
+        var run: TrainingRun
+        var refitEpochs = 0
         if config.validationFraction > 0 && ratings.count >= 20 {
             let split = ratings.randomSplit(fraction: config.validationFraction, seed: config.seed &+ 0x5EED)
-            fitPart = split.rest
-            validation = split.heldOut
+            run = TrainingRun(config: config, ratings: ratings, matrix: orient(split.rest.userItemMatrix()),
+                              validation: split.heldOut, refitting: false)
+            run.train(epochs: config.epochs, progress: progress)
+            if config.refit && run.bestEpoch > 0 {
+                var again = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: true)
+                again.train(epochs: run.bestEpoch, progress: progress)
+                run.best = again.best
+                run.epochsRun += again.epochsRun
+                refitEpochs = again.epochsRun
+                run.evaluations += again.evaluations
+            }
         } else {
-            fitPart = ratings
+            run = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: false)
+            run.train(epochs: config.epochs, progress: progress)
         }
-        let fitMatrix = orient(fitPart.userItemMatrix())
-        let objective = AutoRecObjective(data: fitMatrix, hidden: config.hidden, encoder: config.encoder,
-                                         decoder: config.decoder, l2: config.l2,
-                                         inputShift: config.centerInputs ? ratings.mean : 0)
-        var params = AutoRecParameters(inputs: fitMatrix.cols, hidden: config.hidden, seed: config.seed)
-        let mean = ratings.mean
-        let range = ratings.range
+        let trainSeconds = monotonicSeconds() - start
+        let model = AutoRec(config: config,
+                            parameters: AutoRecParameters(inputs: all.cols, hidden: config.hidden, flat: run.best),
+                            users: ratings.users, items: ratings.items, inputs: all,
+                            mean: ratings.mean, ratingRange: ratings.range)
+        let summary = TrainingSummary(epochs: run.epochsRun, refitEpochs: refitEpochs, bestEpoch: run.bestEpoch, trainSeconds: trainSeconds,
+                                      secondsPerEpoch: trainSeconds / Double(max(1, run.epochsRun)),
+                                      validationRMSE: run.bestRMSE.isFinite ? run.bestRMSE : nil,
+                                      functionEvaluations: run.evaluations, stopReason: run.stopReason)
+        return (model, summary)
+    }
+}
 
-        // Validation RMSE of the current weights, encoding from the fit part (what training saw).
-        func validationRMSE(_ flat: [Float]) -> Double? {
-            guard let val = validation, val.count > 0 else { return nil }
-            let p = AutoRecParameters(inputs: fitMatrix.cols, hidden: config.hidden, flat: flat)
-            let m = AutoRec(config: config, parameters: p, users: ratings.users, items: ratings.items,
-                            inputs: fitMatrix, mean: mean, ratingRange: range)
-            var se = 0.0
-            for k in 0..<val.count {
-                let u = Int(val.userIndex[k]), i = Int(val.itemIndex[k])
-                let (s, o) = m.sampleAndOutput(user: u, item: i)
-                let pred = (fitMatrix.count(ofRow: s) == 0 || !m.outputSeen[o]) ? mean : m.predict(user: u, item: i)
-                let e = Double(pred - val.values[k])
-                se += e * e
-            }
-            return (se / Double(val.count)).squareRoot()
-        }
+/// One optimisation run over one matrix, with optional validation-based early stopping.
+struct TrainingRun {
+    let config: AutoRecConfig
+    let ratings: Ratings
+    let matrix: CSRMatrix
+    let validation: Ratings?
+    let refitting: Bool
+    let objective: AutoRecObjective
+    var params: [Float]
+    var best: [Float]
+    var bestRMSE = Double.infinity
+    var bestEpoch = 0
+    var sinceBest = 0
+    var epochsRun = 0
+    var evaluations = 0
+    var stopReason = "reached the epoch limit"
 
-        var best = params.flat
-        var bestRMSE = Double.infinity
-        var bestEpoch = 0
-        var sinceBest = 0
-        var epochsRun = 0
-        var evaluations = 0
-        var stopReason = "reached the epoch limit"
-        let start = monotonicSeconds()
-        var grad = [Float](repeating: 0, count: params.flat.count)
+    init(config: AutoRecConfig, ratings: Ratings, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
+        self.config = config
+        self.ratings = ratings
+        self.matrix = matrix
+        self.validation = validation
+        self.refitting = refitting
+        objective = AutoRecObjective(data: matrix, hidden: config.hidden, encoder: config.encoder,
+                                     decoder: config.decoder, l2: config.l2,
+                                     inputShift: config.centerInputs ? ratings.mean : 0,
+                                     inputScaling: config.inputScaling)
+        params = AutoRecParameters(inputs: matrix.cols, hidden: config.hidden, seed: config.seed).flat
+        best = params
+    }
 
-        func afterEpoch(_ epoch: Int, objectiveValue: Double, epochStart: Double) -> Bool {
-            let rmse = validationRMSE(params.flat)
-            let trainRMSE = (objective.lastSquaredError / Double(max(1, objective.lastEntries))).squareRoot()
-            let seconds = monotonicSeconds() - epochStart
-            progress?(EpochReport(epoch: epoch, trainRMSE: trainRMSE, objective: objectiveValue,
-                                  validationRMSE: rmse, seconds: seconds))
-            epochsRun = epoch
-            if let r = rmse {
-                if r < bestRMSE - 1e-6 {
-                    bestRMSE = r; best = params.flat; bestEpoch = epoch; sinceBest = 0
-                } else {
-                    sinceBest += 1
-                    if sinceBest >= config.patience {
-                        stopReason = "validation RMSE did not improve for \(config.patience) epochs"
-                        return false
-                    }
-                }
-            } else {
-                best = params.flat; bestEpoch = epoch
-            }
+    /// Validation RMSE of `flat`, encoding from the ratings this run trains on.
+    func validationRMSE(_ flat: [Float]) -> Double? {
+        guard let val = validation, val.count > 0 else { return nil }
+        let m = AutoRec(config: config, parameters: AutoRecParameters(inputs: matrix.cols, hidden: config.hidden, flat: flat),
+                        users: ratings.users, items: ratings.items, inputs: matrix,
+                        mean: ratings.mean, ratingRange: ratings.range)
+        let preds = m.predictAll(indexed: val)
+        return RatingMetrics(predictions: preds, truth: val.values).rmse
+    }
+
+    /// Records an epoch; false when early stopping says to stop.
+    mutating func finishEpoch(_ epoch: Int, weights: [Float], objectiveValue: Double, squaredError: Double,
+                              entries: Int, started: Double, progress: ((EpochReport) -> Void)?) -> Bool {
+        let rmse = validationRMSE(weights)
+        progress?(EpochReport(epoch: epoch, trainRMSE: (squaredError / Double(max(1, entries))).squareRoot(),
+                              objective: objectiveValue, validationRMSE: rmse,
+                              seconds: monotonicSeconds() - started, refitting: refitting))
+        epochsRun = epoch
+        guard let r = rmse else { best = weights; bestEpoch = epoch; return true }
+        if r < bestRMSE - 1e-6 {
+            bestRMSE = r; best = weights; bestEpoch = epoch; sinceBest = 0
             return true
         }
+        sinceBest += 1
+        if sinceBest >= config.patience {
+            stopReason = "validation RMSE did not improve for \(config.patience) epochs"
+            return false
+        }
+        return true
+    }
 
+    mutating func train(epochs: Int, progress: ((EpochReport) -> Void)?) {
+        var grad = [Float](repeating: 0, count: params.count)
         switch config.optimizer {
         case .adam:
-            var adam = Adam(parameterCount: params.flat.count, learningRate: config.learningRate)
+            var adam = Adam(parameterCount: params.count, learningRate: config.learningRate)
             var rng = SeededRandom(seed: config.seed &+ 0xADA)
-            var order = Array(0..<fitMatrix.rows)
+            var order = Array(0..<matrix.rows)
             let batch = max(1, config.batchSize)
-            for epoch in 1...max(1, config.epochs) {
+            let decay = config.weightAveraging
+            var average = params
+            for epoch in 1...max(1, epochs) {
                 let t0 = monotonicSeconds()
                 rng.shuffle(&order)
                 var total = 0.0, se = 0.0, entries = 0
@@ -121,45 +156,52 @@ extension AutoRec {
                 while b < order.count {
                     let slice = Array(order[b..<min(order.count, b + batch)])
                     let scale = Float(slice.count) / Float(order.count)
-                    total += objective.evaluate(params.flat, samples: slice, regularizationScale: scale,
+                    total += objective.evaluate(params, samples: slice, regularizationScale: scale,
                                                 dropout: config.inputDropout,
                                                 maskSeed: config.seed &* 0x1000193 &+ UInt64(epoch) &* 0x100000001B3 &+ UInt64(b),
-                                                gradient: &grad)
+                                                keptWeight: config.keptLossWeight, gradient: &grad)
                     se += objective.lastSquaredError
                     entries += objective.lastEntries
-                    adam.update(&params.flat, gradient: grad)
+                    adam.update(&params, gradient: grad)
+                    if decay > 0 { WeightAverage.update(&average, toward: params, decay: adam.step == 1 ? 0 : decay) }
                     evaluations += 1
                     b += batch
                 }
-                _ = se; _ = entries
-                if !afterEpoch(epoch, objectiveValue: total, epochStart: t0) { break }
+                if !finishEpoch(epoch, weights: decay > 0 ? average : params, objectiveValue: total,
+                                squaredError: se, entries: entries, started: t0, progress: progress) { break }
             }
         case .lbfgs:
             var opt = LBFGS(memory: config.lbfgsMemory)
-            var f = objective.evaluate(params.flat, gradient: &grad)
+            var f = objective.evaluate(params, gradient: &grad)
             evaluations += 1
-            for epoch in 1...max(1, config.epochs) {
+            for epoch in 1...max(1, epochs) {
                 let t0 = monotonicSeconds()
-                let step = opt.step(x: &params.flat, loss: &f, gradient: &grad) { x, g in
-                    objective.evaluate(x, gradient: &g)
-                }
+                let objective = self.objective
+                let step = opt.step(x: &params, loss: &f, gradient: &grad) { x, g in objective.evaluate(x, gradient: &g) }
                 evaluations += step.evaluations
                 if !step.improved {
                     stopReason = "L-BFGS line search found no further decrease"
-                    epochsRun = epoch - 1
+                    if validation == nil { best = params }
                     break
                 }
-                if !afterEpoch(epoch, objectiveValue: f, epochStart: t0) { break }
+                if !finishEpoch(epoch, weights: params, objectiveValue: f, squaredError: objective.lastSquaredError,
+                                entries: objective.lastEntries, started: t0, progress: progress) { break }
             }
         }
-        let trainSeconds = monotonicSeconds() - start
-        let finalParams = AutoRecParameters(inputs: fitMatrix.cols, hidden: config.hidden, flat: best)
-        let model = AutoRec(config: config, parameters: finalParams, users: ratings.users, items: ratings.items,
-                            inputs: orient(all), mean: mean, ratingRange: range)
-        let summary = TrainingSummary(epochs: epochsRun, bestEpoch: bestEpoch, trainSeconds: trainSeconds,
-                                      secondsPerEpoch: trainSeconds / Double(max(1, epochsRun)),
-                                      validationRMSE: bestRMSE.isFinite ? bestRMSE : nil,
-                                      functionEvaluations: evaluations, stopReason: stopReason)
-        return (model, summary)
+    }
+}
+
+/// Exponential moving average of weights: average = decay * average + (1 - decay) * current.
+enum WeightAverage {
+    static func update(_ average: inout [Float], toward current: [Float], decay: Float) {
+        let n = average.count
+        average.withUnsafeMutableBufferPointer { ap in
+            current.withUnsafeBufferPointer { cp in
+                let a = ap.baseAddress!, c = cp.baseAddress!
+                Parallel.forChunks(n) { _, range in
+                    for i in range { a[i] = decay * a[i] + (1 - decay) * c[i] }
+                }
+            }
+        }
     }
 }

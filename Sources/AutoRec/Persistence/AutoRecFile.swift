@@ -27,6 +27,10 @@ extension AutoRec {
             "lbfgs_memory": config.lbfgsMemory,
             "center_inputs": config.centerInputs,
             "input_dropout": Double(config.inputDropout),
+            "weight_averaging": Double(config.weightAveraging),
+            "refit": config.refit,
+            "kept_loss_weight": Double(config.keptLossWeight),
+            "input_scaling": config.inputScaling.rawValue,
             "users": users.externalIDs,
             "items": items.externalIDs,
             "mean": Double(mean),
@@ -70,6 +74,13 @@ extension AutoRec {
         c.lbfgsMemory = try f.int("lbfgs_memory")
         c.centerInputs = try f.bool("center_inputs")
         c.inputDropout = Float(try f.double("input_dropout"))
+        c.weightAveraging = Float(try f.double("weight_averaging"))
+        c.refit = try f.bool("refit")
+        c.keptLossWeight = Float(try f.double("kept_loss_weight"))
+        guard let scaling = InputScaling(rawValue: try f.string("input_scaling")) else {
+            throw fail("unknown input scaling in the header")
+        }
+        c.inputScaling = scaling
         let users = IDMap(try f.strings("users"))
         let items = IDMap(try f.strings("items"))
         let samples = orientation == .item ? items.count : users.count

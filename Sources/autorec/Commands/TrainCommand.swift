@@ -17,11 +17,12 @@ enum TrainCommand: Command {
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
             .value("--out", as: "file", help: "Where to write the model file."),
             .value("--hidden", as: "n", help: "Hidden units.", default: "500"),
+            // Defaults of the options below depend on the model and optimizer: see the README.
             .value("--encoder", as: "activation", help: "sigmoid, identity, relu, elu or tanh.", default: "sigmoid"),
             .value("--decoder", as: "activation", help: "Output activation.", default: "identity"),
             .value("--epochs", as: "n", help: "Most epochs (L-BFGS: iterations)."),
             .value("--l2", as: "x", help: "L2 weight lambda on the weights."),
-            .value("--optimizer", as: "name", help: "lbfgs or adam."),
+            .value("--optimizer", as: "name", help: "adam or lbfgs (full batch, the paper's choice).", default: "adam"),
             .value("--lr", as: "x", help: "Adam learning rate."),
             .value("--batch", as: "n", help: "Adam mini-batch size (samples)."),
             .value("--seed", as: "n", help: "Random seed (weights, validation split, batches).", default: "1"),
@@ -30,6 +31,10 @@ enum TrainCommand: Command {
             .value("--center", as: "yes|no", help: "Feed ratings minus the mean to the encoder."),
             .value("--lbfgs-memory", as: "n", help: "L-BFGS history length."),
             .value("--dropout", as: "p", help: "Input dropout probability (Adam only)."),
+            .value("--kept-weight", as: "w", help: "With --dropout: loss weight of the ratings the encoder saw (hidden ones weigh 1)."),
+            .value("--input-scaling", as: "none|sqrt|count", help: "Scale each input vector by 1/sqrt(n) or 1/n of its n ratings."),
+            .value("--averaging", as: "decay", help: "Adam: moving average of the weights with this decay per step; 0 is off."),
+            .value("--refit", as: "yes|no", help: "Retrain on all ratings for the best epoch count found by validation."),
             .value("--threads", as: "n", help: "Worker threads (default: all cores)."),
             .flag("--json", help: "Print one JSON object with the training summary."),
             .flag("--quiet", help: "No per-epoch progress."),
@@ -40,24 +45,30 @@ enum TrainCommand: Command {
         let kind = try args.choice("--model", as: AutoRecOrientation.self)!
         let trainPath = try args.required("--train")
         let outPath = try args.required("--out")
-        var c = AutoRecConfig.defaults(for: kind)
+        let optimizer = try args.choice("--optimizer", as: OptimizerKind.self) ?? .adam
+        var c = AutoRecConfig.defaults(for: kind, optimizer: optimizer)
+        if optimizer == .lbfgs {
+            for adamOnly in ["--dropout", "--kept-weight", "--averaging", "--lr", "--batch"] where args.string(adamOnly) != nil {
+                throw CLIError(message: "\(adamOnly) applies to --optimizer adam only")
+            }
+        }
         if let v = try args.int("--hidden", range: 1...100_000) { c.hidden = v }
         if let v = try args.choice("--encoder", as: Activation.self) { c.encoder = v }
         if let v = try args.choice("--decoder", as: Activation.self) { c.decoder = v }
         if let v = try args.int("--epochs", range: 1...1_000_000) { c.epochs = v }
         if let v = try args.double("--l2", range: 0...1e9) { c.l2 = Float(v) }
-        if let v = try args.choice("--optimizer", as: OptimizerKind.self) { c.optimizer = v }
         if let v = try args.double("--lr", range: 1e-9...10) { c.learningRate = Float(v) }
         if let v = try args.int("--batch", range: 1...10_000_000) { c.batchSize = v }
         if let v = try args.int("--seed", range: 0...Int.max) { c.seed = UInt64(v) }
         if let v = try args.double("--validation", range: 0...0.5) { c.validationFraction = v }
         if let v = try args.int("--patience", range: 1...1_000_000) { c.patience = v }
-        if let v = args.string("--center") {
-            guard v == "yes" || v == "no" else { throw CLIError(message: "--center takes yes or no, got '\(v)'") }
-            c.centerInputs = v == "yes"
-        }
+        if let v = try args.yesNo("--center") { c.centerInputs = v }
         if let v = try args.int("--lbfgs-memory", range: 1...1000) { c.lbfgsMemory = v }
         if let v = try args.double("--dropout", range: 0...0.95) { c.inputDropout = Float(v) }
+        if let v = try args.double("--kept-weight", range: 0...10) { c.keptLossWeight = Float(v) }
+        if let v = try args.choice("--input-scaling", as: InputScaling.self) { c.inputScaling = v }
+        if let v = try args.double("--averaging", range: 0...0.9999) { c.weightAveraging = Float(v) }
+        if let v = try args.yesNo("--refit") { c.refit = v }
         if let v = try args.int("--threads", range: 1...256) { setenv("AUTOREC_THREADS", String(v), 1) }
 
         let t0 = monotonicSeconds()
@@ -69,8 +80,8 @@ enum TrainCommand: Command {
         let (model, summary) = AutoRec.fit(ratings, config: c) { r in
             guard showProgress else { return }
             let val = r.validationRMSE.map { "  validation RMSE \(fixed($0))" } ?? ""
-            let eta = Double(c.epochs - r.epoch) * r.seconds
-            Output.note("epoch \(r.epoch)/\(c.epochs)  train RMSE \(fixed(r.trainRMSE))\(val)  \(fixed(r.seconds, 3)) s  (at most \(fixed(eta, 1)) s left)")
+            let phase = r.refitting ? "refit epoch" : "epoch"
+            Output.note("\(phase) \(r.epoch)  train RMSE \(fixed(r.trainRMSE))\(val)  \(fixed(r.seconds, 3)) s")
         }
         try model.save(to: outPath, extraHeader: [
             "trained_on": trainPath,
@@ -82,7 +93,7 @@ enum TrainCommand: Command {
         if json {
             Output.json([
                 "model": kind.rawValue, "out": outPath,
-                "epochs": summary.epochs, "best_epoch": summary.bestEpoch,
+                "epochs": summary.epochs, "best_epoch": summary.bestEpoch, "refit_epochs": summary.refitEpochs,
                 "seconds_per_epoch": rounded(summary.secondsPerEpoch),
                 "train_seconds": rounded(summary.trainSeconds, 3),
                 "validation_rmse": summary.validationRMSE.map { rounded($0) } ?? NSNull(),
@@ -90,10 +101,12 @@ enum TrainCommand: Command {
                 "stop_reason": summary.stopReason,
                 "ratings": ratings.count, "users": ratings.users.count, "items": ratings.items.count,
                 "hidden": c.hidden, "l2": Double(c.l2), "optimizer": c.optimizer.rawValue,
+                "peak_memory_mb": rounded(peakMemoryMiB(), 1), "load_seconds": rounded(loadSeconds, 3),
             ] as [String: Any])
         } else {
             let val = summary.validationRMSE.map { ", validation RMSE \(fixed($0)) at epoch \(summary.bestEpoch)" } ?? ""
-            print("trained \(kind.rawValue) in \(fixed(summary.trainSeconds, 2)) s: \(summary.epochs) epochs, \(fixed(summary.secondsPerEpoch, 4)) s per epoch\(val); \(summary.stopReason)")
+            let refit = summary.refitEpochs > 0 ? " (\(summary.refitEpochs) of them refitting on all ratings)" : ""
+            print("trained \(kind.rawValue) in \(fixed(summary.trainSeconds, 2)) s: \(summary.epochs) epochs\(refit), \(fixed(summary.secondsPerEpoch, 4)) s per epoch\(val); \(summary.stopReason)")
             print("saved \(outPath)")
         }
     }

@@ -1,0 +1,129 @@
+import XCTest
+import Foundation
+import Linalg
+@testable import AutoRec
+
+/// Training on the bundled MovieLens 100K split: the models must actually learn (RMSE well below the
+/// baselines), reproducibly. Run in release mode (tools/test does): these train real models.
+final class AutoRecTrainingTests: XCTestCase {
+    static var train: Ratings!
+    static var test: Ratings!
+
+    override class func setUp() {
+        super.setUp()
+        train = try! RatingFileReader.read(path: TestData.explicitTrain)
+        test = try! RatingFileReader.read(path: TestData.explicitTest)
+    }
+
+    /// RMSE of always predicting the training mean: the floor every model must clear by far.
+    func meanBaselineRMSE() -> Double {
+        RatingMetrics(predictions: [Float](repeating: Self.train.mean, count: Self.test.count), truth: Self.test.values).rmse
+    }
+
+    func testIAutoRecWithDefaultsLearnsMovieLens() {
+        let (model, summary) = AutoRec.fit(Self.train, config: .defaults(for: .item))
+        let rmse = RatingMetrics(predictions: model.predictAll(Self.test), truth: Self.test.values).rmse
+        print("I-AutoRec defaults: test RMSE \(rmse), \(summary.epochs) epochs, \(summary.secondsPerEpoch) s/epoch")
+        XCTAssertLessThan(rmse, 0.890, "I-AutoRec must reach a real quality level on ML-100K (0.8848 when measured)")
+        XCTAssertLessThan(rmse, meanBaselineRMSE() - 0.2)
+        XCTAssertNotNil(summary.validationRMSE)
+    }
+
+    func testUAutoRecWithDefaultsLearnsMovieLens() {
+        let (model, summary) = AutoRec.fit(Self.train, config: .defaults(for: .user))
+        let rmse = RatingMetrics(predictions: model.predictAll(Self.test), truth: Self.test.values).rmse
+        print("U-AutoRec defaults: test RMSE \(rmse), \(summary.epochs) epochs, \(summary.secondsPerEpoch) s/epoch")
+        XCTAssertLessThan(rmse, 0.920, "U-AutoRec must reach a real quality level on ML-100K (0.9115 when measured)")
+        XCTAssertLessThan(rmse, meanBaselineRMSE() - 0.15)
+    }
+
+    /// A small, quick configuration for the behaviour tests below.
+    func smallConfig(_ orientation: AutoRecOrientation, optimizer: OptimizerKind) -> AutoRecConfig {
+        var c = AutoRecConfig.defaults(for: orientation)
+        c.hidden = 24
+        c.epochs = 4
+        c.optimizer = optimizer
+        c.batchSize = 64
+        c.learningRate = 1e-2
+        return c
+    }
+
+    func smallRatings() -> Ratings { Self.train.subset(Array(stride(from: 0, to: Self.train.count, by: 9))) }
+
+    func testSameSeedGivesTheSameModelBitForBit() {
+        for optimizer in OptimizerKind.allCases {
+            var c = smallConfig(.item, optimizer: optimizer)
+            c.inputDropout = optimizer == .adam ? 0.2 : 0
+            let a = AutoRec.fit(smallRatings(), config: c).model
+            let b = AutoRec.fit(smallRatings(), config: c).model
+            XCTAssertEqual(a.parameters, b.parameters, "\(optimizer)")
+            c.seed = 2
+            let other = AutoRec.fit(smallRatings(), config: c).model
+            XCTAssertNotEqual(a.parameters, other.parameters, "\(optimizer): another seed, another model")
+        }
+    }
+
+    func testTrainingLowersTheObjective() {
+        for orientation in AutoRecOrientation.allCases {
+            for optimizer in OptimizerKind.allCases {
+                var reports: [EpochReport] = []
+                var c = smallConfig(orientation, optimizer: optimizer)
+                c.validationFraction = 0
+                _ = AutoRec.fit(smallRatings(), config: c) { reports.append($0) }
+                XCTAssertEqual(reports.count, 4)
+                XCTAssertLessThan(reports.last!.trainRMSE, reports.first!.trainRMSE, "\(orientation) \(optimizer)")
+            }
+        }
+    }
+
+    func testPredictionsFallBackToTheMeanAndClip() {
+        let model = AutoRec.fit(smallRatings(), config: smallConfig(.item, optimizer: .lbfgs)).model
+        XCTAssertEqual(model.predict(user: "no such user", item: "1"), model.mean)
+        XCTAssertEqual(model.predict(user: "1", item: "no such item"), model.mean)
+        for u in ["1", "2", "3"] { for i in ["1", "50", "100"] {
+            let p = model.predict(user: u, item: i)
+            XCTAssertTrue((1...5).contains(p), "prediction \(p) outside the rating range")
+        } }
+    }
+
+    func testRecommendationsExcludeRatedItemsAndAreSorted() throws {
+        for orientation in AutoRecOrientation.allCases {
+            let data = smallRatings()
+            let model = AutoRec.fit(data, config: smallConfig(orientation, optimizer: .lbfgs)).model
+            let user = "1"
+            let rated = Set((0..<data.count).filter { data.users.id(at: Int(data.userIndex[$0])) == user }
+                .map { data.items.id(at: Int(data.itemIndex[$0])) })
+            XCTAssertFalse(rated.isEmpty)
+            let list = try XCTUnwrap(model.recommend(user: user, count: 20))
+            XCTAssertEqual(list.count, 20)
+            XCTAssertTrue(list.allSatisfy { !rated.contains($0.item) }, "\(orientation): a rated item was recommended")
+            XCTAssertEqual(list.map(\.score), list.map(\.score).sorted(by: >))
+            XCTAssertNil(model.recommend(user: "nobody", count: 5))
+        }
+    }
+
+    func testModelFileRoundTripAndDamageIsRefused() throws {
+        for orientation in AutoRecOrientation.allCases {
+            let model = AutoRec.fit(smallRatings(), config: smallConfig(orientation, optimizer: .adam)).model
+            let path = TestData.temporaryPath("model-\(orientation.rawValue)")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try model.save(to: path)
+            let loaded = try AutoRec.load(from: path)
+            XCTAssertEqual(loaded.config, model.config)
+            XCTAssertEqual(loaded.parameters, model.parameters)
+            XCTAssertEqual(loaded.predictAll(Self.test), model.predictAll(Self.test))
+
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[bytes.count / 2] ^= 0x40
+            try bytes.write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try AutoRec.load(from: path)) { error in
+                XCTAssertTrue("\(error)".contains("checksum mismatch"), "\(error)")
+                XCTAssertTrue("\(error)".contains(path), "the error names the file")
+            }
+            try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try AutoRec.load(from: path)) { error in
+                XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import XCTest
+import Foundation
+
+/// Runs the built `autorec` binary as a user would: exit codes, stderr messages, JSON shapes.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The autorec executable next to this test bundle (same build configuration).
+    static var binary: String {
+        let bundleDir = Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent()
+        for candidate in [bundleDir.appendingPathComponent("autorec").path,
+                          root.appendingPathComponent(".build/release/autorec").path,
+                          root.appendingPathComponent(".build/debug/autorec").path]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        return "autorec"
+    }
+
+    struct Result { var code: Int32; var out: String; var err: String }
+
+    func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    func tmp(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("autorec-cli-\(UUID().uuidString)-\(name)").path
+    }
+
+    func json(_ s: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any], s)
+    }
+
+    /// A small ratings file: a slice of ML-100K.
+    func smallRatingsFile() throws -> String {
+        let all = try String(contentsOfFile: Self.root.appendingPathComponent("data/ml-100k/ratings.tsv").path, encoding: .utf8)
+        let lines = all.split(separator: "\n").prefix(6000)
+        let path = tmp("small.tsv")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testHelpForEveryCommand() throws {
+        let top = try run(["--help"])
+        XCTAssertEqual(top.code, 0)
+        for command in ["train", "evaluate", "predict", "recommend"] {
+            XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
+            let r = try run([command, "--help"])
+            XCTAssertEqual(r.code, 0, command)
+            XCTAssertTrue(r.out.contains("USAGE: autorec \(command)"), r.out)
+        }
+        let bad = try run(["frobnicate"])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("unknown command"))
+    }
+
+    func testMalformedRatingsFileNamesFileAndLineAndWritesNothing() throws {
+        let path = tmp("bad.tsv"), model = tmp("bad.model")
+        try "1\t1\t5\n2\t1\t4\n3\t1\tgood\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try run(["train", "--train", path, "--out", model])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("\(path):3:"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model), "a failed run must not write a model")
+
+        try "1\t1\t5\n2\t1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let cols = try run(["train", "--train", path, "--out", model])
+        XCTAssertEqual(cols.code, 2)
+        XCTAssertTrue(cols.err.contains("\(path):2:"), cols.err)
+
+        try "".write(toFile: path, atomically: true, encoding: .utf8)
+        let empty = try run(["train", "--train", path, "--out", model])
+        XCTAssertEqual(empty.code, 2)
+        XCTAssertTrue(empty.err.contains(path), empty.err)
+    }
+
+    func testTrainEvaluatePredictRecommendRoundTrip() throws {
+        let data = try smallRatingsFile(), model = tmp("m.model")
+        let t = try run(["train", "--model", "u-autorec", "--train", data, "--out", model, "--hidden", "32",
+                         "--epochs", "60", "--json"])
+        XCTAssertEqual(t.code, 0, t.err)
+        let tj = try json(t.out)
+        for key in ["epochs", "seconds_per_epoch", "train_seconds", "validation_rmse"] {
+            XCTAssertNotNil(tj[key], "train --json has \(key)")
+        }
+        let e = try run(["evaluate", "--model", model, "--test", data, "--json"])
+        XCTAssertEqual(e.code, 0, e.err)
+        let ej = try json(e.out)
+        XCTAssertEqual(ej["count"] as? Int, 6000)
+        let rmse = try XCTUnwrap(ej["rmse"] as? Double)
+        XCTAssertTrue(rmse > 0 && rmse < 1.5, "rmse \(rmse)")
+        XCTAssertNotNil(ej["mae"])
+
+        let p = try run(["predict", "--model", model, "--user", "1", "--item", "1", "--json"])
+        XCTAssertEqual(p.code, 0, p.err)
+        XCTAssertNotNil(try json(p.out)["prediction"])
+
+        let rec = try run(["recommend", "--model", model, "--user", "1", "-n", "7", "--json"])
+        XCTAssertEqual(rec.code, 0, rec.err)
+        let list = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(rec.out.utf8)) as? [[String: Any]])
+        XCTAssertEqual(list.count, 7)
+        XCTAssertEqual(list.map { $0["rank"] as? Int }, (1...7).map { $0 })
+
+        let unknown = try run(["recommend", "--model", model, "--user", "nobody"])
+        XCTAssertEqual(unknown.code, 3)
+        XCTAssertTrue(unknown.err.contains("unknown user"), unknown.err)
+    }
+
+    func testDamagedModelIsRefused() throws {
+        let data = try smallRatingsFile(), model = tmp("d.model")
+        XCTAssertEqual(try run(["train", "--train", data, "--out", model, "--hidden", "8", "--epochs", "2"]).code, 0)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        bytes[bytes.count - 50] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: model))
+        let r = try run(["evaluate", "--model", model, "--test", data])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("checksum mismatch") && r.err.contains(model), r.err)
+    }
+
+    func testBadOptionValuesAreExplained() throws {
+        let r = try run(["train", "--train", "x", "--out", "y", "--hidden", "many"])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("--hidden expects a whole number"), r.err)
+        let m = try run(["train", "--model", "svd", "--train", "x", "--out", "y"])
+        XCTAssertEqual(m.code, 2)
+        XCTAssertTrue(m.err.contains("i-autorec, u-autorec"), m.err)
+    }
+}
