@@ -24,7 +24,9 @@ public struct AutoRecConfig: Equatable, Sendable, Codable {
     public var epochs = 200
     public var optimizer: OptimizerKind = .lbfgs
     public var learningRate: Float = 1e-3
-    public var batchSize = 256
+    /// Samples per Adam step; 0 means all of them (one step per epoch). Full batches keep an
+    /// epoch's cost linear in the data: every step also touches every weight once.
+    public var batchSize = 0
     public var seed: UInt64 = 1
     /// Share of the training ratings held out for early stopping (0 turns it off).
     public var validationFraction = 0.05
@@ -51,7 +53,7 @@ public struct AutoRecConfig: Equatable, Sendable, Codable {
 
     /// The documented defaults for an orientation, chosen on a validation part (5%) of the
     /// ML-100K 90/10 training split, never on its test part (the README lists the search).
-    /// Adam over batches of up to 4096 samples with masked denoising (a share of the inputs hidden,
+    /// Full-batch Adam with masked denoising (a share of the inputs hidden,
     /// the loss on the hidden ones weighted over the seen ones), weight averaging and a refit on
     /// all ratings beat full-batch L-BFGS on validation RMSE. U-AutoRec reads ratings minus the mean.
     public static func defaults(for orientation: AutoRecOrientation, optimizer: OptimizerKind = .adam) -> AutoRecConfig {
@@ -69,7 +71,7 @@ public struct AutoRecConfig: Equatable, Sendable, Codable {
         c.epochs = 300
         c.patience = 15
         c.learningRate = 1e-2
-        c.batchSize = 4096
+        c.batchSize = 0
         c.weightAveraging = 0.9
         switch orientation {
         case .item:
@@ -113,6 +115,7 @@ public struct AutoRec: Sendable {
         self.ratingRange = ratingRange
         self.codes = AutoRecObjective.codes(of: inputs, params: parameters, encoder: config.encoder,
                                             inputShift: config.centerInputs ? mean : 0, inputScaling: config.inputScaling)
+        self.tiles = AutoRecParameters.tiles(hidden: parameters.hidden)
         var seen = [Bool](repeating: false, count: inputs.cols)
         for c in inputs.columns { seen[Int(c)] = true }
         self.outputSeen = seen
@@ -125,18 +128,28 @@ public struct AutoRec: Sendable {
 
     /// Whether each output unit had at least one training rating (others fall back to the mean).
     let outputSeen: [Bool]
+    /// Hidden-unit tiles of the weight layout.
+    let tiles: [Range<Int>]
 
     /// The raw network output for dense indices, before clipping.
     public func rawPrediction(user u: Int, item i: Int) -> Float {
         let (s, o) = sampleAndOutput(user: u, item: i)
-        let h = parameters.hidden
         return parameters.flat.withUnsafeBufferPointer { pp in
             codes.storage.withUnsafeBufferPointer { cp in
-                let y = Kernels.dot(h, pp.baseAddress! + parameters.decoderOffset + o * h, cp.baseAddress! + s * h)
-                    + pp[parameters.decoderBiasOffset + o]
-                return config.decoder.apply(y)
+                config.decoder.apply(decoderOutput(pp.baseAddress!, unit: o, code: cp.baseAddress! + s * parameters.hidden))
             }
         }
+    }
+
+    /// W_o . code + b_o, reading the decoder row of output unit `o` tile by tile.
+    @inline(__always) func decoderOutput(_ P: UnsafePointer<Float>, unit o: Int, code: UnsafePointer<Float>) -> Float {
+        let n = parameters.inputs, w0 = P + parameters.decoderOffset
+        var y = P[parameters.decoderBiasOffset + o]
+        for t in tiles {
+            let lo = t.lowerBound, w = t.count
+            y += Kernels.dot(w, w0 + n * lo + o * w, code + lo)
+        }
+        return y
     }
 
     /// Clips to the rating range seen in training.
@@ -189,14 +202,10 @@ public struct AutoRec: Sendable {
         parameters.flat.withUnsafeBufferPointer { pp in
             codes.storage.withUnsafeBufferPointer { cp in
                 let P = pp.baseAddress!, C = cp.baseAddress!
-                let w = P + parameters.decoderOffset, b = P + parameters.decoderBiasOffset
                 for i in 0..<items.count {
-                    let y: Float
-                    if config.orientation == .item {
-                        y = Kernels.dot(h, w + u * h, C + i * h) + b[u]
-                    } else {
-                        y = Kernels.dot(h, w + i * h, C + u * h) + b[i]
-                    }
+                    let y = config.orientation == .item
+                        ? decoderOutput(P, unit: u, code: C + i * h)
+                        : decoderOutput(P, unit: i, code: C + u * h)
                     out[i] = config.decoder.apply(y)
                 }
             }

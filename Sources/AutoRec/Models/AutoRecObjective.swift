@@ -8,7 +8,8 @@ import Linalg
 ///
 /// Speed: the hidden layer is cut into tiles of 32 units. Every stage is a sum of weighted rows into
 /// one 32-float tile (`Kernels.gatherAccumulate32`), whose accumulators stay in registers, while the
-/// weight slices a tile needs stay in the core's L2 cache. The weight gradients are summed per weight
+/// weights and workspaces are stored tile-major (see `AutoRecParameters`), so the slices a tile needs
+/// are one compact region that stays in cache. The weight gradients are summed per weight
 /// row (column order of the batch), never scattered. Stages that write weights are split over cores
 /// by tile, the others by sample; nothing is accumulated across threads, so the result is
 /// bit-identical for any thread count.
@@ -23,12 +24,12 @@ public final class AutoRecObjective {
     /// How each sample's input vector is scaled by its number of observed entries.
     public let inputScaling: InputScaling
     public let threads: Int
-    /// Units per hidden tile in the accumulating stages, and per tile of the decoder's dot products.
-    public static let tileWidth = 32, dotTileWidth = 128
+    /// Units per hidden tile.
+    public static let tileWidth = AutoRecParameters.tileWidth
     let tiles: [Range<Int>]
-    let dotTiles: [Range<Int>]
 
-    // Workspaces, sized for the whole data set, indexed by position in the batch.
+    // Workspaces, sized for the whole data set, tile-major: tile t of batch position bi starts at
+    // batch * t.lowerBound + bi * t.count.
     private let zBuf: UnsafeMutablePointer<Float>   // encoder pre-activations
     private let hBuf: UnsafeMutablePointer<Float>   // codes
     private let dBuf: UnsafeMutablePointer<Float>   // dL/dh, then dL/dz in place
@@ -47,6 +48,10 @@ public final class AutoRecObjective {
     public private(set) var lastSquaredError = 0.0
     /// The number of observed entries the last `evaluate` call covered.
     public private(set) var lastEntries = 0
+    /// Seconds spent so far in each stage (inputs, encoder, decoder and its backward pass, grouping
+    /// by column, weight gradients, the rest), for benchmarks.
+    public private(set) var stageSeconds = [Double](repeating: 0, count: 6)
+    public static let stageNames = ["inputs", "encoder", "decoder", "grouping", "weight gradients", "loss"]
 
     public init(data: CSRMatrix, hidden: Int, encoder: Activation, decoder: Activation, l2: Float,
                 inputShift: Float = 0, inputScaling: InputScaling = .none, threads: Int = Parallel.defaultThreads) {
@@ -58,11 +63,7 @@ public final class AutoRecObjective {
         self.l2 = l2
         self.inputShift = inputShift
         self.threads = max(1, threads)
-        func cut(_ width: Int) -> [Range<Int>] {
-            stride(from: 0, to: hidden, by: width).map { $0..<min(hidden, $0 + width) }
-        }
-        tiles = cut(AutoRecObjective.tileWidth)
-        dotTiles = cut(AutoRecObjective.dotTileWidth)
+        tiles = AutoRecParameters.tiles(hidden: hidden)
         func alloc<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, n))
             p.initialize(repeating: v, count: max(1, n))
@@ -103,7 +104,7 @@ public final class AutoRecObjective {
         precondition(grad.count == params.count)
         let list = samples ?? Array(0..<data.rows)
         let batch = list.count
-        let enc = encoder, dec = decoder, shift = inputShift, tiles = self.tiles, dotTiles = self.dotTiles
+        let enc = encoder, dec = decoder, shift = inputShift, tiles = self.tiles
         let vOff = 0, muOff = n * h, wOff = n * h + h, bOff = 2 * n * h + h
         let Z = zBuf, H = hBuf, D = dBuf, Y = yBuf, A = aBuf, KP = kBuf, L = sampleLoss, SQ = tileSquares
         let CS = colStart, CB = colSample, CY = colDY, CA = colA
@@ -123,6 +124,9 @@ public final class AutoRecObjective {
         }
         let sampleChunks = (0..<threads).map { chunkBounds[$0]..<chunkBounds[$0 + 1] }
         let scale = l2 * regularizationScale
+        var clock = monotonicSeconds()
+        var laps = [Double](repeating: 0, count: 6)
+        func lap(_ i: Int) { let now = monotonicSeconds(); laps[i] += now - clock; clock = now }
 
         params.withUnsafeBufferPointer { pp in
         grad.withUnsafeMutableBufferPointer { gp in
@@ -145,27 +149,31 @@ public final class AutoRecObjective {
                     }
                 }
             }
+            lap(0)
             // Stage 1 (by tile): encoder z = mu + sum_k a_k V_k, then h = g(z).
             Parallel.forChunks(tiles.count, threads: threads) { _, tileRange in
                 for t in tileRange {
                     let lo = tiles[t].lowerBound, w = tiles[t].count
+                    let vt = V + n * lo, zt = Z + batch * lo, ht = H + batch * lo
                     for bi in 0..<batch {
                         let s = list[bi], p0 = rs[s]
-                        let z = Z + bi * h + lo
+                        let z = zt + bi * w
                         Kernels.gatherAccumulate(w, z, start: P + muOff + lo, startScale: 1, count: rs[s + 1] - p0,
-                                                 indices: C + p0, coefficients: A + p0, base: V + lo, stride: h)
-                        enc.apply(w, z, into: H + bi * h + lo)
+                                                 indices: C + p0, coefficients: A + p0, base: vt, stride: w)
+                        enc.apply(w, z, into: ht + bi * w)
                     }
                 }
             }
+            lap(1)
             // Stage 2 (by sample): decoder outputs on observed entries, loss, dL/dy, then dL/dh and dL/dz.
             Parallel.forEach(threads, threads: threads) { chunk in
                 let range = sampleChunks[chunk]
-                for t in dotTiles {
+                for t in tiles {
                     let lo = t.lowerBound, w = t.count
+                    let wt = W + n * lo, ht = H + batch * lo
                     for bi in range {
-                        let s = list[bi], hv = H + bi * h + lo
-                        for p in rs[s]..<rs[s + 1] { Y[p] += Kernels.dot(w, W + Int(C[p]) * h + lo, hv) }
+                        let s = list[bi], hv = ht + bi * w
+                        for p in rs[s]..<rs[s + 1] { Y[p] += Kernels.dot(w, wt + Int(C[p]) * w, hv) }
                     }
                 }
                 for bi in range {
@@ -181,15 +189,17 @@ public final class AutoRecObjective {
                 }
                 for t in tiles {
                     let lo = t.lowerBound, w = t.count
+                    let wt = W + n * lo, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
                     for bi in range {
                         let s = list[bi], p0 = rs[s]
-                        let d = D + bi * h + lo
+                        let d = dt + bi * w
                         Kernels.gatherAccumulate(w, d, start: nil, startScale: 0, count: rs[s + 1] - p0,
-                                                 indices: C + p0, coefficients: Y + p0, base: W + lo, stride: h)
-                        enc.multiplyByDerivative(w, input: Z + bi * h + lo, output: H + bi * h + lo, d)
+                                                 indices: C + p0, coefficients: Y + p0, base: wt, stride: w)
+                        enc.multiplyByDerivative(w, input: zt + bi * w, output: ht + bi * w, d)
                     }
                 }
             }
+            lap(2)
             // Group the batch's entries by input column (a counting sort, stable in batch order);
             // the decoder bias gradient falls out on the way.
             for c in 0...n { CS[c] = 0 }
@@ -210,26 +220,30 @@ public final class AutoRecObjective {
             }
             for c in stride(from: n, to: 0, by: -1) { CS[c] = CS[c - 1] }
             CS[0] = 0
+            lap(3)
             // Stage 3 (by tile): weight gradients = L2 term + sums over each weight row's entries.
             Parallel.forChunks(tiles.count, threads: threads) { _, tileRange in
                 for t in tileRange {
                     let lo = tiles[t].lowerBound, w = tiles[t].count
+                    let vt = V + n * lo, wt = W + n * lo, ht = H + batch * lo, dt = D + batch * lo
+                    let gvt = G + vOff + n * lo, gwt = G + wOff + n * lo
                     var sq = 0.0
                     for c in 0..<n {
                         let k0 = CS[c], count = CS[c + 1] - k0
-                        let v = V + c * h + lo, wr = W + c * h + lo
-                        Kernels.gatherAccumulate(w, G + wOff + c * h + lo, start: wr, startScale: scale, count: count,
-                                                 indices: CB + k0, coefficients: CY + k0, base: H + lo, stride: h)
-                        Kernels.gatherAccumulate(w, G + vOff + c * h + lo, start: v, startScale: scale, count: count,
-                                                 indices: CB + k0, coefficients: CA + k0, base: D + lo, stride: h)
+                        let v = vt + c * w, wr = wt + c * w
+                        Kernels.gatherAccumulate(w, gwt + c * w, start: wr, startScale: scale, count: count,
+                                                 indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
+                        Kernels.gatherAccumulate(w, gvt + c * w, start: v, startScale: scale, count: count,
+                                                 indices: CB + k0, coefficients: CA + k0, base: dt, stride: w)
                         sq += Double(Kernels.dot(w, v, v) + Kernels.dot(w, wr, wr))
                     }
                     SQ[t] = sq
                     let gmu = G + muOff + lo
                     for j in 0..<w { gmu[j] = 0 }
-                    for bi in 0..<batch { Kernels.axpy(w, 1, D + bi * h + lo, gmu) }
+                    for bi in 0..<batch { Kernels.axpy(w, 1, dt + bi * w, gmu) }
                 }
             }
+            lap(4)
         }}}}}
 
         var loss = 0.0, entries = 0
@@ -238,6 +252,8 @@ public final class AutoRecObjective {
         lastEntries = entries
         var sq = 0.0
         for t in 0..<tiles.count { sq += tileSquares[t] }
+        lap(5)
+        for i in 0..<6 { stageSeconds[i] += laps[i] }
         return loss + 0.5 * Double(scale) * sq
     }
 
@@ -252,7 +268,8 @@ public final class AutoRecObjective {
             let norm = inputScaling.factor(count: data.count(ofRow: s))
             for p in data.rowStart[s]..<data.rowStart[s + 1] { inputs[p] = (inputs[p] - shift) * norm }
         }
-        let tiles = stride(from: 0, to: h, by: tileWidth).map { $0..<min(h, $0 + tileWidth) }
+        let tiles = AutoRecParameters.tiles(hidden: h)
+        let n = data.cols
         params.flat.withUnsafeBufferPointer { pp in
         out.storage.withUnsafeMutableBufferPointer { ob in
         data.rowStart.withUnsafeBufferPointer { rs in
@@ -266,7 +283,7 @@ public final class AutoRecObjective {
                     for s in 0..<data.rows {
                         let p0 = rs[s], z = O + s * h + lo
                         Kernels.gatherAccumulate(w, z, start: mu + lo, startScale: 1, count: rs[s + 1] - p0,
-                                                 indices: C + p0, coefficients: A + p0, base: P + lo, stride: h)
+                                                 indices: C + p0, coefficients: A + p0, base: P + n * lo, stride: w)
                         encoder.apply(w, z)
                     }
                 }

@@ -2,8 +2,11 @@ import Linalg
 
 /// The weights of an AutoRec network in one flat vector, so optimisers see a single array.
 /// `inputs` is the length of an input vector (users for I-AutoRec, items for U-AutoRec).
-/// Layout: V (inputs x hidden, one row per input unit: the encoder, transposed),
-/// mu (hidden), W (inputs x hidden, one row per output unit: the decoder), b (inputs).
+/// Blocks: V (the encoder, one row of `hidden` weights per input unit), mu (hidden),
+/// W (the decoder, one row per output unit), b (inputs).
+/// V and W are stored tile-major: the hidden units are cut into tiles of `tileWidth` (the last one
+/// narrower), and a tile's slices of all rows are contiguous, so that the sparse passes, which
+/// visit one tile at a time, read one compact region instead of 128 bytes every `hidden` floats.
 public struct AutoRecParameters: Equatable, Sendable {
     public let inputs: Int
     public let hidden: Int
@@ -30,6 +33,25 @@ public struct AutoRecParameters: Equatable, Sendable {
     }
 
     public static func count(inputs: Int, hidden: Int) -> Int { 2 * inputs * hidden + hidden + inputs }
+
+    /// Units per tile of the weight layout.
+    public static let tileWidth = 32
+
+    /// The hidden-unit ranges of the tiles.
+    public static func tiles(hidden: Int) -> [Range<Int>] {
+        stride(from: 0, to: hidden, by: tileWidth).map { $0..<min(hidden, $0 + tileWidth) }
+    }
+
+    /// Position of weight (row, unit) inside a V or W block of `inputs` rows.
+    @inline(__always) public static func index(row: Int, unit: Int, inputs: Int, hidden: Int) -> Int {
+        let lo = unit - unit % tileWidth
+        return inputs * lo + row * min(tileWidth, hidden - lo) + (unit - lo)
+    }
+
+    /// Row `r` of the decoder W, gathered from its tiles.
+    public func decoderRow(_ r: Int) -> [Float] {
+        (0..<hidden).map { flat[decoderOffset + AutoRecParameters.index(row: r, unit: $0, inputs: inputs, hidden: hidden)] }
+    }
 
     public var encoderOffset: Int { 0 }
     public var encoderBiasOffset: Int { inputs * hidden }

@@ -26,6 +26,8 @@ public struct TrainingSummary: Sendable {
     public var validationRMSE: Double?
     public var functionEvaluations: Int
     public var stopReason: String
+    /// Seconds per stage of the loss and gradient passes (`AutoRecObjective.stageNames`), all epochs.
+    public var stageSeconds: [Double] = []
 }
 
 /// Monotonic wall-clock seconds.
@@ -58,6 +60,7 @@ extension AutoRec {
                 run.epochsRun += again.epochsRun
                 refitEpochs = again.epochsRun
                 run.evaluations += again.evaluations
+                run.extraStageSeconds = again.objective.stageSeconds
             }
         } else {
             run = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: false)
@@ -71,7 +74,8 @@ extension AutoRec {
         let summary = TrainingSummary(epochs: run.epochsRun, refitEpochs: refitEpochs, bestEpoch: run.bestEpoch, trainSeconds: trainSeconds,
                                       secondsPerEpoch: trainSeconds / Double(max(1, run.epochsRun)),
                                       validationRMSE: run.bestRMSE.isFinite ? run.bestRMSE : nil,
-                                      functionEvaluations: run.evaluations, stopReason: run.stopReason)
+                                      functionEvaluations: run.evaluations, stopReason: run.stopReason,
+                                      stageSeconds: zip(run.objective.stageSeconds, run.extraStageSeconds).map { $0 + $1 })
         return (model, summary)
     }
 }
@@ -92,6 +96,7 @@ struct TrainingRun {
     var epochsRun = 0
     var evaluations = 0
     var stopReason = "reached the epoch limit"
+    var extraStageSeconds = [Double](repeating: 0, count: 6)
 
     init(config: AutoRecConfig, ratings: Ratings, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
         self.config = config
@@ -145,7 +150,7 @@ struct TrainingRun {
             var adam = Adam(parameterCount: params.count, learningRate: config.learningRate)
             var rng = SeededRandom(seed: config.seed &+ 0xADA)
             var order = Array(0..<matrix.rows)
-            let batch = max(1, config.batchSize)
+            let batch = config.batchSize > 0 ? config.batchSize : max(1, matrix.rows)
             let decay = config.weightAveraging
             var average = params
             for epoch in 1...max(1, epochs) {

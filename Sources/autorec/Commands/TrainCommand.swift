@@ -24,7 +24,7 @@ enum TrainCommand: Command {
             .value("--l2", as: "x", help: "L2 weight lambda on the weights."),
             .value("--optimizer", as: "name", help: "adam or lbfgs (full batch, the paper's choice).", default: "adam"),
             .value("--lr", as: "x", help: "Adam learning rate."),
-            .value("--batch", as: "n", help: "Adam mini-batch size (samples)."),
+            .value("--batch", as: "n", help: "Adam mini-batch size in samples; 0 is the full batch (the default)."),
             .value("--seed", as: "n", help: "Random seed (weights, validation split, batches).", default: "1"),
             .value("--validation", as: "fraction", help: "Share of ratings held out for early stopping; 0 turns it off."),
             .value("--patience", as: "n", help: "Epochs without validation improvement before stopping."),
@@ -58,7 +58,7 @@ enum TrainCommand: Command {
         if let v = try args.int("--epochs", range: 1...1_000_000) { c.epochs = v }
         if let v = try args.double("--l2", range: 0...1e9) { c.l2 = Float(v) }
         if let v = try args.double("--lr", range: 1e-9...10) { c.learningRate = Float(v) }
-        if let v = try args.int("--batch", range: 1...10_000_000) { c.batchSize = v }
+        if let v = try args.int("--batch", range: 0...100_000_000) { c.batchSize = v }
         if let v = try args.int("--seed", range: 0...Int.max) { c.seed = UInt64(v) }
         if let v = try args.double("--validation", range: 0...0.5) { c.validationFraction = v }
         if let v = try args.int("--patience", range: 1...1_000_000) { c.patience = v }
@@ -101,7 +101,8 @@ enum TrainCommand: Command {
                 "stop_reason": summary.stopReason,
                 "ratings": ratings.count, "users": ratings.users.count, "items": ratings.items.count,
                 "hidden": c.hidden, "l2": Double(c.l2), "optimizer": c.optimizer.rawValue,
-                "peak_memory_mb": rounded(peakMemoryMiB(), 1), "load_seconds": rounded(loadSeconds, 3),
+                "peak_memory_mb": rounded(peakMemoryMiB(), 1),
+                "stage_seconds": Dictionary(uniqueKeysWithValues: zip(AutoRecObjective.stageNames, summary.stageSeconds.map { rounded($0, 4) })), "load_seconds": rounded(loadSeconds, 3),
             ] as [String: Any])
         } else {
             let val = summary.validationRMSE.map { ", validation RMSE \(fixed($0)) at epoch \(summary.bestEpoch)" } ?? ""
