@@ -4,6 +4,10 @@ import Linalg
 
 /// Checks the hand-written backward pass against central finite differences of the loss.
 final class AutoRecGradientTests: XCTestCase {
+    /// Samples x inputs of the checked data: with more samples than inputs the passes walk the batch
+    /// sample by sample, with more inputs than samples column by column. Every check runs both.
+    static let shapes = [(samples: 7, inputs: 6), (samples: 5, inputs: 9)]
+
     /// A small random rating matrix: samples x inputs with values in 1...5.
     func smallData(samples: Int, inputs: Int, seed: UInt64) -> CSRMatrix {
         var rng = SeededRandom(seed: seed)
@@ -15,43 +19,46 @@ final class AutoRecGradientTests: XCTestCase {
     }
 
     func check(encoder: Activation, decoder: Activation, dropout: Float = 0, shift: Float = 0,
-               samples: [Int]? = nil, regScale: Float = 1, file: StaticString = #filePath, line: UInt = #line) {
-        let data = smallData(samples: 7, inputs: 6, seed: 11)
-        let hidden = 5
+               samples: [Int]? = nil, regScale: Float = 1, scaling: InputScaling = .none, keptWeight: Float = 1,
+               eps: Float = 1e-2, tolerance: Float = 4e-3, file: StaticString = #filePath, line: UInt = #line) {
+      for shape in Self.shapes {
+        let data = smallData(samples: shape.samples, inputs: shape.inputs, seed: 11)
+        let hidden = 37  // two tiles, the second narrower: exercises both kernel paths
         let objective = AutoRecObjective(data: data, hidden: hidden, encoder: encoder, decoder: decoder,
-                                         l2: 0.7, inputShift: shift, threads: 2)
-        var params = AutoRecParameters(inputs: 6, hidden: hidden, seed: 5).flat
+                                         l2: 0.7, inputShift: shift, inputScaling: scaling, threads: 2)
+        var params = AutoRecParameters(inputs: shape.inputs, hidden: hidden, seed: 5).flat
         var rng = SeededRandom(seed: 8)
         // Non-zero biases so every term of the gradient is exercised; small inputs keep sigmoid unsaturated.
         for i in 0..<params.count { params[i] = params[i] * 0.5 + 0.05 * rng.normal() }
         var grad = [Float](repeating: 0, count: params.count)
         _ = objective.evaluate(params, samples: samples, regularizationScale: regScale, dropout: dropout,
-                               maskSeed: 99, gradient: &grad)
+                               maskSeed: 99, keptWeight: keptWeight, gradient: &grad)
         var scratch = grad
-        var worst: Float = 0
         for i in 0..<params.count {
-            let eps: Float = 1e-2
             var p = params
             p[i] += eps
             let up = objective.evaluate(p, samples: samples, regularizationScale: regScale, dropout: dropout,
-                                        maskSeed: 99, gradient: &scratch)
+                                        maskSeed: 99, keptWeight: keptWeight, gradient: &scratch)
             p[i] = params[i] - eps
             let down = objective.evaluate(p, samples: samples, regularizationScale: regScale, dropout: dropout,
-                                          maskSeed: 99, gradient: &scratch)
+                                          maskSeed: 99, keptWeight: keptWeight, gradient: &scratch)
             let numeric = Float((up - down) / Double(2 * eps))
-            // ReLU-like kinks make finite differences meaningless right at 0; skip those points.
             let err = abs(numeric - grad[i]) / max(1, abs(numeric), abs(grad[i]))
-            worst = max(worst, err)
-            XCTAssertLessThan(err, 2e-3, "parameter \(i): analytic \(grad[i]) vs numeric \(numeric)", file: file, line: line)
+            XCTAssertLessThan(err, tolerance, "shape \(shape), parameter \(i): analytic \(grad[i]) vs numeric \(numeric)", file: file, line: line)
         }
         XCTAssertGreaterThan(grad.map { abs($0) }.max() ?? 0, 0, "gradient must not be all zero", file: file, line: line)
+      }
     }
 
     func testSigmoidEncoderIdentityDecoder() { check(encoder: .sigmoid, decoder: .identity) }
     func testTanhEncoderSigmoidDecoder() { check(encoder: .tanh, decoder: .sigmoid) }
-    func testEluEncoderIdentityDecoder() { check(encoder: .elu, decoder: .identity) }
+    // ELU's second derivative jumps at 0, which central differences near the kink feel: a smaller
+    // step and a looser bound. (Elsewhere the bound, 0.4% of max(1, |gradient|), sits just above the
+    // Float32 noise of the loss; a wrong term in a gradient shows up as tens of percent.)
+    func testEluEncoderIdentityDecoder() { check(encoder: .elu, decoder: .identity, eps: 2e-3, tolerance: 6e-3) }
     func testIdentityEncoderTanhDecoder() { check(encoder: .identity, decoder: .tanh) }
-    func testMiniBatchWithScaledRegularisation() { check(encoder: .sigmoid, decoder: .identity, samples: [4, 1, 6], regScale: 0.3) }
+    func testMiniBatchWithScaledRegularisation() { check(encoder: .sigmoid, decoder: .identity, samples: [4, 1, 3], regScale: 0.3) }
+    func testInputScalingAndLossWeights() { check(encoder: .sigmoid, decoder: .identity, dropout: 0.3, scaling: .sqrt, keptWeight: 0.2) }
     func testInputDropoutAndCentring() { check(encoder: .sigmoid, decoder: .identity, dropout: 0.4, shift: 3) }
 
     /// Both orientations train on the same objective over a transposed matrix; check each on real shapes.
@@ -88,3 +95,4 @@ final class AutoRecGradientTests: XCTestCase {
         XCTAssertEqual(g1, g3)
     }
 }
+

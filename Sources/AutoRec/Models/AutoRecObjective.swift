@@ -1,4 +1,7 @@
 import Linalg
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The masked reconstruction loss of AutoRec and its gradient, computed sparsely:
 /// loss = sum over samples, over OBSERVED entries k of (f(W_k . g(V r + mu) + b_k) - r_k)^2
@@ -24,6 +27,14 @@ public final class AutoRecObjective {
     /// How each sample's input vector is scaled by its number of observed entries.
     public let inputScaling: InputScaling
     public let threads: Int
+    /// Forces the traversal ("sample" or "column") for benchmarks, from AUTOREC_TRAVERSAL.
+    static let traversal: String? = {
+        #if canImport(Glibc)
+        if let v = getenv("AUTOREC_TRAVERSAL") { return String(cString: v) }
+        #endif
+        return nil
+    }()
+
     /// Units per hidden tile.
     public static let tileWidth = AutoRecParameters.tileWidth
     let tiles: [Range<Int>]
@@ -39,6 +50,7 @@ public final class AutoRecObjective {
     // The batch's entries grouped by input column, for the weight gradients.
     private let colStart: UnsafeMutablePointer<Int>
     private let colSample: UnsafeMutablePointer<Int32>
+    private let colEntry: UnsafeMutablePointer<Int32>
     private let colDY: UnsafeMutablePointer<Float>
     private let colA: UnsafeMutablePointer<Float>
     private let sampleLoss: UnsafeMutablePointer<Double>
@@ -48,10 +60,10 @@ public final class AutoRecObjective {
     public private(set) var lastSquaredError = 0.0
     /// The number of observed entries the last `evaluate` call covered.
     public private(set) var lastEntries = 0
-    /// Seconds spent so far in each stage (inputs, encoder, decoder and its backward pass, grouping
-    /// by column, weight gradients, the rest), for benchmarks.
-    public private(set) var stageSeconds = [Double](repeating: 0, count: 6)
-    public static let stageNames = ["inputs", "encoder", "decoder", "grouping", "weight gradients", "loss"]
+    /// Seconds spent so far in each stage (inputs and grouping, encoder, decoder and loss, the
+    /// backward pass with the weight gradients, the rest), for benchmarks.
+    public private(set) var stageSeconds = [Double](repeating: 0, count: 5)
+    public static let stageNames = ["inputs", "encoder", "decoder", "backward", "loss"]
 
     public init(data: CSRMatrix, hidden: Int, encoder: Activation, decoder: Activation, l2: Float,
                 inputShift: Float = 0, inputScaling: InputScaling = .none, threads: Int = Parallel.defaultThreads) {
@@ -64,11 +76,7 @@ public final class AutoRecObjective {
         self.inputShift = inputShift
         self.threads = max(1, threads)
         tiles = AutoRecParameters.tiles(hidden: hidden)
-        func alloc<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, n))
-            p.initialize(repeating: v, count: max(1, n))
-            return p
-        }
+        func alloc<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> { Memory.allocate(n, v) }
         zBuf = alloc(data.rows * hidden, 0)
         hBuf = alloc(data.rows * hidden, 0)
         dBuf = alloc(data.rows * hidden, 0)
@@ -77,6 +85,7 @@ public final class AutoRecObjective {
         kBuf = alloc(data.nonZeros, 1)
         colStart = alloc(data.cols + 1, 0)
         colSample = alloc(data.nonZeros, 0)
+        colEntry = alloc(data.nonZeros, 0)
         colDY = alloc(data.nonZeros, 0)
         colA = alloc(data.nonZeros, 0)
         sampleLoss = alloc(data.rows, 0.0)
@@ -84,9 +93,9 @@ public final class AutoRecObjective {
     }
 
     deinit {
-        zBuf.deallocate(); hBuf.deallocate(); dBuf.deallocate(); yBuf.deallocate(); aBuf.deallocate(); kBuf.deallocate()
-        colStart.deallocate(); colSample.deallocate(); colDY.deallocate(); colA.deallocate()
-        sampleLoss.deallocate(); tileSquares.deallocate()
+        Memory.free(zBuf); Memory.free(hBuf); Memory.free(dBuf); Memory.free(yBuf); Memory.free(aBuf); Memory.free(kBuf)
+        Memory.free(colStart); Memory.free(colSample); Memory.free(colEntry); Memory.free(colDY); Memory.free(colA)
+        Memory.free(sampleLoss); Memory.free(tileSquares)
     }
 
     /// Loss over `samples` (all when nil) and its gradient into `grad`. `regularizationScale`
@@ -107,26 +116,17 @@ public final class AutoRecObjective {
         let enc = encoder, dec = decoder, shift = inputShift, tiles = self.tiles
         let vOff = 0, muOff = n * h, wOff = n * h + h, bOff = 2 * n * h + h
         let Z = zBuf, H = hBuf, D = dBuf, Y = yBuf, A = aBuf, KP = kBuf, L = sampleLoss, SQ = tileSquares
-        let CS = colStart, CB = colSample, CY = colDY, CA = colA
+        let CS = colStart, CB = colSample, CP = colEntry, CY = colDY, CA = colA
         let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
-        // Sample chunks of about equal numbers of entries, one per thread.
-        var chunkBounds = [0]
-        do {
-            var total = 0
-            for s in list { total += data.count(ofRow: s) }
-            var acc = 0
-            for (bi, s) in list.enumerated() {
-                acc += data.count(ofRow: s)
-                if chunkBounds.count < threads && acc * threads >= total * chunkBounds.count { chunkBounds.append(bi + 1) }
-            }
-            while chunkBounds.count < threads { chunkBounds.append(batch) }
-            chunkBounds.append(batch)
-        }
-        let sampleChunks = (0..<threads).map { chunkBounds[$0]..<chunkBounds[$0 + 1] }
         let scale = l2 * regularizationScale
+        // Every pass reads rows of one table at random: the weights (n rows a tile) when it walks the
+        // batch sample by sample, the batch's workspaces when it walks the inputs column by column.
+        // Walk so that the random side is the smaller one; it is the one that stays in cache.
+        let byColumn = AutoRecObjective.traversal.map { $0 == "column" } ?? (n > batch)
         var clock = monotonicSeconds()
-        var laps = [Double](repeating: 0, count: 6)
+        var laps = [Double](repeating: 0, count: 5)
         func lap(_ i: Int) { let now = monotonicSeconds(); laps[i] += now - clock; clock = now }
+        let sampleChunks = balancedChunks(count: batch, threads: threads) { data.count(ofRow: list[$0]) }
 
         params.withUnsafeBufferPointer { pp in
         grad.withUnsafeMutableBufferPointer { gp in
@@ -137,7 +137,7 @@ public final class AutoRecObjective {
             let V = P + vOff, W = P + wOff
 
             // Stage 0 (by sample): encoder inputs with the dropout mask; decoder bias per entry.
-            Parallel.forEach(threads, threads: threads) { chunk in
+            Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
                 for bi in sampleChunks[chunk] {
                     let s = list[bi]
                     let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
@@ -149,34 +149,76 @@ public final class AutoRecObjective {
                     }
                 }
             }
+            // The batch's entries grouped by input column (a counting sort, stable in batch order).
+            for c in 0...n { CS[c] = 0 }
+            for bi in 0..<batch {
+                let s = list[bi]
+                for p in rs[s]..<rs[s + 1] { CS[Int(C[p]) + 1] += 1 }
+            }
+            for c in 0..<n { CS[c + 1] += CS[c] }
+            for bi in 0..<batch {
+                let s = list[bi]
+                for p in rs[s]..<rs[s + 1] {
+                    let c = Int(C[p])
+                    let k = CS[c]
+                    CB[k] = Int32(bi); CP[k] = Int32(p)
+                    CS[c] = k + 1
+                }
+            }
+            for c in stride(from: n, to: 0, by: -1) { CS[c] = CS[c - 1] }
+            CS[0] = 0
+            let columnChunks = balancedChunks(count: n, threads: threads) { CS[$0 + 1] - CS[$0] }
             lap(0)
+
             // Stage 1 (by tile): encoder z = mu + sum_k a_k V_k, then h = g(z).
             Parallel.forChunks(tiles.count, threads: threads) { _, tileRange in
                 for t in tileRange {
                     let lo = tiles[t].lowerBound, w = tiles[t].count
                     let vt = V + n * lo, zt = Z + batch * lo, ht = H + batch * lo
+                    // Gathering weight rows into a register tile beats scattering into z at every size tried.
                     for bi in 0..<batch {
                         let s = list[bi], p0 = rs[s]
-                        let z = zt + bi * w
-                        Kernels.gatherAccumulate(w, z, start: P + muOff + lo, startScale: 1, count: rs[s + 1] - p0,
-                                                 indices: C + p0, coefficients: A + p0, base: vt, stride: w)
-                        enc.apply(w, z, into: ht + bi * w)
+                        Kernels.gatherAccumulate(w, zt + bi * w, start: P + muOff + lo, startScale: 1,
+                                                 count: rs[s + 1] - p0, indices: C + p0, coefficients: A + p0,
+                                                 base: vt, stride: w)
                     }
+                    enc.apply(batch * w, zt, into: ht)
                 }
             }
             lap(1)
-            // Stage 2 (by sample): decoder outputs on observed entries, loss, dL/dy, then dL/dh and dL/dz.
-            Parallel.forEach(threads, threads: threads) { chunk in
-                let range = sampleChunks[chunk]
-                for t in tiles {
-                    let lo = t.lowerBound, w = t.count
-                    let wt = W + n * lo, ht = H + batch * lo
-                    for bi in range {
-                        let s = list[bi], hv = ht + bi * w
-                        for p in rs[s]..<rs[s + 1] { Y[p] += Kernels.dot(w, wt + Int(C[p]) * w, hv) }
+
+            // Stage 2: decoder outputs on observed entries (by sample or by column), then the loss
+            // and dL/dy per entry (by sample).
+            if byColumn {
+                // Accumulate in column order (CY, sequential), then scatter to entry order once.
+                Parallel.forEach(columnChunks.count, threads: threads) { chunk in
+                    let range = columnChunks[chunk]
+                    if range.isEmpty { return }
+                    for c in range { for k in CS[c]..<CS[c + 1] { CY[k] = P[bOff + c] } }
+                    for t in tiles {
+                        let lo = t.lowerBound, w = t.count
+                        let wt = W + n * lo, ht = H + batch * lo
+                        for c in range {
+                            let wr = wt + c * w
+                            for k in CS[c]..<CS[c + 1] { CY[k] += Kernels.dot(w, wr, ht + Int(CB[k]) * w) }
+                        }
+                    }
+                    for k in CS[range.lowerBound]..<CS[range.upperBound] { Y[Int(CP[k])] = CY[k] }
+                }
+            } else {
+                Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
+                    for t in tiles {
+                        let lo = t.lowerBound, w = t.count
+                        let wt = W + n * lo, ht = H + batch * lo
+                        for bi in sampleChunks[chunk] {
+                            let s = list[bi], hv = ht + bi * w
+                            for p in rs[s]..<rs[s + 1] { Y[p] += Kernels.dot(w, wt + Int(C[p]) * w, hv) }
+                        }
                     }
                 }
-                for bi in range {
+            }
+            Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
+                for bi in sampleChunks[chunk] {
                     let s = list[bi]
                     var l = 0.0
                     for p in rs[s]..<rs[s + 1] {
@@ -187,63 +229,69 @@ public final class AutoRecObjective {
                     }
                     L[bi] = l
                 }
-                for t in tiles {
-                    let lo = t.lowerBound, w = t.count
-                    let wt = W + n * lo, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
-                    for bi in range {
-                        let s = list[bi], p0 = rs[s]
-                        let d = dt + bi * w
-                        Kernels.gatherAccumulate(w, d, start: nil, startScale: 0, count: rs[s + 1] - p0,
-                                                 indices: C + p0, coefficients: Y + p0, base: wt, stride: w)
-                        enc.multiplyByDerivative(w, input: zt + bi * w, output: ht + bi * w, d)
-                    }
+            }
+            // Decoder bias gradient and the grouped coefficients, in a fixed order.
+            for c in 0..<n {
+                var g: Float = 0
+                for k in CS[c]..<CS[c + 1] {
+                    let p = Int(CP[k])
+                    CY[k] = Y[p]; CA[k] = A[p]
+                    g += Y[p]
                 }
+                G[bOff + c] = g
             }
             lap(2)
-            // Group the batch's entries by input column (a counting sort, stable in batch order);
-            // the decoder bias gradient falls out on the way.
-            for c in 0...n { CS[c] = 0 }
-            for bi in 0..<batch {
-                let s = list[bi]
-                for p in rs[s]..<rs[s + 1] { CS[Int(C[p]) + 1] += 1 }
-            }
-            for c in 0..<n { CS[c + 1] += CS[c]; G[bOff + c] = 0 }
-            for bi in 0..<batch {
-                let s = list[bi]
-                for p in rs[s]..<rs[s + 1] {
-                    let c = Int(C[p])
-                    let k = CS[c]
-                    CB[k] = Int32(bi); CY[k] = Y[p]; CA[k] = A[p]
-                    CS[c] = k + 1
-                    G[bOff + c] += Y[p]
-                }
-            }
-            for c in stride(from: n, to: 0, by: -1) { CS[c] = CS[c - 1] }
-            CS[0] = 0
-            lap(3)
-            // Stage 3 (by tile): weight gradients = L2 term + sums over each weight row's entries.
+
+            // Stage 3 (by tile): dL/dh = sum_k dy_k W_k, dL/dz, then the weight gradients (L2 term
+            // plus sums over each weight row's entries) and the squared norms for the loss.
             Parallel.forChunks(tiles.count, threads: threads) { _, tileRange in
                 for t in tileRange {
                     let lo = tiles[t].lowerBound, w = tiles[t].count
-                    let vt = V + n * lo, wt = W + n * lo, ht = H + batch * lo, dt = D + batch * lo
+                    let vt = V + n * lo, wt = W + n * lo, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
                     let gvt = G + vOff + n * lo, gwt = G + wOff + n * lo
-                    var sq = 0.0
-                    for c in 0..<n {
-                        let k0 = CS[c], count = CS[c + 1] - k0
-                        let v = vt + c * w, wr = wt + c * w
-                        Kernels.gatherAccumulate(w, gwt + c * w, start: wr, startScale: scale, count: count,
-                                                 indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
-                        Kernels.gatherAccumulate(w, gvt + c * w, start: v, startScale: scale, count: count,
-                                                 indices: CB + k0, coefficients: CA + k0, base: dt, stride: w)
-                        sq += Double(Kernels.dot(w, v, v) + Kernels.dot(w, wr, wr))
+                    if byColumn {
+                        for j in 0..<(batch * w) { dt[j] = 0 }
+                        for c in 0..<n {
+                            let wr = wt + c * w
+                            for k in CS[c]..<CS[c + 1] { Kernels.axpy(w, CY[k], wr, dt + Int(CB[k]) * w) }
+                        }
+                    } else {
+                        for bi in 0..<batch {
+                            let s = list[bi], p0 = rs[s]
+                            Kernels.gatherAccumulate(w, dt + bi * w, start: nil, startScale: 0, count: rs[s + 1] - p0,
+                                                     indices: C + p0, coefficients: Y + p0, base: wt, stride: w)
+                        }
                     }
+                    enc.multiplyByDerivative(batch * w, input: zt, output: ht, dt)
+
+                    var sq = 0.0
+                    if byColumn {
+                        for c in 0..<n {
+                            let k0 = CS[c], count = CS[c + 1] - k0
+                            Kernels.gatherAccumulate(w, gwt + c * w, start: wt + c * w, startScale: scale, count: count,
+                                                     indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
+                            Kernels.gatherAccumulate(w, gvt + c * w, start: vt + c * w, startScale: scale, count: count,
+                                                     indices: CB + k0, coefficients: CA + k0, base: dt, stride: w)
+                        }
+                    } else {
+                        for j in 0..<(n * w) { gwt[j] = scale * wt[j]; gvt[j] = scale * vt[j] }
+                        for bi in 0..<batch {
+                            let s = list[bi], hv = ht + bi * w, dv = dt + bi * w
+                            for p in rs[s]..<rs[s + 1] {
+                                let c = Int(C[p])
+                                Kernels.axpy(w, Y[p], hv, gwt + c * w)
+                                if A[p] != 0 { Kernels.axpy(w, A[p], dv, gvt + c * w) }
+                            }
+                        }
+                    }
+                    for c in 0..<n { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wt + c * w, wt + c * w)) }
                     SQ[t] = sq
                     let gmu = G + muOff + lo
                     for j in 0..<w { gmu[j] = 0 }
                     for bi in 0..<batch { Kernels.axpy(w, 1, dt + bi * w, gmu) }
                 }
             }
-            lap(4)
+            lap(3)
         }}}}}
 
         var loss = 0.0, entries = 0
@@ -252,9 +300,23 @@ public final class AutoRecObjective {
         lastEntries = entries
         var sq = 0.0
         for t in 0..<tiles.count { sq += tileSquares[t] }
-        lap(5)
-        for i in 0..<6 { stageSeconds[i] += laps[i] }
+        lap(4)
+        for i in 0..<5 { stageSeconds[i] += laps[i] }
         return loss + 0.5 * Double(scale) * sq
+    }
+
+    /// Splits 0..<count into `threads` contiguous chunks of about equal total `weight`.
+    private func balancedChunks(count: Int, threads: Int, weight: (Int) -> Int) -> [Range<Int>] {
+        var total = 0
+        for i in 0..<count { total += weight(i) }
+        var bounds = [0], acc = 0
+        for i in 0..<count {
+            acc += weight(i)
+            if bounds.count < threads && acc * threads >= total * bounds.count { bounds.append(i + 1) }
+        }
+        while bounds.count < threads { bounds.append(count) }
+        bounds.append(count)
+        return (0..<threads).map { bounds[$0]..<bounds[$0 + 1] }
     }
 
     /// Encodes every sample: the hidden codes g(V (r - shift) + mu), one row per sample.

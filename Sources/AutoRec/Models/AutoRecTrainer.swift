@@ -96,7 +96,7 @@ struct TrainingRun {
     var epochsRun = 0
     var evaluations = 0
     var stopReason = "reached the epoch limit"
-    var extraStageSeconds = [Double](repeating: 0, count: 6)
+    var extraStageSeconds = [Double](repeating: 0, count: 5)
 
     init(config: AutoRecConfig, ratings: Ratings, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
         self.config = config

@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Cache-line aligned buffers for the training loops' workspaces.
+public enum Memory {
+    /// Allocates `count` values set to `value`, aligned to 64 bytes. Free with `Memory.free`.
+    public static func allocate<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
+        let n = max(1, count)
+        let bytes = n * MemoryLayout<T>.stride
+        #if canImport(Glibc)
+        var raw: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&raw, 64, bytes) == 0, let r = raw else {
+            fatalError("out of memory allocating \(bytes) bytes")
+        }
+        #else
+        let r = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        #endif
+        let p = r.bindMemory(to: T.self, capacity: n)
+        p.initialize(repeating: value, count: n)
+        return p
+    }
+
+    /// Frees what `allocate` returned.
+    public static func free<T>(_ p: UnsafeMutablePointer<T>) {
+        #if canImport(Glibc)
+        Glibc.free(p)
+        #else
+        UnsafeMutableRawPointer(p).deallocate()
+        #endif
+    }
+}
