@@ -77,7 +77,9 @@ enum TrainCommand: Command {
         let json = args.flag("--json"), quiet = args.flag("--quiet")
         Output.progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(trainPath) in \(fixed(loadSeconds, 2)) s")
         let showProgress = args.flag("--progress") || (!quiet && Output.stderrIsTerminal)
+        var epochSeconds: [Double] = []
         let (model, summary) = AutoRec.fit(ratings, config: c) { r in
+            epochSeconds.append(r.seconds)
             guard showProgress else { return }
             let val = r.validationRMSE.map { "  validation RMSE \(fixed($0))" } ?? ""
             let phase = r.refitting ? "refit epoch" : "epoch"
@@ -95,6 +97,7 @@ enum TrainCommand: Command {
                 "model": kind.rawValue, "out": outPath,
                 "epochs": summary.epochs, "best_epoch": summary.bestEpoch, "refit_epochs": summary.refitEpochs,
                 "seconds_per_epoch": rounded(summary.secondsPerEpoch),
+                "median_epoch_seconds": rounded(epochSeconds.sorted()[epochSeconds.count / 2]),
                 "train_seconds": rounded(summary.trainSeconds, 3),
                 "validation_rmse": summary.validationRMSE.map { rounded($0) } ?? NSNull(),
                 "function_evaluations": summary.functionEvaluations,
