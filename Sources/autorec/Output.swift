@@ -34,10 +34,12 @@ enum Output {
     static func table(_ header: [String], _ rows: [[String]]) {
         var width = header.map(\.count)
         for r in rows { for (i, c) in r.enumerated() where i < width.count { width[i] = max(width[i], c.count) } }
+        // A column whose cells are all numbers is right-aligned, its header too.
+        let numeric = (0..<header.count).map { i in !rows.isEmpty && rows.allSatisfy { i < $0.count && Double($0[i]) != nil } }
         func fmt(_ r: [String]) -> String {
             r.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: width[i] - c.count)
-                return Double(c) != nil ? pad + c : c + pad
+                return numeric[i] ? pad + c : (i == r.count - 1 ? c : c + pad)
             }.joined(separator: "  ")
         }
         print(fmt(header))

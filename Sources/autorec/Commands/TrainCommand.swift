@@ -7,9 +7,13 @@ enum TrainCommand: Command {
         name: "train",
         abstract: "Train a model on a ratings file and save it.",
         discussion: """
-        Defaults per model are documented in the README; they were chosen on a validation part of the
-        training data. A seeded share of the training ratings (--validation) is held out for early
-        stopping; the saved model keeps the best epoch's weights.
+        Defaults (chosen on a validation part of the ML-100K training split, see the README):
+          i-autorec: adam, full batch, --lr 0.01 --l2 50 --dropout 0.5 --kept-weight 0.3
+                     --averaging 0.9 --center no  --epochs 300 --patience 15 --refit yes
+          u-autorec: the same but --l2 30 --dropout 0.25 --kept-weight 0.1 --center yes
+          --optimizer lbfgs: --l2 300 --epochs 500 --patience 20 --lbfgs-memory 5 --refit yes
+        A seeded share of the training ratings (--validation, 0.05) is held out for early stopping;
+        with --refit yes the model is then trained again on all ratings for the best epoch count.
         """,
         options: [
             .value("--model", as: "kind", help: "i-autorec or u-autorec.", default: "i-autorec"),
@@ -83,7 +87,8 @@ enum TrainCommand: Command {
             guard showProgress else { return }
             let val = r.validationRMSE.map { "  validation RMSE \(fixed($0))" } ?? ""
             let phase = r.refitting ? "refit epoch" : "epoch"
-            Output.note("\(phase) \(r.epoch)  train RMSE \(fixed(r.trainRMSE))\(val)  \(fixed(r.seconds, 3)) s")
+            let left = r.refitting ? "" : "  (at most \(c.epochs - r.epoch) more)"
+            Output.note("\(phase) \(r.epoch)  loss \(String(format: "%.5g", r.objective))  train RMSE \(fixed(r.trainRMSE))\(val)  \(fixed(r.seconds, 3)) s\(left)")
         }
         try model.save(to: outPath, extraHeader: [
             "trained_on": trainPath,
