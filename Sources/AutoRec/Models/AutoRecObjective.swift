@@ -1,7 +1,4 @@
 import Linalg
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The masked reconstruction loss of AutoRec and its gradient, computed sparsely:
 /// loss = sum over samples, over OBSERVED entries k of (f(W_k . g(V r + mu) + b_k) - r_k)^2
@@ -12,10 +9,11 @@ import Glibc
 /// Speed: the hidden layer is cut into tiles of 32 units. Every stage is a sum of weighted rows into
 /// one 32-float tile (`Kernels.gatherAccumulate32`), whose accumulators stay in registers, while the
 /// weights and workspaces are stored tile-major (see `AutoRecParameters`), so the slices a tile needs
-/// are one compact region that stays in cache. The weight gradients are summed per weight
-/// row (column order of the batch), never scattered. Stages that write weights are split over cores
-/// by tile, the others by sample; nothing is accumulated across threads, so the result is
-/// bit-identical for any thread count.
+/// are one compact region that stays in cache. Each pass reads one side at random, the weight rows
+/// when it walks the batch sample by sample, the batch's rows when it walks the inputs column by
+/// column; it walks so that the random side is the smaller one. Stages that write weights are split
+/// over cores by tile, the others by sample or column; nothing is accumulated across threads, so the
+/// result is bit-identical for any thread count.
 public final class AutoRecObjective {
     public let data: CSRMatrix            // samples x inputs
     public let hidden: Int
@@ -27,14 +25,6 @@ public final class AutoRecObjective {
     /// How each sample's input vector is scaled by its number of observed entries.
     public let inputScaling: InputScaling
     public let threads: Int
-    /// Forces the traversal ("sample" or "column") for benchmarks, from AUTOREC_TRAVERSAL.
-    static let traversal: String? = {
-        #if canImport(Glibc)
-        if let v = getenv("AUTOREC_TRAVERSAL") { return String(cString: v) }
-        #endif
-        return nil
-    }()
-
     /// Units per hidden tile.
     public static let tileWidth = AutoRecParameters.tileWidth
     let tiles: [Range<Int>]
@@ -122,7 +112,7 @@ public final class AutoRecObjective {
         // Every pass reads rows of one table at random: the weights (n rows a tile) when it walks the
         // batch sample by sample, the batch's workspaces when it walks the inputs column by column.
         // Walk so that the random side is the smaller one; it is the one that stays in cache.
-        let byColumn = AutoRecObjective.traversal.map { $0 == "column" } ?? (n > batch)
+        let byColumn = n > batch
         var clock = monotonicSeconds()
         var laps = [Double](repeating: 0, count: 5)
         func lap(_ i: Int) { let now = monotonicSeconds(); laps[i] += now - clock; clock = now }
