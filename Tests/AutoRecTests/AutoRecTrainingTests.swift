@@ -20,22 +20,22 @@ final class AutoRecTrainingTests: XCTestCase {
         RatingMetrics(predictions: [Float](repeating: Self.train.mean, count: Self.test.count), truth: Self.test.values).rmse
     }
 
-    func testIAutoRecWithDefaultsLearnsMovieLens() {
-        let (model, summary) = AutoRec.fit(Self.train, config: .defaults(for: .item))
+    /// Trains with the documented defaults and checks the test RMSE against `bound` (the issue's
+    /// target) and against the mean baseline by `margin`.
+    func assertDefaultsLearn(_ orientation: AutoRecOrientation, below bound: Double, margin: Double,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        let (model, summary) = AutoRec.fit(Self.train, config: .defaults(for: orientation))
         let rmse = RatingMetrics(predictions: model.predictAll(Self.test), truth: Self.test.values).rmse
-        print("I-AutoRec defaults: test RMSE \(rmse), \(summary.epochs) epochs, \(summary.secondsPerEpoch) s/epoch")
-        XCTAssertLessThan(rmse, 0.890, "I-AutoRec must reach a real quality level on ML-100K (0.8848 when measured)")
-        XCTAssertLessThan(rmse, meanBaselineRMSE() - 0.2)
-        XCTAssertNotNil(summary.validationRMSE)
+        print("\(orientation.rawValue) defaults: test RMSE \(rmse), \(summary.epochs) epochs, \(summary.secondsPerEpoch) s/epoch")
+        XCTAssertLessThan(rmse, bound, "\(orientation.rawValue) must reach a real quality level on ML-100K", file: file, line: line)
+        XCTAssertLessThan(rmse, meanBaselineRMSE() - margin, file: file, line: line)
+        XCTAssertNotNil(summary.validationRMSE, file: file, line: line)
+        XCTAssertGreaterThan(summary.refitEpochs, 0, "the defaults refit on all ratings", file: file, line: line)
     }
 
-    func testUAutoRecWithDefaultsLearnsMovieLens() {
-        let (model, summary) = AutoRec.fit(Self.train, config: .defaults(for: .user))
-        let rmse = RatingMetrics(predictions: model.predictAll(Self.test), truth: Self.test.values).rmse
-        print("U-AutoRec defaults: test RMSE \(rmse), \(summary.epochs) epochs, \(summary.secondsPerEpoch) s/epoch")
-        XCTAssertLessThan(rmse, 0.920, "U-AutoRec must reach a real quality level on ML-100K (0.9115 when measured)")
-        XCTAssertLessThan(rmse, meanBaselineRMSE() - 0.15)
-    }
+    // Measured: 0.8845 and 0.9116 (release build, seed 1).
+    func testIAutoRecWithDefaultsLearnsMovieLens() { assertDefaultsLearn(.item, below: 0.888, margin: 0.2) }
+    func testUAutoRecWithDefaultsLearnsMovieLens() { assertDefaultsLearn(.user, below: 0.920, margin: 0.15) }
 
     /// A small, quick configuration for the behaviour tests below.
     func smallConfig(_ orientation: AutoRecOrientation, optimizer: OptimizerKind) -> AutoRecConfig {
