@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "autorec", targets: ["autorec"]),
         .library(name: "AutoRec", targets: ["AutoRec"]),
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "AutoRecStore", targets: ["AutoRecStore"]),
     ],
     targets: [
         .systemLibrary(
@@ -31,12 +32,17 @@ let package = Package(
             dependencies: ["Linalg"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
+        .target(
+            name: "AutoRecStore",
+            dependencies: ["CLibPQ", "AutoRec"]
+        ),
         .executableTarget(
             name: "autorec",
-            dependencies: ["AutoRec", "Linalg"]
+            dependencies: ["AutoRec", "AutoRecStore", "Linalg"]
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AutoRecTests", dependencies: ["AutoRec", "Linalg"]),
+        .testTarget(name: "AutoRecStoreTests", dependencies: ["AutoRecStore"]),
         // Runs the built executable; depends on it so that it is built first.
         .testTarget(name: "CLITests", dependencies: ["autorec"]),
     ]

@@ -25,9 +25,12 @@ struct CommandSpec {
     var discussion: String = ""
     var options: [OptionSpec]
     var hidden = false
+    /// Names of positional arguments (e.g. an action), shown in the usage line.
+    var positionals: [String] = []
 
     var helpText: String {
-        var lines = ["OVERVIEW: \(abstract)", "", "USAGE: autorec \(name) [options]"]
+        let pos = positionals.map { " <\($0)>" }.joined()
+        var lines = ["OVERVIEW: \(abstract)", "", "USAGE: autorec \(name)\(pos) [options]"]
         if !discussion.isEmpty { lines += ["", discussion] }
         lines += ["", "OPTIONS:"]
         let all = options + [OptionSpec.flag("--help", "-h", help: "Show this help.")]
@@ -56,6 +59,7 @@ struct ParsedArguments {
     private(set) var values: [String: String] = [:]
     private(set) var flags: Set<String> = []
     private(set) var wantsHelp = false
+    private(set) var positionals: [String] = []
 
     init(_ args: [String], spec: CommandSpec) throws {
         self.spec = spec
@@ -67,6 +71,11 @@ struct ParsedArguments {
             if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
                 inline = String(arg[arg.index(after: eq)...])
                 arg = String(arg[..<eq])
+            }
+            if !arg.hasPrefix("-") && positionals.count < spec.positionals.count {
+                positionals.append(arg)
+                i += 1
+                continue
             }
             guard let opt = spec.options.first(where: { $0.names.contains(arg) }) else {
                 throw CLIError(message: "unknown option '\(arg)' for 'autorec \(spec.name)'; see 'autorec \(spec.name) --help'")

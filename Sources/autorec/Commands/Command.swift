@@ -1,4 +1,5 @@
 import AutoRec
+import AutoRecStore
 
 /// A CLI command: its spec (name, options, help) and what it does.
 protocol Command {
@@ -10,6 +11,7 @@ protocol Command {
 func cliExitCode(for error: Error) -> Int32 {
     switch error {
     case is RatingFileError, is ModelFileError, is CLIError: return 2
+    case is StoreError: return 1
     default: return 1
     }
 }

@@ -1,0 +1,116 @@
+import CLibPQ
+import Foundation
+
+/// An error from the store: what failed, with any password in a connection URL masked.
+public struct StoreError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = ConnectionURL.redact(message) }
+    public var description: String { message }
+}
+
+/// Connection URLs as users pass them, and how to show them without their password.
+public enum ConnectionURL {
+    /// `--database`, else DATABASE_URL, else nil (libpq then reads its PG* variables).
+    public static func resolve(_ explicit: String?) -> String? {
+        if let e = explicit, !e.isEmpty { return e }
+        if let env = ProcessInfo.processInfo.environment["DATABASE_URL"], !env.isEmpty { return env }
+        return nil
+    }
+
+    /// Masks `user:password@` and `password=...` in any text that may hold a URL.
+    public static func redact(_ text: String) -> String {
+        var s = text
+        if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^@\\s]*@") {
+            s = re.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "$1:***@")
+        }
+        if let re = try? NSRegularExpression(pattern: "(password=)[^&\\s]*") {
+            s = re.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "$1***")
+        }
+        return s
+    }
+}
+
+/// The rows of a query, as text (NULL as nil), with the column names.
+public struct QueryResult: Sendable {
+    public var columns: [String]
+    public var rows: [[String?]]
+    /// Rows changed by INSERT/UPDATE/DELETE/COPY.
+    public var affected: Int
+}
+
+/// One libpq connection. Every statement with values goes through `execute(_:_:)` with parameters,
+/// never string building.
+public final class Connection {
+    private let conn: OpaquePointer
+
+    /// Connects to `url` (or to what DATABASE_URL / PG* variables name when nil).
+    public init(url: String? = nil) throws {
+        guard let c = PQconnectdb(ConnectionURL.resolve(url) ?? "") else { throw StoreError("out of memory connecting") }
+        if PQstatus(c) != CONNECTION_OK {
+            let msg = String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(c)
+            let target = ConnectionURL.resolve(url).map { " to \($0)" } ?? ""
+            throw StoreError("cannot connect\(target): \(msg). Start the private server with tools/pg start, or pass --database URL")
+        }
+        conn = c
+        _ = try? execute("SET client_min_messages = warning")
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Runs one statement with text parameters ($1, $2, ...).
+    @discardableResult
+    public func execute(_ sql: String, _ params: [String?] = []) throws -> QueryResult {
+        let cStrings = params.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        var pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        let result = pointers.withUnsafeMutableBufferPointer { buf in
+            PQexecParams(conn, sql, Int32(params.count), nil, buf.baseAddress, nil, nil, 0)
+        }
+        guard let r = result else { throw StoreError("out of memory running a query") }
+        defer { PQclear(r) }
+        let status = PQresultStatus(r)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let nCols = Int(PQnfields(r)), nRows = Int(PQntuples(r))
+        let columns = (0..<nCols).map { String(cString: PQfname(r, Int32($0))) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(nRows)
+        for i in 0..<nRows {
+            rows.append((0..<nCols).map { j in
+                PQgetisnull(r, Int32(i), Int32(j)) == 1 ? nil : String(cString: PQgetvalue(r, Int32(i), Int32(j)))
+            })
+        }
+        let affected = Int(String(cString: PQcmdTuples(r))) ?? 0
+        return QueryResult(columns: columns, rows: rows, affected: affected)
+    }
+
+    /// Runs a script of several statements without parameters (migrations).
+    public func executeScript(_ sql: String) throws {
+        guard let r = PQexec(conn, sql) else { throw StoreError("out of memory running a script") }
+        defer { PQclear(r) }
+        let status = PQresultStatus(r)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY else {
+            throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// One value of the first row, or nil.
+    public func scalar(_ sql: String, _ params: [String?] = []) throws -> String? {
+        try execute(sql, params).rows.first?.first ?? nil
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import AutoRecStore
+
+/// `autorec db migrate|status`: the store's schema and what it holds.
+enum DatabaseCommand: Command {
+    static let spec = CommandSpec(
+        name: "db",
+        abstract: "Migrate the PostgreSQL store or show its status.",
+        discussion: """
+        ACTIONS:
+          migrate   apply the numbered SQL files of migrations/ that are missing, each in a transaction
+          status    the schema version and the row count of every table
+        The server: --database URL, else DATABASE_URL, else libpq's PG* variables.
+        tools/pg start runs a private server and prints its URL.
+        """,
+        options: [
+            .value("--database", as: "url", help: "PostgreSQL connection URL."),
+            .value("--migrations", as: "dir", help: "Folder of NNN_name.sql files (default: the project's migrations/)."),
+            .flag("--json", help: "Print one JSON object."),
+        ],
+        positionals: ["action"])
+
+    /// The project's migrations folder: next to the working folder, or above the built binary.
+    static func defaultMigrations() -> String {
+        if let env = ProcessInfo.processInfo.environment["AUTOREC_MIGRATIONS"] { return env }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: "migrations") { return "migrations" }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("migrations").path
+            if fm.fileExists(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return "migrations"
+    }
+
+    static func run(_ args: ParsedArguments) throws {
+        guard let action = args.positionals.first else {
+            throw CLIError(message: "say what to do: autorec db migrate or autorec db status")
+        }
+        let connection = try Connection(url: args.string("--database"))
+        let migrator = try Migrator(connection: connection, directory: args.string("--migrations") ?? defaultMigrations())
+        switch action {
+        case "migrate":
+            let applied = try migrator.migrate()
+            let version = try migrator.version()
+            if args.flag("--json") {
+                Output.json(["applied": applied, "version": version] as [String: Any])
+            } else {
+                print(applied.isEmpty ? "schema is up to date (version \(version))"
+                                      : "applied migration\(applied.count > 1 ? "s" : "") \(applied.map(String.init).joined(separator: ", ")); schema version \(version)")
+            }
+        case "status":
+            let version = try migrator.version()
+            let counts = try StoreStatus.counts(connection)
+            let latest = migrator.migrations.last?.version ?? 0
+            if args.flag("--json") {
+                var tables: [String: Any] = [:]
+                for (t, n) in counts { tables[t] = n.map { $0 as Any } ?? NSNull() }
+                Output.json(["version": version, "latest": latest, "tables": tables] as [String: Any])
+            } else {
+                print("schema version \(version) of \(latest)\(version < latest ? " (run 'autorec db migrate')" : "")")
+                Output.table(["table", "rows"], counts.map { [$0.table, $0.rows.map(String.init) ?? "-"] })
+            }
+        default:
+            throw CLIError(message: "unknown action '\(action)'; use migrate or status")
+        }
+    }
+}
