@@ -42,7 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AutoRecTests", dependencies: ["AutoRec", "Linalg"]),
-        .testTarget(name: "AutoRecStoreTests", dependencies: ["AutoRecStore"]),
+        .testTarget(name: "AutoRecStoreTests", dependencies: ["AutoRecStore", "AutoRec"]),
         // Runs the built executable; depends on it so that it is built first.
         .testTarget(name: "CLITests", dependencies: ["autorec"]),
     ]

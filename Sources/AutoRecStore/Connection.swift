@@ -109,6 +109,63 @@ public final class Connection {
         }
     }
 
+    /// Streams rows into `COPY table (columns) FROM STDIN` in text format; values are escaped here.
+    /// Returns the number of rows copied.
+    @discardableResult
+    public func copyIn(_ copySQL: String, rows: [[String?]]) throws -> Int {
+        guard let start = PQexec(conn, copySQL) else { throw StoreError("out of memory starting COPY") }
+        let status = PQresultStatus(start)
+        let startError = String(cString: PQresultErrorMessage(start))
+        PQclear(start)
+        guard status == PGRES_COPY_IN else { throw StoreError("COPY failed to start: \(startError)") }
+        var buffer = ""
+        buffer.reserveCapacity(1 << 20)
+        func flush() throws {
+            let bytes = Array(buffer.utf8)
+            let ok = bytes.withUnsafeBufferPointer { b in
+                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
+            }
+            if ok != 1 { throw StoreError("COPY data could not be sent: \(String(cString: PQerrorMessage(conn)))") }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        for row in rows {
+            for (i, v) in row.enumerated() {
+                if i > 0 { buffer += "\t" }
+                buffer += v.map(Connection.escapeCopy) ?? "\\N"
+            }
+            buffer += "\n"
+            if buffer.utf8.count > 1 << 20 { try flush() }
+        }
+        if !buffer.isEmpty { try flush() }
+        guard PQputCopyEnd(conn, nil) == 1 else { throw StoreError("COPY could not finish: \(String(cString: PQerrorMessage(conn)))") }
+        var copied = 0
+        var failure: String? = nil
+        while let r = PQgetResult(conn) {
+            if PQresultStatus(r) != PGRES_COMMAND_OK { failure = String(cString: PQresultErrorMessage(r)) }
+            copied = Int(String(cString: PQcmdTuples(r))) ?? copied
+            PQclear(r)
+        }
+        if let f = failure { throw StoreError("COPY failed: \(f.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        return copied
+    }
+
+    /// Escapes a value for COPY's text format.
+    static func escapeCopy(_ v: String) -> String {
+        // Scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
+        if !v.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) { return v }
+        var out = String.UnicodeScalarView()
+        for ch in v.unicodeScalars {
+            switch ch {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            default: out.append(ch)
+            }
+        }
+        return String(out)
+    }
+
     /// One value of the first row, or nil.
     public func scalar(_ sql: String, _ params: [String?] = []) throws -> String? {
         try execute(sql, params).rows.first?.first ?? nil
