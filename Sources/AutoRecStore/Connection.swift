@@ -86,6 +86,47 @@ public final class Connection {
         return QueryResult(columns: columns, rows: rows, affected: affected)
     }
 
+    /// Runs one statement whose parameter `bytesIndex` (0-based) is binary (a bytea), the others
+    /// text; returns the first value of the first row.
+    @discardableResult
+    public func execute(_ sql: String, _ params: [String?], bytes: Data, at bytesIndex: Int) throws -> String? {
+        let cStrings = params.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        return try bytes.withUnsafeBytes { raw -> String? in
+            var values: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+            var lengths = [Int32](repeating: 0, count: params.count)
+            var formats = [Int32](repeating: 0, count: params.count)
+            values[bytesIndex] = raw.baseAddress.map { $0.assumingMemoryBound(to: CChar.self) }
+            lengths[bytesIndex] = Int32(bytes.count)
+            formats[bytesIndex] = 1
+            guard let r = PQexecParams(conn, sql, Int32(params.count), nil, values, lengths, formats, 0) else {
+                throw StoreError("out of memory running a query")
+            }
+            defer { PQclear(r) }
+            let status = PQresultStatus(r)
+            guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+                throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            return PQntuples(r) > 0 && PQnfields(r) > 0 && PQgetisnull(r, 0, 0) == 0 ? String(cString: PQgetvalue(r, 0, 0)) : nil
+        }
+    }
+
+    /// The first value of the first row as raw bytes (binary result format), or nil.
+    public func fetchBytes(_ sql: String, _ params: [String?]) throws -> Data? {
+        let cStrings = params.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let values: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        guard let r = PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 1) else {
+            throw StoreError("out of memory running a query")
+        }
+        defer { PQclear(r) }
+        guard PQresultStatus(r) == PGRES_TUPLES_OK else {
+            throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        guard PQntuples(r) > 0, PQgetisnull(r, 0, 0) == 0, let v = PQgetvalue(r, 0, 0) else { return nil }
+        return Data(bytes: v, count: Int(PQgetlength(r, 0, 0)))
+    }
+
     /// Runs a script of several statements without parameters (migrations).
     public func executeScript(_ sql: String) throws {
         guard let r = PQexec(conn, sql) else { throw StoreError("out of memory running a script") }
@@ -147,6 +188,56 @@ public final class Connection {
         }
         if let f = failure { throw StoreError("COPY failed: \(f.trimmingCharacters(in: .whitespacesAndNewlines))") }
         return copied
+    }
+
+    /// Runs `COPY (...) TO STDOUT` in text format and hands each row's fields (NULL as nil) to `row`.
+    public func copyOut(_ copySQL: String, row: ([String?]) throws -> Void) throws {
+        guard let start = PQexec(conn, copySQL) else { throw StoreError("out of memory starting COPY") }
+        let status = PQresultStatus(start)
+        let startError = String(cString: PQresultErrorMessage(start))
+        PQclear(start)
+        guard status == PGRES_COPY_OUT else { throw StoreError("COPY failed to start: \(startError)") }
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        while true {
+            let n = PQgetCopyData(conn, &buffer, 0)
+            if n == -1 { break }
+            if n == -2 { throw StoreError("COPY failed: \(String(cString: PQerrorMessage(conn)))") }
+            guard let b = buffer else { continue }
+            let line = String(decoding: UnsafeRawBufferPointer(start: b, count: Int(n)), as: UTF8.self)
+            PQfreemem(b)
+            let text = line.hasSuffix("\n") ? String(line.dropLast()) : line
+            try row(text.split(separator: "\t", omittingEmptySubsequences: false).map { f in
+                f == "\\N" ? nil : Connection.unescapeCopy(String(f))
+            })
+        }
+        var failure: String? = nil
+        while let r = PQgetResult(conn) {
+            if PQresultStatus(r) != PGRES_COMMAND_OK { failure = String(cString: PQresultErrorMessage(r)) }
+            PQclear(r)
+        }
+        if let f = failure { throw StoreError("COPY failed: \(f.trimmingCharacters(in: .whitespacesAndNewlines))") }
+    }
+
+    static func unescapeCopy(_ v: String) -> String {
+        guard v.unicodeScalars.contains("\\") else { return v }
+        var out = String.UnicodeScalarView()
+        var escaped = false
+        for ch in v.unicodeScalars {
+            if escaped {
+                switch ch {
+                case "t": out.append("\t")
+                case "n": out.append("\n")
+                case "r": out.append("\r")
+                default: out.append(ch)
+                }
+                escaped = false
+            } else if ch == "\\" {
+                escaped = true
+            } else {
+                out.append(ch)
+            }
+        }
+        return String(out)
     }
 
     /// Escapes a value for COPY's text format.

@@ -1,5 +1,6 @@
 import Foundation
 import AutoRec
+import AutoRecStore
 
 /// `autorec train`: fits a model on a ratings file and writes the model file.
 enum TrainCommand: Command {
@@ -19,7 +20,10 @@ enum TrainCommand: Command {
             .value("--model", as: "kind", help: "i-autorec or u-autorec.", default: "i-autorec"),
             .value("--train", as: "file", help: "Ratings file: user, item, rating[, timestamp] (tsv, csv or ::)."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
-            .value("--out", as: "file", help: "Where to write the model file."),
+            .value("--out", as: "file", help: "Where to write the model file (optional with --register)."),
+            .flag("--from-db", help: "Train on a consistent snapshot of the store's ratings instead of --train."),
+            .flag("--register", help: "Store the model in the registry as a candidate (prints its id)."),
+            .value("--database", as: "url", help: "PostgreSQL URL for --from-db/--register (else DATABASE_URL, PG*)."),
             .value("--hidden", as: "n", help: "Hidden units.", default: "500"),
             // Defaults of the options below depend on the model and optimizer: see the README.
             .value("--encoder", as: "activation", help: "sigmoid, identity, relu, elu or tanh.", default: "sigmoid"),
@@ -47,8 +51,11 @@ enum TrainCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         let kind = try args.choice("--model", as: AutoRecOrientation.self)!
-        let trainPath = try args.required("--train")
-        let outPath = try args.required("--out")
+        let fromDB = args.flag("--from-db"), register = args.flag("--register")
+        if fromDB && args.string("--train") != nil { throw CLIError(message: "use either --train FILE or --from-db") }
+        let trainPath = fromDB ? "database" : try args.required("--train")
+        let outPath = args.string("--out")
+        if outPath == nil && !register { throw CLIError(message: "missing --out <file> (or --register to store the model in the database)") }
         let optimizer = try args.choice("--optimizer", as: OptimizerKind.self) ?? .adam
         var c = AutoRecConfig.defaults(for: kind, optimizer: optimizer)
         if optimizer == .lbfgs {
@@ -76,7 +83,14 @@ enum TrainCommand: Command {
         if let v = try args.int("--threads", range: 1...256) { setenv("AUTOREC_THREADS", String(v), 1) }
 
         let t0 = monotonicSeconds()
-        let ratings = try loadRatings(trainPath, format: args.string("--format"))
+        let connection = fromDB || register ? try Connection(url: args.string("--database")) : nil
+        let ratings: Ratings
+        if let db = connection, fromDB {
+            ratings = try RatingSnapshot.read(db).ratings
+            guard ratings.count > 0 else { throw CLIError(message: "the store has no ratings; run 'autorec import ratings FILE' first") }
+        } else {
+            ratings = try loadRatings(trainPath, format: args.string("--format"))
+        }
         let loadSeconds = monotonicSeconds() - t0
         let json = args.flag("--json"), quiet = args.flag("--quiet")
         Output.progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(trainPath) in \(fixed(loadSeconds, 2)) s")
@@ -90,16 +104,27 @@ enum TrainCommand: Command {
             let left = r.refitting ? "" : "  (at most \(c.epochs - r.epoch) more)"
             Output.note("\(phase) \(r.epoch)  loss \(String(format: "%.5g", r.objective))  train RMSE \(fixed(r.trainRMSE))\(val)  \(fixed(r.seconds, 3)) s\(left)")
         }
-        try model.save(to: outPath, extraHeader: [
+        let newest = ratings.timestamps.max() ?? 0
+        let file = model.modelFile(extraHeader: [
             "trained_on": trainPath,
             "train_ratings": ratings.count,
-            "newest_rating": ratings.timestamps.max() ?? 0,
+            "newest_rating": newest,
             "train_seconds": summary.trainSeconds,
             "validation_rmse": summary.validationRMSE ?? NSNull(),
         ])
+        if let path = outPath { try file.write(to: path) }
+        var registeredID: Int? = nil
+        if let db = connection, register {
+            let hyper = file.header.filter { !["users", "items", "trained_on"].contains($0.key) }
+            var metrics: [String: Any] = ["train_seconds": summary.trainSeconds, "epochs": summary.epochs]
+            if let v = summary.validationRMSE { metrics["validation_rmse"] = v }
+            registeredID = try ModelRegistry(connection: db).register(
+                kind: kind.rawValue, artifact: try file.encoded(), hyperparameters: hyper, metrics: metrics,
+                ratingCount: ratings.count, newestRating: newest)
+        }
         if json {
             Output.json([
-                "model": kind.rawValue, "out": outPath,
+                "model": kind.rawValue, "out": outPath ?? NSNull(), "registered_id": registeredID ?? NSNull(),
                 "epochs": summary.epochs, "best_epoch": summary.bestEpoch, "refit_epochs": summary.refitEpochs,
                 "seconds_per_epoch": rounded(summary.secondsPerEpoch),
                 "median_epoch_seconds": rounded(epochSeconds.sorted()[epochSeconds.count / 2]),
@@ -116,7 +141,8 @@ enum TrainCommand: Command {
             let val = summary.validationRMSE.map { ", validation RMSE \(fixed($0)) at epoch \(summary.bestEpoch)" } ?? ""
             let refit = summary.refitEpochs > 0 ? " (\(summary.refitEpochs) of them refitting on all ratings)" : ""
             print("trained \(kind.rawValue) in \(fixed(summary.trainSeconds, 2)) s: \(summary.epochs) epochs\(refit), \(fixed(summary.secondsPerEpoch, 4)) s per epoch\(val); \(summary.stopReason)")
-            print("saved \(outPath)")
+            if let path = outPath { print("saved \(path)") }
+            if let id = registeredID { print("registered as model \(id) (candidate); activate it with 'autorec models activate \(id)'") }
         }
     }
 }

@@ -1,0 +1,91 @@
+import Foundation
+import AutoRec
+
+/// A model's row in the registry (artifact not included).
+public struct RegisteredModel: Sendable {
+    public var id: Int
+    public var kind: String
+    public var task: String
+    public var status: String
+    public var hyperparameters: String
+    public var metrics: String
+    public var ratingCount: Int?
+    public var newestRating: String?
+    public var createdAt: String
+    public var activatedAt: String?
+}
+
+/// The model registry: each model's artifact (the model file's bytes), hyperparameters, data
+/// snapshot and metrics, with a status (candidate, active, retired); one active model per task.
+public struct ModelRegistry {
+    public let connection: Connection
+    public init(connection: Connection) { self.connection = connection }
+
+    /// Stores a model as a candidate; returns its id.
+    public func register(kind: String, task: String = "default", artifact: Data, hyperparameters: [String: Any],
+                         metrics: [String: Any], ratingCount: Int, newestRating: Int64) throws -> Int {
+        func json(_ o: [String: Any]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let id = try connection.execute("""
+            INSERT INTO models (kind, task, artifact, hyperparameters, metrics, rating_count, newest_rating)
+            VALUES ($1, $2, $3::bytea, $4::jsonb, $5::jsonb, $6, CASE WHEN $7::bigint = 0 THEN NULL ELSE to_timestamp($7::bigint) END)
+            RETURNING id
+            """, [kind, task, nil, try json(hyperparameters), try json(metrics), String(ratingCount), String(newestRating)],
+            bytes: artifact, at: 2)
+        guard let s = id, let v = Int(s) else { throw StoreError("registering the model returned no id") }
+        return v
+    }
+
+    static let columns = "id, kind, task, status, hyperparameters::text, metrics::text, rating_count, newest_rating::text, created_at::text, activated_at::text"
+
+    static func row(_ r: [String?]) -> RegisteredModel {
+        RegisteredModel(id: Int(r[0]!)!, kind: r[1]!, task: r[2]!, status: r[3]!, hyperparameters: r[4]!, metrics: r[5]!,
+                        ratingCount: r[6].flatMap(Int.init), newestRating: r[7], createdAt: r[8]!, activatedAt: r[9])
+    }
+
+    public func list() throws -> [RegisteredModel] {
+        try connection.execute("SELECT \(Self.columns) FROM models ORDER BY id").rows.map(Self.row)
+    }
+
+    public func show(_ id: Int) throws -> RegisteredModel {
+        guard let r = try connection.execute("SELECT \(Self.columns) FROM models WHERE id = $1", [String(id)]).rows.first else {
+            throw StoreError("no model \(id) in the registry; see 'autorec models list'")
+        }
+        return Self.row(r)
+    }
+
+    /// The active model of `task`, if any.
+    public func active(task: String = "default") throws -> RegisteredModel? {
+        try connection.execute("SELECT \(Self.columns) FROM models WHERE task = $1 AND status = 'active'", [task]).rows.first.map(Self.row)
+    }
+
+    /// Makes `id` the active model of its task; the one active before is retired. One transaction.
+    public func activate(_ id: Int) throws {
+        let m = try show(id)
+        try connection.transaction {
+            try connection.execute("UPDATE models SET status = 'retired' WHERE task = $1 AND status = 'active' AND id <> $2",
+                                   [m.task, String(id)])
+            try connection.execute("UPDATE models SET status = 'active', activated_at = now() WHERE id = $1", [String(id)])
+        }
+    }
+
+    public func retire(_ id: Int) throws {
+        _ = try show(id)
+        try connection.execute("UPDATE models SET status = 'retired' WHERE id = $1", [String(id)])
+    }
+
+    /// The model file's bytes.
+    public func artifact(_ id: Int) throws -> Data {
+        guard let data = try connection.fetchBytes("SELECT artifact FROM models WHERE id = $1::bigint", [String(id)]) else {
+            throw StoreError("no model \(id) in the registry; see 'autorec models list'")
+        }
+        return data
+    }
+
+    /// Loads a registered AutoRec model, verifying its file checksum.
+    public func loadModel(_ id: Int) throws -> AutoRec {
+        let source = "registry model \(id)"
+        return try AutoRec(modelFile: try ModelFile.decode(try artifact(id), source: source), path: source)
+    }
+}

@@ -1,0 +1,77 @@
+import XCTest
+import Foundation
+import AutoRec
+@testable import AutoRecStore
+
+/// The model registry and the training snapshot against a real PostgreSQL (see StoreTests).
+final class RegistryTests: XCTestCase {
+    var connection: Connection!
+    var registry: ModelRegistry { ModelRegistry(connection: connection) }
+
+    override func setUpWithError() throws {
+        guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
+            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
+        }
+        connection = try Connection(url: url)
+        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
+    }
+
+    /// A slice of ML-100K imported into the store.
+    func importSlice() throws -> Ratings {
+        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
+        let slice = all.subset(Array(0..<8000))
+        try Importer(connection: connection).importRatings(slice)
+        return slice
+    }
+
+    func smallModel(_ ratings: Ratings, seed: UInt64 = 1) -> AutoRec {
+        var c = AutoRecConfig.defaults(for: .item)
+        c.hidden = 16; c.epochs = 5; c.seed = seed
+        return AutoRec.fit(ratings, config: c).model
+    }
+
+    func testSnapshotHoldsWhatWasImported() throws {
+        let slice = try importSlice()
+        let snap = try RatingSnapshot.read(connection)
+        XCTAssertEqual(snap.count, slice.count)
+        XCTAssertEqual(snap.newest, slice.timestamps.max())
+        XCTAssertEqual(Double(snap.ratings.mean), Double(slice.mean), accuracy: 1e-4)
+        // subset() keeps the full id maps: compare the users that actually rated.
+        XCTAssertEqual(Set(snap.ratings.users.externalIDs), Set(slice.userIndex.map { slice.users.id(at: Int($0)) }))
+    }
+
+    func testRegistryRoundTripAndOneActiveModel() throws {
+        let slice = try importSlice()
+        let model = smallModel(slice)
+        let bytes = try model.modelFile().encoded()
+        let a = try registry.register(kind: "i-autorec", artifact: bytes, hyperparameters: ["hidden": 16],
+                                      metrics: ["validation_rmse": 0.95], ratingCount: slice.count, newestRating: 893286638)
+        let b = try registry.register(kind: "i-autorec", artifact: try smallModel(slice, seed: 2).modelFile().encoded(),
+                                      hyperparameters: [:], metrics: [:], ratingCount: slice.count, newestRating: 0)
+        XCTAssertEqual(try registry.list().map(\.status), ["candidate", "candidate"])
+        XCTAssertEqual(try registry.artifact(a), bytes, "the artifact comes back byte for byte")
+        let loaded = try registry.loadModel(a)
+        XCTAssertEqual(loaded.parameters, model.parameters)
+
+        try registry.activate(a)
+        XCTAssertEqual(try registry.active()?.id, a)
+        try registry.activate(b)
+        XCTAssertEqual(try registry.active()?.id, b)
+        XCTAssertEqual(try registry.show(a).status, "retired")
+        XCTAssertEqual(try connection.scalar("SELECT count(*) FROM models WHERE status = 'active'"), "1")
+        try registry.retire(b)
+        XCTAssertNil(try registry.active())
+        XCTAssertThrowsError(try registry.show(999)) { XCTAssertTrue("\($0)".contains("no model 999")) }
+    }
+
+    func testDamagedArtifactIsRefused() throws {
+        let slice = try importSlice()
+        let id = try registry.register(kind: "i-autorec", artifact: try smallModel(slice).modelFile().encoded(),
+                                       hyperparameters: [:], metrics: [:], ratingCount: slice.count, newestRating: 0)
+        try connection.execute("UPDATE models SET artifact = set_byte(artifact, 200, get_byte(artifact, 200) # 255) WHERE id = $1", [String(id)])
+        XCTAssertThrowsError(try registry.loadModel(id)) { error in
+            XCTAssertTrue("\(error)".contains("checksum mismatch") || "\(error)".contains("damaged"), "\(error)")
+        }
+    }
+}
