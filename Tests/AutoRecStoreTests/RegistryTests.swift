@@ -75,3 +75,55 @@ final class RegistryTests: XCTestCase {
         }
     }
 }
+
+/// Stored top-N lists: what the scorer writes equals the in-memory model's lists, and a failed
+/// write leaves the previous lists as they were.
+final class RecommendationStoreTests: XCTestCase {
+    var connection: Connection!
+
+    override func setUpWithError() throws {
+        guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
+            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
+        }
+        connection = try Connection(url: url)
+        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
+    }
+
+    func testStoredListsMatchTheModelAndFailedWritesChangeNothing() throws {
+        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
+        let slice = all.subset(Array(0..<8000))
+        try Importer(connection: connection).importRatings(slice)
+        var c = AutoRecConfig.defaults(for: .item)
+        c.hidden = 16; c.epochs = 5
+        let model = AutoRec.fit(try RatingSnapshot.read(connection).ratings, config: c).model
+        let registry = ModelRegistry(connection: connection)
+        let id = try registry.register(kind: "i-autorec", artifact: try model.modelFile().encoded(), hyperparameters: [:],
+                                       metrics: [:], ratingCount: slice.count, newestRating: 0)
+        let store = RecommendationStore(connection: connection)
+        let userIDs = try store.ids("users"), itemIDs = try store.ids("items")
+        let users = Array(0..<model.users.count)
+        let lists = BatchScorer(model: model).topN(users: users, count: 10)
+        var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
+        for (u, list) in zip(users, lists) {
+            for (r, e) in list.enumerated() {
+                rows.append((userIDs[model.users.id(at: u)]!, r + 1, itemIDs[model.items.id(at: e.item)]!, e.score))
+            }
+        }
+        XCTAssertEqual(try store.replace(modelID: id, rows: rows), rows.count)
+        for u in stride(from: 0, to: users.count, by: 9) {
+            let external = model.users.id(at: u)
+            let stored = try store.list(modelID: id, user: external, count: 10)
+            XCTAssertEqual(stored.map(\.item), model.recommend(user: external, count: 10)!.map(\.item), "user \(external)")
+        }
+        // A write that fails halfway (an item id that does not exist) rolls back whole.
+        let before = try connection.scalar("SELECT count(*) FROM recommendations")
+        var broken = rows
+        broken[rows.count / 2].item = 999_999_999
+        XCTAssertThrowsError(try store.replace(modelID: id, rows: broken))
+        XCTAssertEqual(try connection.scalar("SELECT count(*) FROM recommendations"), before)
+        let first = model.users.id(at: 0)
+        XCTAssertEqual(try store.list(modelID: id, user: first, count: 10).map(\.item),
+                       model.recommend(user: first, count: 10)!.map(\.item), "the previous lists are intact")
+    }
+}

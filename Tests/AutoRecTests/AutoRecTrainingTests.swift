@@ -127,3 +127,26 @@ final class AutoRecTrainingTests: XCTestCase {
         }
     }
 }
+
+/// The batch scorer (one GEMM per block of users) must agree with scoring one user at a time.
+final class BatchScorerTests: XCTestCase {
+    func testBatchTopNEqualsPerUserTopN() throws {
+        let all = try RatingFileReader.read(path: TestData.explicitTrain)
+        let data = all.subset(Array(stride(from: 0, to: all.count, by: 7)))
+        for orientation in AutoRecOrientation.allCases {
+            var c = AutoRecConfig.defaults(for: orientation)
+            c.hidden = 40; c.epochs = 6
+            let model = AutoRec.fit(data, config: c).model
+            var scorer = BatchScorer(model: model)
+            scorer.blockSize = 37  // several blocks, the last one partial
+            let users = Array(0..<model.users.count).filter { $0 % 3 == 0 }
+            let lists = scorer.topN(users: users, count: 15)
+            XCTAssertEqual(lists.count, users.count)
+            for (u, list) in zip(users, lists) {
+                let expected = model.recommend(user: model.users.id(at: u), count: 15)!
+                XCTAssertEqual(list.map { model.items.id(at: $0.item) }, expected.map(\.item), "\(orientation) user \(u)")
+                for (a, b) in zip(list, expected) { XCTAssertEqual(a.score, b.score, accuracy: 1e-3) }
+            }
+        }
+    }
+}

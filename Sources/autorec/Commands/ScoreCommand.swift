@@ -1,0 +1,81 @@
+import Foundation
+import AutoRec
+import AutoRecStore
+
+/// `autorec score`: every user's top-N from a registered model, written to the store.
+enum ScoreCommand: Command {
+    static let spec = CommandSpec(
+        name: "score",
+        abstract: "Compute every user's top-N with a registered model and store the lists.",
+        discussion: """
+        Scores blocks of users with one matrix product each, skips the items a user rated in
+        training, and replaces the model's stored lists in one transaction: readers see the old lists
+        or the new ones, never a mix, and a scorer that dies midway changes nothing.
+        With --shard k/n only the users whose database id is k modulo n are scored and replaced, so
+        several machines can score disjoint users into the same table.
+        """,
+        options: [
+            .value("--model", as: "id|active", help: "Registered model id.", default: "active"),
+            .value("--top", as: "n", help: "Items per user.", default: "100"),
+            .value("--shard", as: "k/n", help: "Score shard k of n (0-based).", default: "0/1"),
+            .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
+            .flag("--json", help: "Print one JSON object."),
+        ])
+
+    static func run(_ args: ParsedArguments) throws {
+        let top = try args.int("--top", range: 1...10_000)!
+        let shardText = args.string("--shard")!
+        let parts = shardText.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, k >= 0, k < n else {
+            throw CLIError(message: "--shard takes k/n with 0 <= k < n, e.g. 0/4; got '\(shardText)'")
+        }
+        let connection = try Connection(url: args.string("--database"))
+        let registry = ModelRegistry(connection: connection)
+        let modelID: Int
+        if args.string("--model") == "active" {
+            guard let a = try registry.active() else {
+                throw CLIError(message: "no active model: pass --model ID or activate one with 'autorec models activate ID'", code: 1)
+            }
+            modelID = a.id
+        } else {
+            guard let v = try args.int("--model", range: 1...Int.max) else { throw CLIError(message: "--model takes an id or 'active'") }
+            modelID = v
+        }
+        let t0 = Date()
+        let model = try registry.loadModel(modelID)
+        let store = RecommendationStore(connection: connection)
+        let userIDs = try store.ids("users"), itemIDs = try store.ids("items")
+        // The model's users that the store knows, in this shard.
+        let users = (0..<model.users.count).filter { u in
+            guard let id = userIDs[model.users.id(at: u)] else { return false }
+            return id % n == k
+        }
+        let loaded = Date()
+        let showProgress = Output.stderrIsTerminal && !args.flag("--json")
+        let lists = BatchScorer(model: model).topN(users: users, count: top) { done in
+            if showProgress { Output.note("scored \(done)/\(users.count) users") }
+        }
+        let scored = Date()
+        var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
+        rows.reserveCapacity(users.count * top)
+        for (u, list) in zip(users, lists) {
+            let uid = userIDs[model.users.id(at: u)]!
+            for (r, e) in list.enumerated() {
+                guard let iid = itemIDs[model.items.id(at: e.item)] else { continue }
+                rows.append((uid, r + 1, iid, e.score))
+            }
+        }
+        let written = try store.replace(modelID: modelID, shard: k, of: n, rows: rows)
+        let done = Date()
+        let scoreSeconds = scored.timeIntervalSince(loaded)
+        let perSecond = Double(users.count) / max(scoreSeconds, 1e-9)
+        if args.flag("--json") {
+            Output.json(["model": modelID, "users": users.count, "rows": written, "shard": shardText,
+                         "load_seconds": rounded(loaded.timeIntervalSince(t0), 3), "score_seconds": rounded(scoreSeconds, 3),
+                         "write_seconds": rounded(done.timeIntervalSince(scored), 3),
+                         "users_per_second": rounded(perSecond, 0)] as [String: Any])
+        } else {
+            print("model \(modelID): scored \(users.count) users in \(fixed(scoreSeconds, 2)) s (\(Int(perSecond)) users/s), wrote \(written) rows in \(fixed(done.timeIntervalSince(scored), 2)) s")
+        }
+    }
+}
