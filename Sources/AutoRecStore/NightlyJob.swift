@@ -1,0 +1,166 @@
+import Foundation
+import AutoRec
+
+/// The nightly retraining job: under an advisory lock, snapshot the ratings, hold out a fixed share
+/// for evaluation, train a candidate on the rest, evaluate candidate and active model on the same
+/// holdout, promote the candidate only if it is not worse than the active one by more than the
+/// allowed margin, score every user with the model that is active afterwards, and record a job_runs
+/// row. The candidate's lists are written before it is activated, and activation is one
+/// transaction, so a failure or a kill at any point leaves the active model and its lists as they were.
+public struct NightlyJob {
+    public struct AlreadyRunning: Error, CustomStringConvertible {
+        public var description: String { "already running: another nightly job holds the lock" }
+    }
+
+    public struct Report: Sendable {
+        public var runID: Int
+        public var candidateID: Int
+        public var activeBefore: Int?
+        public var activeAfter: Int?
+        public var promoted: Bool
+        public var candidateRMSE: Double
+        public var activeRMSE: Double?
+        public var decision: String
+        public var steps: [(name: String, seconds: Double)]
+        public var usersScored: Int
+    }
+
+    public let connection: Connection
+    public var config: AutoRecConfig
+    /// Share of the ratings held out; membership is a hash of (user, item), stable from night to night.
+    public var holdout = 0.1
+    /// The candidate is promoted when its RMSE is at most the active model's plus this.
+    public var maxRegression = 0.002
+    public var top = 100
+    public var task = "default"
+    static let lockKey = "7208152702"
+
+    public init(connection: Connection, config: AutoRecConfig) {
+        self.connection = connection
+        self.config = config
+    }
+
+    /// Whether a rating is in the holdout: FNV-1a of "user\titem" against the share.
+    static func inHoldout(user: String, item: String, share: Double) -> Bool {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in "\(user)\t\(item)".utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Double(h % 1_000_000) < share * 1_000_000
+    }
+
+    public func run(progress: ((String) -> Void)? = nil) throws -> Report {
+        guard try connection.scalar("SELECT pg_try_advisory_lock($1)", [Self.lockKey]) == "t" else { throw AlreadyRunning() }
+        defer { _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
+        // Runs left 'running' by a killed job: we hold the lock, so none of them is alive.
+        try connection.execute("""
+            UPDATE job_runs SET status = 'failed', finished_at = now(), error = 'interrupted (the process ended without finishing)'
+            WHERE job = 'nightly' AND status = 'running'
+            """)
+        guard let runID = try connection.scalar("INSERT INTO job_runs (job) VALUES ('nightly') RETURNING id").flatMap(Int.init) else {
+            throw StoreError("could not record the job run")
+        }
+        var steps: [(name: String, seconds: Double)] = []
+        var clock = Date()
+        func step(_ name: String) {
+            let now = Date()
+            steps.append((name, now.timeIntervalSince(clock)))
+            clock = now
+            progress?("\(name) done in \(String(format: "%.2f", steps.last!.seconds)) s")
+        }
+        func stepsJSON() -> String {
+            let o = Dictionary(uniqueKeysWithValues: steps.map { ($0.name, ($0.seconds * 1000).rounded() / 1000) })
+            return String(decoding: (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+        }
+        do {
+            let snapshot = try RatingSnapshot.read(connection)
+            guard snapshot.count > 0 else { throw StoreError("the store has no ratings; import some first") }
+            let all = snapshot.ratings
+            var trainPositions: [Int] = [], holdoutPositions: [Int] = []
+            for k in 0..<all.count {
+                let u = all.users.id(at: Int(all.userIndex[k])), i = all.items.id(at: Int(all.itemIndex[k]))
+                if Self.inHoldout(user: u, item: i, share: holdout) { holdoutPositions.append(k) } else { trainPositions.append(k) }
+            }
+            let train = all.subset(trainPositions), test = all.subset(holdoutPositions)
+            step("snapshot")
+
+            let (candidate, summary) = AutoRec.fit(train, config: config)
+            step("train")
+
+            let registry = ModelRegistry(connection: connection)
+            let candidateRMSE = RatingMetrics(predictions: candidate.predictAll(test), truth: test.values).rmse
+            let activeBefore = try registry.active(task: task)
+            var activeRMSE: Double? = nil
+            var comparable = true
+            if let a = activeBefore {
+                let source = "registry model \(a.id)"
+                let activeFile = try ModelFile.decode(try registry.artifact(a.id), source: source)
+                let activeModel = try AutoRec(modelFile: activeFile, path: source)
+                activeRMSE = RatingMetrics(predictions: activeModel.predictAll(test), truth: test.values).rmse
+                // Only a model that never saw the holdout can be compared on it fairly.
+                comparable = (activeFile.header["holdout_share"] as? NSNumber)?.doubleValue == holdout
+            }
+            step("evaluate")
+
+            let promoted = activeRMSE.map { !comparable || candidateRMSE <= $0 + maxRegression } ?? true
+            let decision: String
+            if let a = activeRMSE {
+                if !comparable {
+                    decision = String(format: "promoted: the active model was trained on the holdout too (its RMSE %.4f there is not a fair yardstick); the candidate (%.4f) becomes the baseline", a, candidateRMSE)
+                } else if promoted {
+                    decision = String(format: "promoted: holdout RMSE %.4f vs active %.4f (margin %.4f)", candidateRMSE, a, maxRegression)
+                } else {
+                    decision = String(format: "kept the active model: holdout RMSE %.4f vs active %.4f exceeds the margin %.4f", candidateRMSE, a, maxRegression)
+                }
+            } else {
+                decision = String(format: "promoted: no active model before (holdout RMSE %.4f)", candidateRMSE)
+            }
+            let metrics: [String: Any] = ["holdout_rmse": candidateRMSE, "holdout_ratings": test.count,
+                                          "validation_rmse": summary.validationRMSE ?? NSNull(), "epochs": summary.epochs,
+                                          "train_seconds": summary.trainSeconds]
+            let file = candidate.modelFile(extraHeader: ["trained_on": "database", "train_ratings": train.count,
+                                                         "newest_rating": snapshot.newest, "holdout_share": holdout])
+            let candidateID = try registry.register(
+                kind: config.orientation.rawValue, task: task, artifact: try file.encoded(),
+                hyperparameters: file.header.filter { !["users", "items"].contains($0.key) }, metrics: metrics,
+                ratingCount: snapshot.count, newestRating: snapshot.newest)
+            step("register")
+
+            var scored = 0
+            if promoted {
+                // Lists first, under the candidate's id; the active model's lists are untouched.
+                let store = RecommendationStore(connection: connection)
+                let userIDs = try store.ids("users"), itemIDs = try store.ids("items")
+                let users = (0..<candidate.users.count).filter { userIDs[candidate.users.id(at: $0)] != nil }
+                let lists = BatchScorer(model: candidate).topN(users: users, count: top)
+                var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
+                for (u, list) in zip(users, lists) {
+                    let uid = userIDs[candidate.users.id(at: u)]!
+                    for (r, e) in list.enumerated() {
+                        if let iid = itemIDs[candidate.items.id(at: e.item)] { rows.append((uid, r + 1, iid, e.score)) }
+                    }
+                }
+                try store.replace(modelID: candidateID, rows: rows)
+                scored = users.count
+                step("score")
+                try registry.activate(candidateID)
+                step("activate")
+            }
+            let activeAfter = try registry.active(task: task)?.id
+            let metricsJSON = String(decoding: try JSONSerialization.data(withJSONObject: [
+                "candidate_holdout_rmse": candidateRMSE, "active_holdout_rmse": activeRMSE ?? NSNull(),
+                "candidate_id": candidateID, "users_scored": scored] as [String: Any], options: [.sortedKeys]), as: UTF8.self)
+            try connection.execute("""
+                UPDATE job_runs SET status = 'succeeded', finished_at = now(), steps = $2::jsonb, metrics = $3::jsonb, decision = $4
+                WHERE id = $1
+                """, [String(runID), stepsJSON(), metricsJSON, decision])
+            return Report(runID: runID, candidateID: candidateID, activeBefore: activeBefore?.id, activeAfter: activeAfter,
+                          promoted: promoted, candidateRMSE: candidateRMSE, activeRMSE: activeRMSE, decision: decision,
+                          steps: steps, usersScored: scored)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            _ = try? connection.execute("""
+                UPDATE job_runs SET status = 'failed', finished_at = now(), steps = $2::jsonb, error = $3 WHERE id = $1
+                """, [String(runID), stepsJSON(), "\(error)"])
+            throw error
+        }
+    }
+}

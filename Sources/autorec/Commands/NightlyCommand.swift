@@ -1,0 +1,56 @@
+import Foundation
+import AutoRec
+import AutoRecStore
+
+/// `autorec nightly`: retrain, evaluate, promote if not worse, score, record.
+enum NightlyCommand: Command {
+    static let spec = CommandSpec(
+        name: "nightly",
+        abstract: "The nightly job: snapshot, train a candidate, compare with the active model, promote, score.",
+        discussion: """
+        Takes an advisory lock (a second run exits at once with "already running", exit code 4), reads
+        a consistent snapshot, holds out a fixed share of the ratings (stable from night to night),
+        trains a candidate with the model's default hyperparameters on the rest, evaluates candidate
+        and active model on the same holdout (RMSE), promotes the candidate only if it is not worse
+        than the active model by more than --max-regression, scores every user with it, and records
+        a job_runs row with step timings, metrics and the decision. If a step fails or the process is
+        killed, the active model and its stored lists stay as they were.
+        """,
+        options: [
+            .value("--model", as: "kind", help: "i-autorec or u-autorec.", default: "i-autorec"),
+            .value("--max-regression", as: "x", help: "Largest allowed holdout RMSE increase over the active model.", default: "0.002"),
+            .value("--holdout", as: "fraction", help: "Share of ratings held out for the comparison.", default: "0.1"),
+            .value("--top", as: "n", help: "Items per user in the stored lists.", default: "100"),
+            .value("--epochs", as: "n", help: "Most epochs for the candidate (default: the model's)."),
+            .value("--seed", as: "n", help: "Random seed.", default: "1"),
+            .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
+            .flag("--json", help: "Print one JSON object."),
+        ])
+
+    static func run(_ args: ParsedArguments) throws {
+        let kind = try args.choice("--model", as: AutoRecOrientation.self)!
+        var config = AutoRecConfig.defaults(for: kind)
+        config.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
+        if let e = try args.int("--epochs", range: 1...1_000_000) { config.epochs = e }
+        var job = NightlyJob(connection: try Connection(url: args.string("--database")), config: config)
+        job.maxRegression = try args.double("--max-regression", range: 0...10)!
+        job.holdout = try args.double("--holdout", range: 0.01...0.5)!
+        job.top = try args.int("--top", range: 1...10_000)!
+        let report: NightlyJob.Report
+        do {
+            report = try job.run { if Output.stderrIsTerminal && !args.flag("--json") { Output.note($0) } }
+        } catch let e as NightlyJob.AlreadyRunning {
+            throw CLIError(message: e.description, code: 4)
+        }
+        if args.flag("--json") {
+            Output.json(["run": report.runID, "candidate": report.candidateID, "promoted": report.promoted,
+                         "active_before": report.activeBefore ?? NSNull(), "active_after": report.activeAfter ?? NSNull(),
+                         "candidate_rmse": rounded(report.candidateRMSE), "active_rmse": report.activeRMSE.map { rounded($0) } ?? NSNull(),
+                         "decision": report.decision, "users_scored": report.usersScored,
+                         "steps": Dictionary(uniqueKeysWithValues: report.steps.map { ($0.name, rounded($0.seconds, 3)) })] as [String: Any])
+        } else {
+            print("nightly run \(report.runID): \(report.decision)")
+            Output.table(["step", "seconds"], report.steps.map { [$0.name, fixed($0.seconds, 2)] })
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import XCTest
+import Foundation
+import AutoRec
+@testable import AutoRecStore
+
+/// The nightly job against a real PostgreSQL (see StoreTests): promote and reject paths, the lock,
+/// failures recorded, and the active model's lists untouched when the candidate loses.
+final class NightlyJobTests: XCTestCase {
+    var connection: Connection!
+    var url: String!
+
+    override func setUpWithError() throws {
+        guard let u = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
+            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
+        }
+        url = u
+        connection = try Connection(url: u)
+        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
+    }
+
+    func importSlice() throws {
+        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
+        try Importer(connection: connection).importRatings(all.subset(Array(0..<20000)))
+    }
+
+    func job(epochs: Int) -> NightlyJob {
+        var c = AutoRecConfig.defaults(for: .item)
+        c.hidden = 32
+        c.epochs = epochs
+        var j = NightlyJob(connection: connection, config: c)
+        j.top = 20
+        return j
+    }
+
+    func scalar(_ sql: String) throws -> String? { try connection.scalar(sql) }
+
+    func testPromoteThenRejectAWorseCandidate() throws {
+        try importSlice()
+        let first = try job(epochs: 40).run()
+        XCTAssertTrue(first.promoted)
+        XCTAssertNil(first.activeBefore)
+        XCTAssertEqual(first.activeAfter, first.candidateID)
+        XCTAssertGreaterThan(first.usersScored, 0)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM recommendations WHERE model_id = \(first.candidateID)"),
+                       String(first.usersScored * 20))
+        let listsBefore = try connection.execute("SELECT user_id, rank, item_id, score FROM recommendations ORDER BY 1, 2").rows
+
+        // One epoch cannot match forty: the candidate must lose and change nothing that serves.
+        let second = try job(epochs: 1).run()
+        XCTAssertFalse(second.promoted, second.decision)
+        XCTAssertEqual(second.activeAfter, first.candidateID)
+        XCTAssertGreaterThan(second.candidateRMSE, second.activeRMSE! + 0.002)
+        XCTAssertEqual(try connection.execute("SELECT user_id, rank, item_id, score FROM recommendations ORDER BY 1, 2").rows,
+                       listsBefore, "the active model's lists are untouched")
+        XCTAssertEqual(try scalar("SELECT status FROM models WHERE id = \(second.candidateID)"), "candidate")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM job_runs WHERE status = 'succeeded'"), "2")
+        let steps = try XCTUnwrap(scalar("SELECT steps::text FROM job_runs WHERE id = \(second.runID)"))
+        XCTAssertTrue(steps.contains("train") && steps.contains("evaluate"), steps)
+        XCTAssertTrue(try XCTUnwrap(scalar("SELECT decision FROM job_runs WHERE id = \(second.runID)")).hasPrefix("kept the active model"))
+    }
+
+    func testSecondRunIsRefusedWhileTheLockIsHeld() throws {
+        try importSlice()
+        let other = try Connection(url: url)
+        XCTAssertEqual(try other.scalar("SELECT pg_try_advisory_lock($1)", [NightlyJob.lockKey]), "t")
+        XCTAssertThrowsError(try job(epochs: 2).run()) { XCTAssertTrue($0 is NightlyJob.AlreadyRunning, "\($0)") }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM job_runs"), "0", "a refused run records nothing")
+        _ = try other.execute("SELECT pg_advisory_unlock($1)", [NightlyJob.lockKey])
+    }
+
+    func testAFailedRunIsRecordedAndAnInterruptedOneIsClosed() throws {
+        // A run killed earlier left a 'running' row behind.
+        try connection.execute("INSERT INTO job_runs (job) VALUES ('nightly')")
+        XCTAssertThrowsError(try job(epochs: 2).run())  // no ratings: the snapshot step fails
+        let rows = try connection.execute("SELECT status, coalesce(error, '') FROM job_runs ORDER BY id").rows
+        XCTAssertEqual(rows.map { $0[0] }, ["failed", "failed"])
+        XCTAssertTrue(rows[0][1]!.contains("interrupted"))
+        XCTAssertTrue(rows[1][1]!.contains("no ratings"))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM models"), "0")
+    }
+}
