@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try run(["--help"])
         XCTAssertEqual(top.code, 0)
-        for command in ["train", "evaluate", "predict", "recommend"] {
+        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly"] {
             XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
             let r = try run([command, "--help"])
             XCTAssertEqual(r.code, 0, command)
@@ -125,6 +125,22 @@ final class CLITests: XCTestCase {
         let r = try run(["evaluate", "--model", model, "--test", data])
         XCTAssertEqual(r.code, 2)
         XCTAssertTrue(r.err.contains("checksum mismatch") && r.err.contains(model), r.err)
+    }
+
+    func testImportRefusesBadInputBeforeTouchingTheDatabase() throws {
+        // No server is named: each of these must fail on the input, with exit code 2, before connecting.
+        let path = tmp("r.tsv")
+        try "1\t1\t5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let format = try run(["import", "ratings", path, "--format", "xml", "--database", "postgresql://nobody@127.0.0.1:1/x"])
+        XCTAssertEqual(format.code, 2)
+        XCTAssertTrue(format.err.contains("--format must be one of"), format.err)
+        try "1\t1\t5\n2\t1\tfour\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try run(["import", "ratings", path, "--database", "postgresql://nobody@127.0.0.1:1/x"])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("\(path):2:"), bad.err)
+        let kind = try run(["import", "ratingz", path])
+        XCTAssertEqual(kind.code, 2)
+        XCTAssertTrue(kind.err.contains("unknown kind"), kind.err)
     }
 
     func testBadOptionValuesAreExplained() throws {
