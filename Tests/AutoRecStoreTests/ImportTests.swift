@@ -10,12 +10,7 @@ final class ImportTests: XCTestCase {
     static var data: URL { StoreTests.root.appendingPathComponent("data/ml-100k") }
 
     override func setUpWithError() throws {
-        guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
-            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
-        }
-        connection = try Connection(url: url)
-        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
+        connection = try TestDatabase.fresh()
     }
 
     func count(_ table: String) throws -> Int { Int(try connection.scalar("SELECT count(*) FROM \(table)")!)! }

@@ -17,21 +17,11 @@ final class KilledScorerTests: XCTestCase {
     }
 
     func testAKilledScorerLeavesThePreviousLists() throws {
-        guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
-            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
-        }
-        let connection = try Connection(url: url)
-        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
-        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
-        try Importer(connection: connection).importRatings(all)
-        var c = AutoRecConfig.defaults(for: .item)
-        c.hidden = 16; c.epochs = 3
-        let model = AutoRec.fit(try RatingSnapshot.read(connection).ratings, config: c).model
-        let registry = ModelRegistry(connection: connection)
-        let id = try registry.register(kind: "i-autorec", artifact: try model.modelFile().encoded(), hyperparameters: [:],
-                                       metrics: [:], ratingCount: all.count, newestRating: 0)
-        try registry.activate(id)
+        let url = try TestDatabase.url
+        let connection = try TestDatabase.fresh()
+        let all = try TestDatabase.importRatings(connection)
+        let model = TestDatabase.smallModel(try RatingSnapshot.read(connection).ratings, epochs: 3)
+        try ModelRegistry(connection: connection).activate(try TestDatabase.register(model, connection, ratingCount: all.count))
 
         func score(top: Int, killAfter seconds: Double?) throws -> Int32 {
             let p = Process()

@@ -10,19 +10,11 @@ final class NightlyJobTests: XCTestCase {
     var url: String!
 
     override func setUpWithError() throws {
-        guard let u = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
-            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
-        }
-        url = u
-        connection = try Connection(url: u)
-        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
+        url = try TestDatabase.url
+        connection = try TestDatabase.fresh()
     }
 
-    func importSlice() throws {
-        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
-        try Importer(connection: connection).importRatings(all.subset(Array(0..<20000)))
-    }
+    func importSlice() throws { try TestDatabase.importRatings(connection, count: 20000) }
 
     func job(epochs: Int) -> NightlyJob {
         var c = AutoRecConfig.defaults(for: .item)

@@ -9,27 +9,11 @@ final class RegistryTests: XCTestCase {
     var registry: ModelRegistry { ModelRegistry(connection: connection) }
 
     override func setUpWithError() throws {
-        guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
-            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
-        }
-        connection = try Connection(url: url)
-        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
+        connection = try TestDatabase.fresh()
     }
 
-    /// A slice of ML-100K imported into the store.
-    func importSlice() throws -> Ratings {
-        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
-        let slice = all.subset(Array(0..<8000))
-        try Importer(connection: connection).importRatings(slice)
-        return slice
-    }
-
-    func smallModel(_ ratings: Ratings, seed: UInt64 = 1) -> AutoRec {
-        var c = AutoRecConfig.defaults(for: .item)
-        c.hidden = 16; c.epochs = 5; c.seed = seed
-        return AutoRec.fit(ratings, config: c).model
-    }
+    func importSlice() throws -> Ratings { try TestDatabase.importRatings(connection, count: 8000) }
+    func smallModel(_ ratings: Ratings, seed: UInt64 = 1) -> AutoRec { TestDatabase.smallModel(ratings, seed: seed) }
 
     func testSnapshotHoldsWhatWasImported() throws {
         let slice = try importSlice()
@@ -67,8 +51,7 @@ final class RegistryTests: XCTestCase {
 
     func testDamagedArtifactIsRefused() throws {
         let slice = try importSlice()
-        let id = try registry.register(kind: "i-autorec", artifact: try smallModel(slice).modelFile().encoded(),
-                                       hyperparameters: [:], metrics: [:], ratingCount: slice.count, newestRating: 0)
+        let id = try TestDatabase.register(smallModel(slice), connection, ratingCount: slice.count)
         try connection.execute("UPDATE models SET artifact = set_byte(artifact, 200, get_byte(artifact, 200) # 255) WHERE id = $1", [String(id)])
         XCTAssertThrowsError(try registry.loadModel(id)) { error in
             XCTAssertTrue("\(error)".contains("checksum mismatch") || "\(error)".contains("damaged"), "\(error)")
@@ -82,24 +65,13 @@ final class RecommendationStoreTests: XCTestCase {
     var connection: Connection!
 
     override func setUpWithError() throws {
-        guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
-            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
-        }
-        connection = try Connection(url: url)
-        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-        try Migrator(connection: connection, directory: StoreTests.migrations).migrate()
+        connection = try TestDatabase.fresh()
     }
 
     func testStoredListsMatchTheModelAndFailedWritesChangeNothing() throws {
-        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
-        let slice = all.subset(Array(0..<8000))
-        try Importer(connection: connection).importRatings(slice)
-        var c = AutoRecConfig.defaults(for: .item)
-        c.hidden = 16; c.epochs = 5
-        let model = AutoRec.fit(try RatingSnapshot.read(connection).ratings, config: c).model
-        let registry = ModelRegistry(connection: connection)
-        let id = try registry.register(kind: "i-autorec", artifact: try model.modelFile().encoded(), hyperparameters: [:],
-                                       metrics: [:], ratingCount: slice.count, newestRating: 0)
+        let slice = try TestDatabase.importRatings(connection, count: 8000)
+        let model = TestDatabase.smallModel(try RatingSnapshot.read(connection).ratings)
+        let id = try TestDatabase.register(model, connection, ratingCount: slice.count)
         let store = RecommendationStore(connection: connection)
         let userIDs = try store.ids("users"), itemIDs = try store.ids("items")
         let users = Array(0..<model.users.count)

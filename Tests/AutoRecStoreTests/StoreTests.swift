@@ -12,11 +12,7 @@ final class StoreTests: XCTestCase {
     var connection: Connection!
 
     override func setUpWithError() throws {
-        guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
-            throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
-        }
-        connection = try Connection(url: url)
-        try connection.executeScript("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        connection = try TestDatabase.fresh(migrated: false)
     }
 
     func testMigrationsTwiceChangeNothing() throws {
