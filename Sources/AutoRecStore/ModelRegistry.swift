@@ -25,7 +25,7 @@ public struct ModelRegistry {
     public func register(kind: String, task: String = "default", artifact: Data, hyperparameters: [String: Any],
                          metrics: [String: Any], ratingCount: Int, newestRating: Int64) throws -> Int {
         func json(_ o: [String: Any]) throws -> String {
-            String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self)
+            try JSONValue.encode(o)
         }
         let id = try connection.execute("""
             INSERT INTO models (kind, task, artifact, hyperparameters, metrics, rating_count, newest_rating)

@@ -68,7 +68,7 @@ public struct NightlyJob {
         }
         func stepsJSON() -> String {
             let o = Dictionary(uniqueKeysWithValues: steps.map { ($0.name, ($0.seconds * 1000).rounded() / 1000) })
-            return String(decoding: (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+            return (try? JSONValue.encode(o)) ?? "{}"
         }
         do {
             let snapshot = try RatingSnapshot.read(connection)
@@ -145,9 +145,9 @@ public struct NightlyJob {
                 step("activate")
             }
             let activeAfter = try registry.active(task: task)?.id
-            let metricsJSON = String(decoding: try JSONSerialization.data(withJSONObject: [
+            let metricsJSON = try JSONValue.encode([
                 "candidate_holdout_rmse": candidateRMSE, "active_holdout_rmse": activeRMSE ?? NSNull(),
-                "candidate_id": candidateID, "users_scored": scored] as [String: Any], options: [.sortedKeys]), as: UTF8.self)
+                "candidate_id": candidateID, "users_scored": scored] as [String: Any])
             try connection.execute("""
                 UPDATE job_runs SET status = 'succeeded', finished_at = now(), steps = $2::jsonb, metrics = $3::jsonb, decision = $4
                 WHERE id = $1

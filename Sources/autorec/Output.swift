@@ -1,4 +1,5 @@
 import Foundation
+import AutoRec
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,8 +27,7 @@ enum Output {
 
     /// Prints a JSON value (objects with sorted keys) on one line of stdout.
     static func json(_ value: Any) {
-        let data = try! JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
-        print(String(decoding: data, as: UTF8.self))
+        print((try? JSONValue.encode(value)) ?? "null")
     }
 
     /// A plain text table with right-aligned numbers.

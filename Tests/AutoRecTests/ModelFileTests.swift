@@ -468,3 +468,10 @@ final class ModelFileTests: XCTestCase {
         print("ModelFile: encode+decode of \(data.count) bytes took \(Int(elapsed * 1000)) ms")
     }
 }
+
+final class JSONValueTests: XCTestCase {
+    func testNonFiniteNumbersBecomeNull() throws {
+        let text = try JSONValue.encode(["rmse": Double.nan, "list": [1.5, Double.infinity], "f": Float.nan, "ok": 2] as [String: Any])
+        XCTAssertEqual(text, #"{"f":null,"list":[1.5,null],"ok":2,"rmse":null}"#)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import AutoRec
 import AutoRecStore
 
 /// `autorec models list|show|activate|retire`: the model registry.
@@ -50,8 +51,7 @@ enum ModelsCommand: Command {
         case "show":
             let m = try registry.show(try id())
             if args.flag("--json") { Output.json(json(m)); return }
-            let data = try JSONSerialization.data(withJSONObject: json(m), options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONValue.encode(json(m), pretty: true))
         case "activate":
             let v = try id()
             try registry.activate(v)
