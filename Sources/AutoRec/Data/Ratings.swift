@@ -72,3 +72,14 @@ public struct Ratings: Sendable {
         return (subset(rest), subset(held))
     }
 }
+
+extension Ratings {
+    /// The same table read as implicit feedback: the entries with a value of at least `threshold`
+    /// (every entry when nil), each with value 1. The id maps are kept.
+    public func implicit(threshold: Float?) -> Ratings {
+        let keep = (0..<count).filter { k in threshold.map { values[k] >= $0 } ?? true }
+        var r = subset(keep)
+        r.values = [Float](repeating: 1, count: keep.count)
+        return r
+    }
+}
