@@ -127,19 +127,8 @@ public struct NightlyJob {
             var scored = 0
             if promoted {
                 // Lists first, under the candidate's id; the active model's lists are untouched.
-                let store = RecommendationStore(connection: connection)
-                let userIDs = try store.ids("users"), itemIDs = try store.ids("items")
-                let users = (0..<candidate.users.count).filter { userIDs[candidate.users.id(at: $0)] != nil }
-                let lists = BatchScorer(model: candidate).topN(users: users, count: top)
-                var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
-                for (u, list) in zip(users, lists) {
-                    let uid = userIDs[candidate.users.id(at: u)]!
-                    for (r, e) in list.enumerated() {
-                        if let iid = itemIDs[candidate.items.id(at: e.item)] { rows.append((uid, r + 1, iid, e.score)) }
-                    }
-                }
-                try store.replace(modelID: candidateID, rows: rows)
-                scored = users.count
+                scored = try RecommendationStore(connection: connection)
+                    .scoreAndReplace(model: candidate, modelID: candidateID, top: top).users
                 step("score")
                 try registry.activate(candidateID)
                 step("activate")

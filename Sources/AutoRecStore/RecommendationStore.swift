@@ -31,6 +31,39 @@ public struct RecommendationStore {
         }
     }
 
+    /// What `scoreAndReplace` did.
+    public struct ScoringReport: Sendable {
+        public var users: Int
+        public var rows: Int
+        public var scoreSeconds: Double
+        public var writeSeconds: Double
+    }
+
+    /// Scores the top `top` items of every user of `model` that the store knows and is in shard
+    /// `shard` of `shards`, and replaces the lists stored under `modelID` for that shard.
+    public func scoreAndReplace(model: AutoRec, modelID: Int, top: Int, shard: Int = 0, of shards: Int = 1,
+                                progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ScoringReport {
+        let userIDs = try ids("users"), itemIDs = try ids("items")
+        let users = (0..<model.users.count).filter { u in
+            guard let id = userIDs[model.users.id(at: u)] else { return false }
+            return id % shards == shard
+        }
+        let t0 = Date()
+        let lists = BatchScorer(model: model).topN(users: users, count: top) { progress?($0, users.count) }
+        let t1 = Date()
+        var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
+        rows.reserveCapacity(users.count * top)
+        for (u, list) in zip(users, lists) {
+            let uid = userIDs[model.users.id(at: u)]!
+            for (r, e) in list.enumerated() {
+                if let iid = itemIDs[model.items.id(at: e.item)] { rows.append((uid, r + 1, iid, e.score)) }
+            }
+        }
+        let written = try replace(modelID: modelID, shard: shard, of: shards, rows: rows)
+        return ScoringReport(users: users.count, rows: written, scoreSeconds: t1.timeIntervalSince(t0),
+                             writeSeconds: Date().timeIntervalSince(t1))
+    }
+
     /// A user's stored list under a model, best first, with titles.
     public func list(modelID: Int, user: String, count: Int) throws -> [(rank: Int, item: String, title: String?, score: Float)] {
         try connection.execute("""

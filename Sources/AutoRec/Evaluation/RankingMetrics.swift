@@ -10,11 +10,13 @@ import Foundation
 /// in some top-k list). Conventions as in data/ml-100k/README.md.
 public struct RankingMetrics: Sendable {
     public let k: [Int]
-    public private(set) var recall: [Int: Double] = [:]
-    public private(set) var ndcg: [Int: Double] = [:]
-    public private(set) var precision: [Int: Double] = [:]
-    public private(set) var map: [Int: Double] = [:]
-    public private(set) var coverage: [Int: Double] = [:]
+    public var recall: [Int: Double] { means { $0.recall } }
+    public var ndcg: [Int: Double] { means { $0.ndcg } }
+    public var precision: [Int: Double] { means { $0.precision } }
+    public var map: [Int: Double] { means { $0.ap } }
+    public var coverage: [Int: Double] {
+        recommended.mapValues { Double($0.count) / Double(max(1, catalogueSize)) }
+    }
     /// Users with at least one test item, over whom the means are taken.
     public private(set) var users = 0
 
@@ -54,24 +56,18 @@ public struct RankingMetrics: Sendable {
             sums[c] = s
             recommended[c]!.formUnion(top)
         }
-        finish()
     }
 
-    private mutating func finish() {
+    /// The mean over users of one summed metric, per k.
+    private func means(_ metric: ((recall: Double, ndcg: Double, precision: Double, ap: Double)) -> Double) -> [Int: Double] {
         let n = Double(max(1, users))
-        for c in k {
-            let s = sums[c]!
-            recall[c] = s.recall / n
-            ndcg[c] = s.ndcg / n
-            precision[c] = s.precision / n
-            map[c] = s.ap / n
-            coverage[c] = Double(recommended[c]!.count) / Double(max(1, catalogueSize))
-        }
+        return sums.mapValues { metric($0) / n }
     }
 
     /// The metrics as `"recall@20"`-style keys, plus `"users"`.
     public var dictionary: [String: Double] {
         var out: [String: Double] = ["users": Double(users)]
+        let recall = self.recall, ndcg = self.ndcg, precision = self.precision, map = self.map, coverage = self.coverage
         for c in k {
             out["recall@\(c)"] = recall[c]; out["ndcg@\(c)"] = ndcg[c]; out["precision@\(c)"] = precision[c]
             out["map@\(c)"] = map[c]; out["coverage@\(c)"] = coverage[c]

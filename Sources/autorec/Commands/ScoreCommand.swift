@@ -43,39 +43,20 @@ enum ScoreCommand: Command {
         }
         let t0 = Date()
         let model = try registry.loadModel(modelID)
-        let store = RecommendationStore(connection: connection)
-        let userIDs = try store.ids("users"), itemIDs = try store.ids("items")
-        // The model's users that the store knows, in this shard.
-        let users = (0..<model.users.count).filter { u in
-            guard let id = userIDs[model.users.id(at: u)] else { return false }
-            return id % n == k
-        }
         let loaded = Date()
         let showProgress = Output.stderrIsTerminal && !args.flag("--json")
-        let lists = BatchScorer(model: model).topN(users: users, count: top) { done in
-            if showProgress { Output.note("scored \(done)/\(users.count) users") }
+        let report = try RecommendationStore(connection: connection).scoreAndReplace(
+            model: model, modelID: modelID, top: top, shard: k, of: n) { done, total in
+            if showProgress { Output.note("scored \(done)/\(total) users") }
         }
-        let scored = Date()
-        var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
-        rows.reserveCapacity(users.count * top)
-        for (u, list) in zip(users, lists) {
-            let uid = userIDs[model.users.id(at: u)]!
-            for (r, e) in list.enumerated() {
-                guard let iid = itemIDs[model.items.id(at: e.item)] else { continue }
-                rows.append((uid, r + 1, iid, e.score))
-            }
-        }
-        let written = try store.replace(modelID: modelID, shard: k, of: n, rows: rows)
-        let done = Date()
-        let scoreSeconds = scored.timeIntervalSince(loaded)
-        let perSecond = Double(users.count) / max(scoreSeconds, 1e-9)
+        let perSecond = Double(report.users) / max(report.scoreSeconds, 1e-9)
         if args.flag("--json") {
-            Output.json(["model": modelID, "users": users.count, "rows": written, "shard": shardText,
-                         "load_seconds": rounded(loaded.timeIntervalSince(t0), 3), "score_seconds": rounded(scoreSeconds, 3),
-                         "write_seconds": rounded(done.timeIntervalSince(scored), 3),
+            Output.json(["model": modelID, "users": report.users, "rows": report.rows, "shard": shardText,
+                         "load_seconds": rounded(loaded.timeIntervalSince(t0), 3), "score_seconds": rounded(report.scoreSeconds, 3),
+                         "write_seconds": rounded(report.writeSeconds, 3),
                          "users_per_second": rounded(perSecond, 0)] as [String: Any])
         } else {
-            print("model \(modelID): scored \(users.count) users in \(fixed(scoreSeconds, 2)) s (\(Int(perSecond)) users/s), wrote \(written) rows in \(fixed(done.timeIntervalSince(scored), 2)) s")
+            print("model \(modelID): scored \(report.users) users in \(fixed(report.scoreSeconds, 2)) s (\(Int(perSecond)) users/s), wrote \(report.rows) rows in \(fixed(report.writeSeconds, 2)) s")
         }
     }
 }
