@@ -27,7 +27,12 @@ enum Output {
 
     /// Prints a JSON value (objects with sorted keys) on one line of stdout.
     static func json(_ value: Any) {
-        print((try? JSONValue.encode(value)) ?? "null")
+        print(jsonString(value))
+    }
+
+    /// The JSON text of a value (objects with sorted keys), on one line.
+    static func jsonString(_ value: Any) -> String {
+        (try? JSONValue.encode(value)) ?? "null"
     }
 
     /// A plain text table with right-aligned numbers.

@@ -137,10 +137,9 @@ final class BatchScorerTests: XCTestCase {
             var c = AutoRecConfig.defaults(for: orientation)
             c.hidden = 40; c.epochs = 6
             let model = AutoRec.fit(data, config: c).model
-            var scorer = BatchScorer(model: model)
-            scorer.blockSize = 37  // several blocks, the last one partial
             let users = Array(0..<model.users.count).filter { $0 % 3 == 0 }
-            let lists = scorer.topN(users: users, count: 15)
+            // Several blocks, the last one partial.
+            let lists = model.topN(users: users, count: 15, blockSize: 37)
             XCTAssertEqual(lists.count, users.count)
             for (u, list) in zip(users, lists) {
                 let expected = model.recommend(user: model.users.id(at: u), count: 15)!

@@ -103,6 +103,8 @@ public struct AutoRec: Sendable {
     public let codes: Matrix
     public let mean: Float
     public let ratingRange: ClosedRange<Float>
+    /// The training ratings as users x items, whatever the orientation.
+    public let history: CSRMatrix
 
     public init(config: AutoRecConfig, parameters: AutoRecParameters, users: IDMap, items: IDMap,
                 inputs: CSRMatrix, mean: Float, ratingRange: ClosedRange<Float>) {
@@ -113,6 +115,7 @@ public struct AutoRec: Sendable {
         self.inputs = inputs
         self.mean = mean
         self.ratingRange = ratingRange
+        self.history = config.orientation == .user ? inputs : inputs.transposed()
         self.codes = AutoRecObjective.codes(of: inputs, params: parameters, encoder: config.encoder,
                                             inputShift: config.centerInputs ? mean : 0, inputScaling: config.inputScaling)
         self.tiles = AutoRecParameters.tiles(hidden: parameters.hidden)
@@ -215,13 +218,7 @@ public struct AutoRec: Sendable {
 
     /// The items user `u` rated in training (dense indices).
     public func ratedItems(ofUser u: Int) -> Set<Int> {
-        var rated = Set<Int>()
-        if config.orientation == .user {
-            for p in inputs.rowStart[u]..<inputs.rowStart[u + 1] { rated.insert(Int(inputs.columns[p])) }
-        } else {
-            for i in 0..<inputs.rows where inputs.value(row: i, col: u) != nil { rated.insert(i) }
-        }
-        return rated
+        Set((history.rowStart[u]..<history.rowStart[u + 1]).map { Int(history.columns[$0]) })
     }
 
     /// The top `n` items the user has not rated, best first, by external id.

@@ -1,22 +1,96 @@
 import Foundation
 import AutoRec
 
-/// `autorec evaluate`: RMSE and MAE of a model on a test file.
+/// `autorec evaluate`: rating metrics (RMSE, MAE) or ranking metrics (Recall, NDCG, Precision, MAP,
+/// coverage at k) of one model or several side by side, on a test file.
 enum EvaluateCommand: Command {
     static let spec = CommandSpec(
         name: "evaluate",
-        abstract: "Evaluate a model on a test ratings file (RMSE, MAE).",
-        discussion: "Predictions are clipped to the training rating range; users or items absent from training get the training mean.",
+        abstract: "Evaluate models on a test file: RMSE/MAE, or Recall/NDCG/Precision/MAP@k side by side.",
+        discussion: """
+        --protocol rating: predictions are clipped to the training rating range; users or items absent
+        from training get the training mean. --protocol ranking: for each test user the model knows,
+        every item without a training interaction is ranked; each test entry is a relevant item.
+        Recall@k = hits / min(k, test items); NDCG@k binary. With several models (--model a,b,c) the
+        output is one table (Markdown, or JSON with --json), with training time and seconds per epoch.
+        """,
         options: [
-            .value("--model", as: "file", help: "Model file written by 'autorec train'."),
+            .value("--model", as: "files", help: "Model file(s) written by 'autorec train', separated by commas."),
             .value("--test", as: "file", help: "Test ratings file."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
-            .flag("--json", help: "Print one JSON object: rmse, mae, count, ..."),
+            .value("--protocol", as: "rating|ranking", help: "Metrics to compute (default: rating for AutoRec alone, else ranking)."),
+            .value("--k", as: "list", help: "Ranking cut-offs.", default: "10,20,50"),
+            .value("--positive", as: "x", help: "Ranking: test ratings of at least x are relevant (default: every test entry)."),
+            .value("--report", as: "prefix", help: "Also write the table to PREFIX.md and PREFIX.json."),
+            .flag("--json", help: "Print JSON: one object for one model (rmse, mae, count / recall@20, ndcg@20, users, ...), else {\"models\": [...]}."),
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let model = try AutoRec.load(from: try args.required("--model"))
-        let test = try loadRatings(try args.required("--test"), format: args.string("--format"))
+        let paths = try args.required("--model").split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
+        guard !paths.isEmpty else { throw CLIError(message: "--model wants at least one file") }
+        var test = try loadRatings(try args.required("--test"), format: args.string("--format"))
+        let models = try paths.map { ($0, try ModelFile.read(from: $0)) }
+        let kinds = try models.map { try $0.1.string("kind") }
+        let protocolName = args.string("--protocol") ?? (kinds.allSatisfy { $0.hasSuffix("autorec") } && models.count == 1 ? "rating" : "ranking")
+        guard ["rating", "ranking"].contains(protocolName) else { throw CLIError(message: "--protocol is rating or ranking") }
+        if protocolName == "rating" {
+            guard models.count == 1 else { throw CLIError(message: "--protocol rating takes one model") }
+            let model = try AutoRec(modelFile: models[0].1, path: models[0].0)
+            return printRating(model, test: test, json: args.flag("--json"))
+        }
+        let kList = try args.required("--k").split(separator: ",").map { s -> Int in
+            guard let k = Int(s), k > 0, k <= 100_000 else { throw CLIError(message: "--k wants positive integers separated by commas") }
+            return k
+        }
+        if let p = try args.double("--positive", range: -1e9...1e9) { test = test.implicit(threshold: Float(p)) }
+        var rows: [[String: Any]] = []
+        for ((path, file), kind) in zip(models, kinds) {
+            let ranker = try RankerFile.ranker(from: file, path: path)
+            let r = RankingEvaluation.evaluate(ranker, test: test, k: kList)
+            var row: [String: Any] = r.metrics.dictionary.mapValues { rounded($0) }
+            row["users"] = r.metrics.users
+            row["model"] = kind
+            row["file"] = path
+            row["unknown_users"] = r.unknownUsers
+            row["unknown_item_interactions"] = r.unknownItemInteractions
+            row["users_per_second"] = rounded(r.usersPerSecond, 1)
+            row["train_seconds"] = (file.header["train_seconds"] as? Double).map { rounded($0, 3) } ?? NSNull()
+            row["seconds_per_epoch"] = (file.header["seconds_per_epoch"] as? Double).map { rounded($0, 4) } ?? NSNull()
+            rows.append(row)
+        }
+        let markdown = table(rows, k: kList)
+        if let prefix = args.string("--report") {
+            try markdown.write(toFile: prefix + ".md", atomically: true, encoding: .utf8)
+            try Output.jsonString(["models": rows]).write(toFile: prefix + ".json", atomically: true, encoding: .utf8)
+        }
+        if args.flag("--json") {
+            Output.json(rows.count == 1 ? rows[0] : ["models": rows] as Any)
+        } else {
+            print(markdown, terminator: "")
+        }
+    }
+
+    /// A Markdown table, one row per model, one column per metric and cut-off.
+    static func table(_ rows: [[String: Any]], k: [Int]) -> String {
+        var header = ["model"]
+        for m in ["recall", "ndcg", "precision", "map", "coverage"] { for c in k { header.append("\(m)@\(c)") } }
+        header += ["users", "train_s", "s/epoch", "users/s", "file"]
+        var lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
+        for r in rows {
+            var cells = ["\(r["model"]!)"]
+            for m in ["recall", "ndcg", "precision", "map", "coverage"] {
+                for c in k { cells.append((r["\(m)@\(c)"] as? Double).map { fixed($0) } ?? "") }
+            }
+            cells.append("\(r["users"]!)")
+            for key in ["train_seconds", "seconds_per_epoch"] { cells.append((r[key] as? Double).map { fixed($0, 3) } ?? "-") }
+            cells.append((r["users_per_second"] as? Double).map { fixed($0, 0) } ?? "")
+            cells.append("\(r["file"]!)")
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func printRating(_ model: AutoRec, test: Ratings, json: Bool) {
         let preds = model.predictAll(test)
         let m = RatingMetrics(predictions: preds, truth: test.values)
         var coldUsers = 0, coldItems = 0
@@ -24,7 +98,7 @@ enum EvaluateCommand: Command {
             if model.users.index(of: test.users.id(at: Int(test.userIndex[k]))) == nil { coldUsers += 1 }
             if model.items.index(of: test.items.id(at: Int(test.itemIndex[k]))) == nil { coldItems += 1 }
         }
-        if args.flag("--json") {
+        if json {
             Output.json(["rmse": rounded(m.rmse), "mae": rounded(m.mae), "count": m.count,
                          "unknown_user_ratings": coldUsers, "unknown_item_ratings": coldItems,
                          "model": model.config.orientation.rawValue] as [String: Any])

@@ -15,16 +15,22 @@ enum TrainCommand: Command {
           --optimizer lbfgs: --l2 300 --epochs 500 --patience 20 --lbfgs-memory 5 --refit yes
         A seeded share of the training ratings (--validation, 0.05) is held out for early stopping;
         with --refit yes the model is then trained again on all ratings for the best epoch count.
+        Top-N models read the ratings as implicit feedback (--positive), see 'TrainRankingModel' defaults:
+          mult-vae: --dims 600,200 --epochs 100 --batch 100 --lr 0.001 --dropout 0.5 --l2 0 --beta-cap 0.2 --anneal-steps 2000
+          mult-dae: the same network without sampling, --l2 0.01
+          cdae:     --hidden 50 --epochs 100 --batch 100 --lr 0.001 --dropout 0.5 --negatives 5 --loss bce
+          ease:     --l2 500 (lambda; closed form, no epochs)
+        For them --validation holds out that share of each user's items and reports Recall@20 per epoch.
         """,
         options: [
-            .value("--model", as: "kind", help: "i-autorec or u-autorec.", default: "i-autorec"),
+            .value("--model", as: "kind", help: "i-autorec, u-autorec (ratings); mult-vae, mult-dae, cdae, ease, popularity (top-N).", default: "i-autorec"),
             .value("--train", as: "file", help: "Ratings file: user, item, rating[, timestamp] (tsv, csv or ::)."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
             .value("--out", as: "file", help: "Where to write the model file (optional with --register)."),
             .flag("--from-db", help: "Train on a consistent snapshot of the store's ratings instead of --train."),
             .flag("--register", help: "Store the model in the registry as a candidate (prints its id)."),
             .value("--database", as: "url", help: "PostgreSQL URL for --from-db/--register (else DATABASE_URL, PG*)."),
-            .value("--hidden", as: "n", help: "Hidden units.", default: "500"),
+            .value("--hidden", as: "n", help: "Hidden units (AutoRec 500, CDAE 50)."),
             // Defaults of the options below depend on the model and optimizer: see the README.
             .value("--encoder", as: "activation", help: "sigmoid, identity, relu, elu or tanh.", default: "sigmoid"),
             .value("--decoder", as: "activation", help: "Output activation.", default: "identity"),
@@ -44,13 +50,24 @@ enum TrainCommand: Command {
             .value("--averaging", as: "decay", help: "Adam: moving average of the weights with this decay per step; 0 is off."),
             .value("--refit", as: "yes|no", help: "Retrain on all ratings for the best epoch count found by validation."),
             .value("--threads", as: "n", help: "Worker threads (default: all cores)."),
+            // Top-N models (see the README for their defaults).
+            .value("--positive", as: "x", help: "Top-N models: ratings of at least x are interactions (default: every rating)."),
+            .value("--dims", as: "list", help: "Mult-VAE/DAE encoder widths, input side first.", default: "600,200"),
+            .value("--beta-cap", as: "x", help: "Mult-VAE: largest KL weight."),
+            .value("--anneal-steps", as: "n", help: "Mult-VAE: updates over which the KL weight grows to its cap."),
+            .value("--negatives", as: "n", help: "CDAE: negatives sampled per positive; 0 uses every item."),
+            .value("--loss", as: "bce|squared", help: "CDAE: output loss."),
             .flag("--json", help: "Print one JSON object with the training summary."),
             .flag("--quiet", help: "No per-epoch progress."),
             .flag("--progress", help: "Per-epoch progress even when stderr is not a terminal."),
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let kind = try args.choice("--model", as: AutoRecOrientation.self)!
+        let name = args.string("--model") ?? "i-autorec"
+        guard RankerFile.kinds.contains(name) else {
+            throw CLIError(message: "unknown model '\(name)'; choose one of \(RankerFile.kinds.joined(separator: ", "))")
+        }
+        guard let kind = AutoRecOrientation(rawValue: name) else { return try TrainRankingModel.run(args, kind: name) }
         let fromDB = args.flag("--from-db"), register = args.flag("--register")
         if fromDB && args.string("--train") != nil { throw CLIError(message: "use either --train FILE or --from-db") }
         let trainPath = fromDB ? "database" : try args.required("--train")

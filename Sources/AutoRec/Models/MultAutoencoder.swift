@@ -1,0 +1,165 @@
+import Linalg
+
+/// Hyperparameters of Mult-DAE and Mult-VAE. Defaults per variant come from `defaults(variational:)`.
+public struct MultConfig: Sendable, Equatable {
+    public var variational: Bool
+    /// Encoder widths, items -> dims[0] -> ... -> dims.last (the code); the decoder mirrors them.
+    public var dims = [600, 200]
+    public var epochs = 100
+    public var batchSize = 100
+    public var learningRate: Float = 1e-3
+    public var l2: Float = 0
+    public var dropout: Float = 0.5
+    /// VAE: the KL weight grows linearly by 1/annealSteps per update up to this cap.
+    public var betaCap: Float = 0.2
+    public var annealSteps = 2000
+    public var seed: UInt64 = 1
+    /// Share of each user's training items held out to report validation Recall@20 per epoch
+    /// (and keep the best epoch's weights); 0 trains on everything.
+    public var validationFraction = 0.0
+
+    public init(variational: Bool) { self.variational = variational }
+
+    /// The defaults, chosen on a validation part of the ML-100K implicit training split (README).
+    public static func defaults(variational: Bool) -> MultConfig {
+        var c = MultConfig(variational: variational)
+        if variational {
+            c.epochs = 100; c.l2 = 0; c.betaCap = 0.2; c.annealSteps = 2000
+        } else {
+            c.epochs = 100; c.l2 = 0.01
+        }
+        return c
+    }
+}
+
+/// What a training run reports, for every ranking model alike.
+public struct RankingTrainingSummary: Sendable {
+    public var epochs = 0
+    public var trainSeconds = 0.0
+    public var epochSeconds: [Double] = []
+    /// Validation Recall@20 per epoch, when a validation share was held out.
+    public var validationRecall: [Double] = []
+    public var bestEpoch = 0
+    public var secondsPerEpoch: Double { epochs > 0 ? trainSeconds / Double(epochs) : 0 }
+    public var medianEpochSeconds: Double { epochSeconds.isEmpty ? 0 : epochSeconds.sorted()[epochSeconds.count / 2] }
+    public var bestValidationRecall: Double? { validationRecall.isEmpty ? nil : validationRecall.max() }
+    public init() {}
+}
+
+/// One epoch's report during training.
+public struct RankingEpochReport: Sendable {
+    public let epoch: Int
+    public let loss: Double
+    public let seconds: Double
+    public let validationRecall: Double?
+}
+
+/// Mult-DAE or Mult-VAE: a trained network with the data it ranks for.
+public struct MultAutoencoder: Ranker {
+    public let config: MultConfig
+    public let network: MultNetwork
+    public let parameters: [Float]
+    public let users: IDMap
+    public let items: IDMap
+    public let history: CSRMatrix
+    public var kind: String { config.variational ? "mult-vae" : "mult-dae" }
+
+    init(config: MultConfig, parameters: [Float], users: IDMap, items: IDMap, history: CSRMatrix) {
+        self.config = config
+        self.network = MultNetwork(items: items.count, dims: config.dims, variational: config.variational)
+        self.parameters = parameters
+        self.users = users; self.items = items; self.history = history
+    }
+
+    /// Trains on `data` with Adam over shuffled user batches; `progress` sees every epoch.
+    public static func fit(_ data: ImplicitData, config c: MultConfig,
+                           progress: ((RankingEpochReport) -> Void)? = nil) -> (MultAutoencoder, RankingTrainingSummary) {
+        let net = MultNetwork(items: data.items.count, dims: c.dims, variational: c.variational)
+        var params = net.initialParameters(seed: c.seed)
+        var trainMatrix = data.matrix
+        var heldOut: [Int: Set<Int>] = [:]
+        if c.validationFraction > 0 {
+            (trainMatrix, heldOut) = data.holdOut(fraction: c.validationFraction, seed: c.seed &+ 7)
+        }
+        var order = (0..<trainMatrix.rows).filter { trainMatrix.count(ofRow: $0) > 0 }
+        var rng = SeededRandom(seed: c.seed &+ 1)
+        var adam = Adam(parameterCount: net.parameterCount, learningRate: c.learningRate)
+        var grad = [Float](repeating: 0, count: net.parameterCount)
+        var summary = RankingTrainingSummary()
+        var best: [Float]? = nil
+        var step = 0
+        let start = monotonicSeconds()
+        for epoch in 1...max(1, c.epochs) {
+            let t0 = monotonicSeconds()
+            rng.shuffle(&order)
+            var lossSum = 0.0, batches = 0
+            var b = 0
+            while b < order.count {
+                let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
+                let batch = SparseRows(trainMatrix, rows: rows)
+                step += 1
+                let beta = c.variational ? min(c.betaCap, Float(step) / Float(max(1, c.annealSteps))) : 0
+                let pass = MultNetwork.Pass(dropout: c.dropout, maskSeed: rng.next(), noiseSeed: rng.next(), beta: beta, l2: c.l2)
+                lossSum += net.loss(params, batch, pass, gradient: &grad)
+                adam.update(&params, gradient: grad)
+                batches += 1
+                b += rows.count
+            }
+            let seconds = monotonicSeconds() - t0
+            summary.epochSeconds.append(seconds)
+            var recall: Double? = nil
+            if !heldOut.isEmpty {
+                let m = MultAutoencoder(config: c, parameters: params, users: data.users, items: data.items, history: trainMatrix)
+                let r = RankingEvaluation.evaluate(m, relevant: heldOut, k: [20]).recall[20] ?? 0
+                if r > (summary.bestValidationRecall ?? -1) { best = params; summary.bestEpoch = epoch }
+                summary.validationRecall.append(r)
+                recall = r
+            }
+            summary.epochs = epoch
+            progress?(RankingEpochReport(epoch: epoch, loss: lossSum / Double(max(1, batches)), seconds: seconds, validationRecall: recall))
+        }
+        summary.trainSeconds = monotonicSeconds() - start
+        if summary.bestEpoch == 0 { summary.bestEpoch = summary.epochs }
+        let model = MultAutoencoder(config: c, parameters: best ?? params, users: data.users, items: data.items, history: data.matrix)
+        return (model, summary)
+    }
+
+    public func blockScorer() -> @Sendable ([Int]) -> Matrix {
+        let model = self
+        return { block in model.network.logits(model.parameters, SparseRows(model.history, rows: block)) }
+    }
+
+    public func foldIn(items: [Int], values: [Float]) throws -> [Float] {
+        var s = SparseRows()
+        s.append(columns: items, values: values)
+        return network.logits(parameters, s).storage
+    }
+
+    public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
+        var (header, arrays) = RankerFile.common(kind: kind, users: users, items: items, history: history)
+        let c = config
+        let h: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs,
+                                "batch_size": c.batchSize, "learning_rate": Double(c.learningRate), "l2": Double(c.l2),
+                                "dropout": Double(c.dropout), "beta_cap": Double(c.betaCap), "anneal_steps": c.annealSteps,
+                                "seed": Int(truncatingIfNeeded: c.seed), "validation_fraction": c.validationFraction]
+        for (k, v) in h { header[k] = v }
+        for (k, v) in extraHeader { header[k] = v }
+        arrays.append(("parameters", parameters))
+        return ModelFile(header: header, arrays: arrays)
+    }
+
+    public init(modelFile f: ModelFile, path: String = "model") throws {
+        let (u, i, h) = try RankerFile.common(f, path: path)
+        var c = MultConfig(variational: try f.string("kind") == "mult-vae")
+        let dims = try f.string("dims").split(separator: ",").compactMap { Int($0) }
+        guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else { throw ModelFileError(path: path, message: "bad layer sizes in the header") }
+        c.dims = dims
+        c.epochs = try f.int("epochs"); c.batchSize = try f.int("batch_size")
+        c.learningRate = Float(try f.double("learning_rate")); c.l2 = Float(try f.double("l2"))
+        c.dropout = Float(try f.double("dropout")); c.betaCap = Float(try f.double("beta_cap"))
+        c.annealSteps = try f.int("anneal_steps"); c.seed = UInt64(truncatingIfNeeded: try f.int("seed"))
+        c.validationFraction = try f.double("validation_fraction")
+        let count = MultNetwork(items: i.count, dims: dims, variational: c.variational).parameterCount
+        self.init(config: c, parameters: try RankerFile.array(f, "parameters", count: count, path: path), users: u, items: i, history: h)
+    }
+}

@@ -1,0 +1,256 @@
+import Linalg
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The network shared by Mult-DAE and Mult-VAE (Liang et al. 2018) and its loss and gradient.
+/// Encoder items -> d1 -> ... -> dk (tanh layers; the VAE's last layer gives mean and log-variance
+/// of a k-dimensional code), decoder dk -> ... -> d1 -> items (tanh, then logits). The input is the
+/// user's interaction vector scaled to unit length, then dropout; the first layer multiplies only
+/// the observed entries. Loss per user: the multinomial negative log-likelihood
+/// -sum_i x_i log softmax(logits)_i, plus beta x KL(q(z|x) || N(0, I)) for the VAE; averaged over the
+/// batch, plus (l2 / 2) |W|^2 over the weight matrices.
+public struct MultNetwork: Sendable {
+    public let items: Int
+    public let dims: [Int]
+    public let variational: Bool
+    /// Per layer: inputs, outputs, offset of W (inputs x outputs, row-major) and of b.
+    public let layers: [(inputs: Int, outputs: Int, w: Int, b: Int)]
+    public let parameterCount: Int
+
+    public init(items: Int, dims: [Int], variational: Bool) {
+        precondition(items > 0 && !dims.isEmpty && dims.allSatisfy { $0 > 0 })
+        self.items = items; self.dims = dims; self.variational = variational
+        let code = dims.last!
+        var shapes: [(Int, Int)] = []
+        var prev = items
+        for (l, d) in dims.enumerated() {
+            shapes.append((prev, l == dims.count - 1 && variational ? 2 * d : d)); prev = d
+        }
+        prev = code
+        for d in dims.dropLast().reversed() + [items] { shapes.append((prev, d)); prev = d }
+        var off = 0
+        var ls: [(inputs: Int, outputs: Int, w: Int, b: Int)] = []
+        for (i, o) in shapes { ls.append((i, o, off, off + i * o)); off += i * o + o }
+        layers = ls
+        parameterCount = off
+    }
+
+    var encoderLayers: Int { dims.count }
+    var code: Int { dims.last! }
+
+    /// Xavier-uniform weights, zero biases (reproducible for a seed).
+    public func initialParameters(seed: UInt64) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        var p = [Float](repeating: 0, count: parameterCount)
+        for l in layers {
+            let limit = (6 / Float(l.inputs + l.outputs)).squareRoot()
+            for j in 0..<(l.inputs * l.outputs) { p[l.w + j] = (2 * rng.uniform() - 1) * limit }
+        }
+        return p
+    }
+
+    /// Options of one loss evaluation.
+    public struct Pass {
+        public var dropout: Float = 0
+        public var maskSeed: UInt64 = 0
+        /// VAE: sample the code with noise from this seed; nil uses the mean (scoring).
+        public var noiseSeed: UInt64? = nil
+        public var beta: Float = 0
+        public var l2: Float = 0
+        public init(dropout: Float = 0, maskSeed: UInt64 = 0, noiseSeed: UInt64? = nil, beta: Float = 0, l2: Float = 0) {
+            self.dropout = dropout; self.maskSeed = maskSeed; self.noiseSeed = noiseSeed; self.beta = beta; self.l2 = l2
+        }
+    }
+
+    /// The encoder's input values per entry: unit-length rows, then dropout (kept entries scaled by 1/(1-p)).
+    func inputs(_ s: SparseRows, dropout: Float, maskSeed: UInt64) -> [Float] {
+        var a = [Float](repeating: 0, count: s.values.count)
+        let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
+        for r in 0..<s.count {
+            var ss: Float = 0
+            for p in s.rowStart[r]..<s.rowStart[r + 1] { ss += s.values[p] * s.values[p] }
+            let inv: Float = ss > 0 ? 1 / ss.squareRoot() : 0
+            for p in s.rowStart[r]..<s.rowStart[r + 1] {
+                let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
+                a[p] = s.values[p] * inv * keep
+            }
+        }
+        return a
+    }
+
+    /// Logits (rows x items) for the batch: the scores of every item, no dropout, the VAE's mean code.
+    public func logits(_ params: [Float], _ s: SparseRows) -> Matrix {
+        var g: [Float] = []
+        var out = Matrix(rows: s.count, cols: items)
+        _ = run(params, s, Pass(), gradient: &g, logitsOut: &out)
+        return out
+    }
+
+    /// The loss of the batch and, when `gradient` has the parameters' length, its gradient (overwritten).
+    public func loss(_ params: [Float], _ s: SparseRows, _ pass: Pass, gradient: inout [Float]) -> Double {
+        var unused = Matrix(rows: 0, cols: 0)
+        return run(params, s, pass, gradient: &gradient, logitsOut: &unused)
+    }
+
+    private func run(_ params: [Float], _ s: SparseRows, _ pass: Pass, gradient: inout [Float], logitsOut: inout Matrix) -> Double {
+        precondition(params.count == parameterCount)
+        let rows = s.count, L = layers.count, E = encoderLayers, k = code
+        let wantGrad = gradient.count == parameterCount
+        let a = inputs(s, dropout: pass.dropout, maskSeed: pass.maskSeed)
+        // outs[l]: layer l's output after its activation (rows x outputs).
+        var outs = layers.map { [Float](repeating: 0, count: rows * $0.outputs) }
+        var z = [Float](repeating: 0, count: variational ? rows * k : 0)
+        var eps = [Float](repeating: 0, count: variational ? rows * k : 0)
+        if variational, let seed = pass.noiseSeed {
+            var rng = SeededRandom(seed: seed)
+            for j in 0..<eps.count { eps[j] = rng.normal() }
+        }
+        var loss = 0.0
+        params.withUnsafeBufferPointer { pp in
+            let P = pp.baseAddress!
+            a.withUnsafeBufferPointer { ap in
+                outs[0].withUnsafeMutableBufferPointer { o in
+                    LayerOps.sparseAffine(s, ap.baseAddress!, out: layers[0].outputs, w: P + layers[0].w, b: P + layers[0].b, into: o.baseAddress!)
+                }
+            }
+            for l in 0..<L {
+                if l > 0 {
+                    let input: [Float] = (l == E && variational) ? z : outs[l - 1]
+                    input.withUnsafeBufferPointer { x in
+                        outs[l].withUnsafeMutableBufferPointer { o in
+                            LayerOps.affine(x.baseAddress!, rows: rows, in: layers[l].inputs, out: layers[l].outputs,
+                                            w: P + layers[l].w, b: P + layers[l].b, into: o.baseAddress!)
+                        }
+                    }
+                }
+                let isCode = l == E - 1, isLast = l == L - 1
+                if isLast { break }
+                if isCode && variational {
+                    // z = mu + eps * exp(logvar / 2); without noise, z = mu.
+                    for r in 0..<rows {
+                        for j in 0..<k {
+                            let mu = outs[l][r * 2 * k + j], lv = outs[l][r * 2 * k + k + j]
+                            z[r * k + j] = mu + eps[r * k + j] * expf(0.5 * lv)
+                        }
+                    }
+                } else {
+                    outs[l].withUnsafeMutableBufferPointer { o in LayerOps.tanhInPlace(o.baseAddress!, o.count) }
+                }
+            }
+        }
+        let n = items
+        let last = outs[L - 1]
+        if logitsOut.rows == rows && logitsOut.cols == n && !wantGrad {
+            logitsOut.storage = last
+            return 0
+        }
+        // Multinomial log-likelihood per row, and dL/dlogits = (softmax * sum(x) - x) / rows.
+        var dLogits = [Float](repeating: 0, count: wantGrad ? rows * n : 0)
+        var rowLoss = [Double](repeating: 0, count: rows)
+        last.withUnsafeBufferPointer { lp in
+            dLogits.withUnsafeMutableBufferPointer { dp in
+                rowLoss.withUnsafeMutableBufferPointer { rl in
+                    Parallel.forEach(rows) { r in
+                        let lr = lp.baseAddress! + r * n
+                        var m = -Float.infinity
+                        for i in 0..<n { m = max(m, lr[i]) }
+                        var total: Float = 0, dot = 0.0
+                        for p in s.rowStart[r]..<s.rowStart[r + 1] {
+                            total += s.values[p]; dot += Double(s.values[p]) * Double(lr[Int(s.columns[p])])
+                        }
+                        var sum: Float = 0
+                        if wantGrad {
+                            // exp once, into the gradient row, then scale it to softmax * sum(x) / rows.
+                            let d = dp.baseAddress! + r * n
+                            for i in 0..<n { let e = expf(lr[i] - m); d[i] = e; sum += e }
+                            let scale = total / (Float(rows) * sum)
+                            for i in 0..<n { d[i] *= scale }
+                            for p in s.rowStart[r]..<s.rowStart[r + 1] { d[Int(s.columns[p])] -= s.values[p] / Float(rows) }
+                        } else {
+                            for i in 0..<n { sum += expf(lr[i] - m) }
+                        }
+                        let lse = Double(m) + log(Double(sum))
+                        rl[r] = Double(total) * lse - dot
+                    }
+                }
+            }
+        }
+        for r in 0..<rows { loss += rowLoss[r] }
+        loss /= Double(max(1, rows))
+        if variational && pass.beta > 0 {
+            let c = outs[E - 1]
+            var kl = 0.0
+            for r in 0..<rows {
+                for j in 0..<k {
+                    let mu = c[r * 2 * k + j], lv = c[r * 2 * k + k + j]
+                    kl += 0.5 * Double(expf(lv) + mu * mu - 1 - lv)
+                }
+            }
+            loss += Double(pass.beta) * kl / Double(max(1, rows))
+        }
+        var sq = 0.0
+        params.withUnsafeBufferPointer { pp in
+            for l in layers { sq += LayerOps.sumOfSquares(pp.baseAddress! + l.w, l.inputs * l.outputs) }
+        }
+        loss += 0.5 * Double(pass.l2) * sq
+        guard wantGrad else { return loss }
+
+        // Backward, layer by layer; d holds dL/d(pre-activation) of layer l.
+        params.withUnsafeBufferPointer { pp in
+            gradient.withUnsafeMutableBufferPointer { gp in
+                for l in layers {
+                    let w = pp.baseAddress! + l.w, g = gp.baseAddress! + l.w, l2 = pass.l2
+                    for j in 0..<(l.inputs * l.outputs) { g[j] = l2 * w[j] }
+                    (gp.baseAddress! + l.b).update(repeating: 0, count: l.outputs)
+                }
+            }
+        }
+        var d = dLogits
+        params.withUnsafeBufferPointer { pp in
+        gradient.withUnsafeMutableBufferPointer { gp in
+            let P = pp.baseAddress!, G = gp.baseAddress!
+            for l in stride(from: L - 1, through: 1, by: -1) {
+                let lay = layers[l]
+                let input: [Float] = (l == E && variational) ? z : outs[l - 1]
+                var dIn = [Float](repeating: 0, count: rows * lay.inputs)
+                input.withUnsafeBufferPointer { x in
+                    d.withUnsafeBufferPointer { dp in
+                        dIn.withUnsafeMutableBufferPointer { di in
+                            LayerOps.affineBackward(x.baseAddress!, rows: rows, in: lay.inputs, out: lay.outputs,
+                                                    w: P + lay.w, dY: dp.baseAddress!, gW: G + lay.w, gb: G + lay.b,
+                                                    dX: di.baseAddress!)
+                        }
+                    }
+                }
+                if l == E && variational {
+                    // Through the reparameterisation to mean and log-variance, plus the KL term.
+                    let c = outs[E - 1]
+                    var dc = [Float](repeating: 0, count: rows * 2 * k)
+                    let bk = pass.beta / Float(rows)
+                    for r in 0..<rows {
+                        for j in 0..<k {
+                            let mu = c[r * 2 * k + j], lv = c[r * 2 * k + k + j], dz = dIn[r * k + j]
+                            let sd = expf(0.5 * lv)
+                            dc[r * 2 * k + j] = dz + bk * mu
+                            dc[r * 2 * k + k + j] = dz * eps[r * k + j] * 0.5 * sd + bk * 0.5 * (expf(lv) - 1)
+                        }
+                    }
+                    d = dc
+                } else {
+                    outs[l - 1].withUnsafeBufferPointer { h in
+                        dIn.withUnsafeMutableBufferPointer { di in LayerOps.tanhBackward(h.baseAddress!, di.baseAddress!, di.count) }
+                    }
+                    d = dIn
+                }
+            }
+            a.withUnsafeBufferPointer { ap in
+                d.withUnsafeBufferPointer { dp in
+                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: items, out: layers[0].outputs,
+                                                  dY: dp.baseAddress!, gW: G + layers[0].w, gb: G + layers[0].b)
+                }
+            }
+        }}
+        return loss
+    }
+}

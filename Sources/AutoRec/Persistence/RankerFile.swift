@@ -1,0 +1,59 @@
+import Linalg
+
+/// What every top-N model file holds besides its weights: kind, id maps and the training
+/// interactions (needed to leave them out of lists and to encode users), and the loader that
+/// dispatches on the kind.
+public enum RankerFile {
+    /// Header entries and arrays common to every ranking model.
+    static func common(kind: String, users: IDMap, items: IDMap, history: CSRMatrix)
+        -> (header: [String: Any], arrays: [(name: String, values: [Float])]) {
+        (["kind": kind, "users": users.externalIDs, "items": items.externalIDs, "interactions": history.nonZeros],
+         [("history_row_start", IndexBits.encode(history.rowStart.map { Int32($0) })),
+          ("history_columns", IndexBits.encode(history.columns)),
+          ("history_values", history.values)])
+    }
+
+    /// Reads back the id maps and training interactions, checking their shapes.
+    static func common(_ f: ModelFile, path: String) throws -> (users: IDMap, items: IDMap, history: CSRMatrix) {
+        let users = IDMap(try f.strings("users")), items = IDMap(try f.strings("items"))
+        let rowStart = IndexBits.decode(try f.array("history_row_start")).map(Int.init)
+        let columns = IndexBits.decode(try f.array("history_columns"))
+        let values = try f.array("history_values")
+        guard rowStart.count == users.count + 1, rowStart.first == 0, rowStart.last == columns.count,
+              columns.count == values.count, zip(rowStart, rowStart.dropFirst()).allSatisfy({ $0 <= $1 }),
+              columns.allSatisfy({ $0 >= 0 && Int($0) < items.count }) else {
+            throw ModelFileError(path: path, message: "stored training interactions are inconsistent")
+        }
+        return (users, items, CSRMatrix(rows: users.count, cols: items.count, rowStart: rowStart, columns: columns, values: values))
+    }
+
+    /// A float array of the file that must have exactly `count` values.
+    static func array(_ f: ModelFile, _ name: String, count: Int, path: String) throws -> [Float] {
+        let a = try f.array(name)
+        guard a.count == count else {
+            throw ModelFileError(path: path, message: "array '\(name)' has \(a.count) values, the header implies \(count)")
+        }
+        return a
+    }
+
+    /// The kinds of model `load` understands.
+    public static let kinds = ["i-autorec", "u-autorec", "mult-vae", "mult-dae", "cdae", "ease", "popularity"]
+
+    /// Any model from its verified file.
+    public static func ranker(from f: ModelFile, path: String = "model") throws -> any Ranker {
+        let kind = try f.string("kind")
+        switch kind {
+        case "i-autorec", "u-autorec": return try AutoRec(modelFile: f, path: path)
+        case "popularity": return try Popularity(modelFile: f, path: path)
+        case "ease": return try EASE(modelFile: f, path: path)
+        case "mult-vae", "mult-dae": return try MultAutoencoder(modelFile: f, path: path)
+        case "cdae": return try CDAE(modelFile: f, path: path)
+        default: throw ModelFileError(path: path, message: "unknown model kind '\(kind)'")
+        }
+    }
+
+    /// Loads and verifies any model file.
+    public static func load(from path: String) throws -> any Ranker {
+        try ranker(from: try ModelFile.read(from: path), path: path)
+    }
+}
