@@ -3,7 +3,7 @@ import AutoRec
 
 /// The nightly retraining job: under an advisory lock, snapshot the ratings, hold out a fixed share
 /// for evaluation, train a candidate on the rest, evaluate candidate and active model on the same
-/// holdout, promote the candidate only if it is not worse than the active one by more than the
+/// holdout (RMSE for AutoRec against AutoRec, Recall@20 as soon as a top-N model is involved), promote the candidate only if it is not worse than the active one by more than the
 /// allowed margin, score every user with the model that is active afterwards, and record a job_runs
 /// row. The candidate's lists are written before it is activated, and activation is one
 /// transaction, so a failure or a kill at any point leaves the active model and its lists as they were.
@@ -18,18 +18,30 @@ public struct NightlyJob {
         public var activeBefore: Int?
         public var activeAfter: Int?
         public var promoted: Bool
-        public var candidateRMSE: Double
-        public var activeRMSE: Double?
+        /// "rmse" (lower is better) or "recall@20" (higher is better).
+        public var metric: String
+        public var candidateScore: Double
+        public var activeScore: Double?
         public var decision: String
         public var steps: [(name: String, seconds: Double)]
         public var usersScored: Int
     }
 
+    /// What the job trains: AutoRec (compared by RMSE) or a top-N model (compared by Recall@20).
+    public enum Candidate: Sendable {
+        case autorec(AutoRecConfig)
+        case topN(TopNModelSpec)
+        var kind: String {
+            switch self { case .autorec(let c): return c.orientation.rawValue; case .topN(let s): return s.kind }
+        }
+    }
+
     public let connection: Connection
-    public var config: AutoRecConfig
+    public var candidate: Candidate
     /// Share of the ratings held out; membership is a hash of (user, item), stable from night to night.
     public var holdout = 0.1
-    /// The candidate is promoted when its RMSE is at most the active model's plus this.
+    /// The candidate is promoted when its RMSE is at most the active model's plus this (or its
+    /// Recall@20 at least the active model's minus this).
     public var maxRegression = 0.002
     public var top = 100
     public var task = "default"
@@ -37,7 +49,12 @@ public struct NightlyJob {
 
     public init(connection: Connection, config: AutoRecConfig) {
         self.connection = connection
-        self.config = config
+        self.candidate = .autorec(config)
+    }
+
+    public init(connection: Connection, spec: TopNModelSpec) {
+        self.connection = connection
+        self.candidate = .topN(spec)
     }
 
     /// Whether a rating is in the holdout: FNV-1a of "user\titem" against the share.
@@ -82,44 +99,71 @@ public struct NightlyJob {
             let train = all.subset(trainPositions), test = all.subset(holdoutPositions)
             step("snapshot")
 
-            let (candidate, summary) = AutoRec.fit(train, config: config)
+            let trained: any Ranker
+            var trainMetrics: [String: Any] = [:]
+            var positive: Float? = nil
+            switch candidate {
+            case .autorec(let config):
+                let (m, summary) = AutoRec.fit(train, config: config)
+                trained = m
+                trainMetrics = ["validation_rmse": summary.validationRMSE ?? NSNull(), "epochs": summary.epochs,
+                                "train_seconds": summary.trainSeconds]
+            case .topN(let spec):
+                let (m, summary) = try spec.fit(ImplicitData(train, positive: spec.positive))
+                trained = m
+                positive = spec.positive
+                trainMetrics = ["epochs": summary.epochs, "train_seconds": summary.trainSeconds]
+            }
             step("train")
 
             let registry = ModelRegistry(connection: connection)
-            let candidateRMSE = RatingMetrics(predictions: candidate.predictAll(test), truth: test.values).rmse
             let activeBefore = try registry.active(task: task)
-            var activeRMSE: Double? = nil
-            var comparable = true
+            var activeFile: ModelFile? = nil
             if let a = activeBefore {
-                let source = "registry model \(a.id)"
-                let activeFile = try ModelFile.decode(try registry.artifact(a.id), source: source)
-                let activeModel = try AutoRec(modelFile: activeFile, path: source)
-                activeRMSE = RatingMetrics(predictions: activeModel.predictAll(test), truth: test.values).rmse
+                activeFile = try ModelFile.decode(try registry.artifact(a.id), source: "registry model \(a.id)")
+            }
+            // RMSE when both are rating models; Recall@20 on the holdout's positives otherwise.
+            let activeKind = try activeFile?.string("kind")
+            let byRMSE = trained is AutoRec && (activeKind.map { $0.hasSuffix("autorec") } ?? true)
+            let metric = byRMSE ? "rmse" : "recall@20"
+            let rankingTest = test.implicit(threshold: positive)
+            func score(_ model: any Ranker) -> Double {
+                if byRMSE, let a = model as? AutoRec {
+                    return RatingMetrics(predictions: a.predictAll(test), truth: test.values).rmse
+                }
+                return RankingEvaluation.evaluate(model, test: rankingTest, k: [20]).metrics.recall[20] ?? 0
+            }
+            let candidateScore = score(trained)
+            var activeScore: Double? = nil
+            var comparable = true
+            if let a = activeBefore, let f = activeFile {
+                activeScore = score(try RankerFile.ranker(from: f, path: "registry model \(a.id)"))
                 // Only a model that never saw the holdout can be compared on it fairly.
-                comparable = (activeFile.header["holdout_share"] as? NSNumber)?.doubleValue == holdout
+                comparable = (f.header["holdout_share"] as? NSNumber)?.doubleValue == holdout
             }
             step("evaluate")
 
-            let promoted = activeRMSE.map { !comparable || candidateRMSE <= $0 + maxRegression } ?? true
+            let notWorse: (Double, Double) -> Bool = { c, a in byRMSE ? c <= a + maxRegression : c >= a - maxRegression }
+            let promoted = activeScore.map { !comparable || notWorse(candidateScore, $0) } ?? true
+            let name = byRMSE ? "RMSE" : "Recall@20"
             let decision: String
-            if let a = activeRMSE {
+            if let a = activeScore {
                 if !comparable {
-                    decision = String(format: "promoted: the active model was trained on the holdout too (its RMSE %.4f there is not a fair yardstick); the candidate (%.4f) becomes the baseline", a, candidateRMSE)
+                    decision = String(format: "promoted: the active model was trained on the holdout too (its \(name) %.4f there is not a fair yardstick); the candidate (%.4f) becomes the baseline", a, candidateScore)
                 } else if promoted {
-                    decision = String(format: "promoted: holdout RMSE %.4f vs active %.4f (margin %.4f)", candidateRMSE, a, maxRegression)
+                    decision = String(format: "promoted: holdout \(name) %.4f vs active %.4f (margin %.4f)", candidateScore, a, maxRegression)
                 } else {
-                    decision = String(format: "kept the active model: holdout RMSE %.4f vs active %.4f exceeds the margin %.4f", candidateRMSE, a, maxRegression)
+                    decision = String(format: "kept the active model: holdout \(name) %.4f vs active %.4f is worse by more than the margin %.4f", candidateScore, a, maxRegression)
                 }
             } else {
-                decision = String(format: "promoted: no active model before (holdout RMSE %.4f)", candidateRMSE)
+                decision = String(format: "promoted: no active model before (holdout \(name) %.4f)", candidateScore)
             }
-            let metrics: [String: Any] = ["holdout_rmse": candidateRMSE, "holdout_ratings": test.count,
-                                          "validation_rmse": summary.validationRMSE ?? NSNull(), "epochs": summary.epochs,
-                                          "train_seconds": summary.trainSeconds]
-            let file = candidate.modelFile(extraHeader: ["trained_on": "database", "train_ratings": train.count,
-                                                         "newest_rating": snapshot.newest, "holdout_share": holdout])
+            var metrics: [String: Any] = ["holdout_\(metric)": candidateScore, "holdout_ratings": test.count]
+            for (k, v) in trainMetrics { metrics[k] = v }
+            let file = trained.modelFile(extraHeader: ["trained_on": "database", "train_ratings": train.count,
+                                                       "newest_rating": snapshot.newest, "holdout_share": holdout])
             let candidateID = try registry.register(
-                kind: config.orientation.rawValue, task: task, artifact: try file.encoded(),
+                kind: candidate.kind, task: task, artifact: try file.encoded(),
                 hyperparameters: file.header.filter { !["users", "items"].contains($0.key) }, metrics: metrics,
                 ratingCount: snapshot.count, newestRating: snapshot.newest)
             step("register")
@@ -128,21 +172,21 @@ public struct NightlyJob {
             if promoted {
                 // Lists first, under the candidate's id; the active model's lists are untouched.
                 scored = try RecommendationStore(connection: connection)
-                    .scoreAndReplace(model: candidate, modelID: candidateID, top: top).users
+                    .scoreAndReplace(model: trained, modelID: candidateID, top: top).users
                 step("score")
                 try registry.activate(candidateID)
                 step("activate")
             }
             let activeAfter = try registry.active(task: task)?.id
             let metricsJSON = try JSONValue.encode([
-                "candidate_holdout_rmse": candidateRMSE, "active_holdout_rmse": activeRMSE ?? NSNull(),
+                "metric": metric, "candidate_holdout": candidateScore, "active_holdout": activeScore ?? NSNull(),
                 "candidate_id": candidateID, "users_scored": scored] as [String: Any])
             try connection.execute("""
                 UPDATE job_runs SET status = 'succeeded', finished_at = now(), steps = $2::jsonb, metrics = $3::jsonb, decision = $4
                 WHERE id = $1
                 """, [String(runID), stepsJSON(), metricsJSON, decision])
             return Report(runID: runID, candidateID: candidateID, activeBefore: activeBefore?.id, activeAfter: activeAfter,
-                          promoted: promoted, candidateRMSE: candidateRMSE, activeRMSE: activeRMSE, decision: decision,
+                          promoted: promoted, metric: metric, candidateScore: candidateScore, activeScore: activeScore, decision: decision,
                           steps: steps, usersScored: scored)
         } catch {
             _ = try? connection.execute("ROLLBACK")

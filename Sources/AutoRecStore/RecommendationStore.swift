@@ -41,7 +41,7 @@ public struct RecommendationStore {
 
     /// Scores the top `top` items of every user of `model` that the store knows and is in shard
     /// `shard` of `shards`, and replaces the lists stored under `modelID` for that shard.
-    public func scoreAndReplace(model: AutoRec, modelID: Int, top: Int, shard: Int = 0, of shards: Int = 1,
+    public func scoreAndReplace(model: some Ranker, modelID: Int, top: Int, shard: Int = 0, of shards: Int = 1,
                                 progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ScoringReport {
         let userIDs = try ids("users"), itemIDs = try ids("items")
         let users = (0..<model.users.count).filter { u in
@@ -49,7 +49,7 @@ public struct RecommendationStore {
             return id % shards == shard
         }
         let t0 = Date()
-        let lists = BatchScorer(model: model).topN(users: users, count: top) { progress?($0, users.count) }
+        let lists = model.topN(users: users, count: top) { progress?($0, users.count) }
         let t1 = Date()
         var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
         rows.reserveCapacity(users.count * top)

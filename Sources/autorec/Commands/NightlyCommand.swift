@@ -11,14 +11,16 @@ enum NightlyCommand: Command {
         Takes an advisory lock (a second run exits at once with "already running", exit code 4), reads
         a consistent snapshot, holds out a fixed share of the ratings (stable from night to night),
         trains a candidate with the model's default hyperparameters on the rest, evaluates candidate
-        and active model on the same holdout (RMSE), promotes the candidate only if it is not worse
+        and active model on the same holdout (RMSE between AutoRec models, Recall@20 when a top-N model
+        is involved; its positives are the ratings of at least --positive), promotes the candidate only if it is not worse
         than the active model by more than --max-regression, scores every user with it, and records
         a job_runs row with step timings, metrics and the decision. If a step fails or the process is
         killed, the active model and its stored lists stay as they were.
         """,
         options: [
-            .value("--model", as: "kind", help: "i-autorec or u-autorec.", default: "i-autorec"),
-            .value("--max-regression", as: "x", help: "Largest allowed holdout RMSE increase over the active model.", default: "0.002"),
+            .value("--model", as: "kind", help: "i-autorec, u-autorec, mult-vae, mult-dae, cdae, ease or popularity.", default: "i-autorec"),
+            .value("--positive", as: "x", help: "Top-N models: ratings of at least x are interactions (default: every rating)."),
+            .value("--max-regression", as: "x", help: "Largest allowed holdout RMSE increase (or Recall@20 decrease) against the active model.", default: "0.002"),
             .value("--holdout", as: "fraction", help: "Share of ratings held out for the comparison.", default: "0.1"),
             .value("--top", as: "n", help: "Items per user in the stored lists.", default: "100"),
             .value("--epochs", as: "n", help: "Most epochs for the candidate (default: the model's)."),
@@ -28,11 +30,26 @@ enum NightlyCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let kind = try args.choice("--model", as: AutoRecOrientation.self)!
-        var config = AutoRecConfig.defaults(for: kind)
-        config.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
-        if let e = try args.int("--epochs", range: 1...1_000_000) { config.epochs = e }
-        var job = NightlyJob(connection: try Connection(url: args.string("--database")), config: config)
+        let name = args.string("--model") ?? "i-autorec"
+        let seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
+        let epochs = try args.int("--epochs", range: 1...1_000_000)
+        let connection = try Connection(url: args.string("--database"))
+        var job: NightlyJob
+        if let kind = AutoRecOrientation(rawValue: name) {
+            var config = AutoRecConfig.defaults(for: kind)
+            config.seed = seed
+            if let e = epochs { config.epochs = e }
+            job = NightlyJob(connection: connection, config: config)
+        } else {
+            guard TopNModelSpec.kinds.contains(name) else {
+                throw CLIError(message: "unknown model '\(name)'; choose one of \(RankerFile.kinds.joined(separator: ", "))")
+            }
+            var spec = try TopNModelSpec(kind: name)
+            spec.setSeed(seed)
+            spec.positive = try args.double("--positive", range: -1e9...1e9).map { Float($0) }
+            if let e = epochs { spec.mult.epochs = e; spec.cdae.epochs = e }
+            job = NightlyJob(connection: connection, spec: spec)
+        }
         job.maxRegression = try args.double("--max-regression", range: 0...10)!
         job.holdout = try args.double("--holdout", range: 0.01...0.5)!
         job.top = try args.int("--top", range: 1...10_000)!
@@ -45,7 +62,8 @@ enum NightlyCommand: Command {
         if args.flag("--json") {
             Output.json(["run": report.runID, "candidate": report.candidateID, "promoted": report.promoted,
                          "active_before": report.activeBefore ?? NSNull(), "active_after": report.activeAfter ?? NSNull(),
-                         "candidate_rmse": rounded(report.candidateRMSE), "active_rmse": report.activeRMSE.map { rounded($0) } ?? NSNull(),
+                         "metric": report.metric, "candidate_\(report.metric)": rounded(report.candidateScore),
+                         "active_\(report.metric)": report.activeScore.map { rounded($0) } ?? NSNull(),
                          "decision": report.decision, "users_scored": report.usersScored,
                          "steps": Dictionary(uniqueKeysWithValues: report.steps.map { ($0.name, rounded($0.seconds, 3)) })] as [String: Any])
         } else {

@@ -6,24 +6,36 @@ import AutoRecStore
 enum RecommendCommand: Command {
     static let spec = CommandSpec(
         name: "recommend",
-        abstract: "Top-N items a user has not rated, with scores.",
+        abstract: "Top-N items for a known user, or for a new user from their items (fold-in).",
+        discussion: """
+        --user U ranks every item U has no training interaction with. --items a,b,c (or --ratings FILE
+        holding one user's ratings) folds a user the model has never seen into the model and leaves
+        the given items out of the list; Mult-VAE, Mult-DAE, CDAE (without its user node), EASE,
+        popularity and U-AutoRec can, I-AutoRec cannot (it says why). --items gives every item the
+        value 1, or the top rating for U-AutoRec.
+        """,
         options: [
             .value("--model", as: "file", help: "Model file; without it, the store's active model."),
             .value("--database", as: "url", help: "PostgreSQL URL when reading the active model (else DATABASE_URL, PG*)."),
             .value("--user", as: "id", help: "External user id."),
+            .value("--items", "--liked", as: "ids", help: "Fold-in: the new user's items, separated by commas."),
+            .value("--ratings", as: "file", help: "Fold-in: a ratings file of the new user (user column ignored)."),
             .value("-n", "--count", as: "n", help: "How many items.", default: "10"),
-            .value("--items", as: "file", help: "Optional item catalogue (item, title, ...) to show titles."),
+            .value("--catalogue", as: "file", help: "Optional item catalogue (item, title, ...) to show titles."),
             .flag("--json", help: "Print a JSON array of {rank, item, score[, title]}."),
             .flag("--stored-only", help: "With the store: answer from stored lists even when shorter than -n."),
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let user = try args.required("--user")
         let n = try args.int("-n", range: 1...100_000)!
-        let model: AutoRec
+        let foldIn = args.string("--items") != nil || args.string("--ratings") != nil
+        if args.string("--items") != nil && args.string("--ratings") != nil { throw CLIError(message: "use either --items or --ratings") }
+        let user = foldIn ? args.string("--user") : try args.required("--user")
+        if foldIn && user != nil { throw CLIError(message: "--user names a known user; --items/--ratings describe a new one: use one or the other") }
+        let model: any Ranker
         var titles: [String: String] = [:]
         if let path = args.string("--model") {
-            model = try AutoRec.load(from: path)
+            model = try RankerFile.load(from: path)
         } else {
             let connection = try Connection(url: args.string("--database"))
             let registry = ModelRegistry(connection: connection)
@@ -31,21 +43,58 @@ enum RecommendCommand: Command {
                 throw CLIError(message: "no active model in the store: pass --model FILE, or train --from-db --register and 'autorec models activate ID'", code: 1)
             }
             // Stored lists first: the answer of the last 'autorec score', in milliseconds.
-            let stored = try RecommendationStore(connection: connection).list(modelID: active.id, user: user, count: n)
-            if !stored.isEmpty && (stored.count >= n || args.flag("--stored-only")) {
-                print(list: stored.map { ($0.item, $0.score, $0.title) }, json: args.flag("--json"))
-                return
+            if let user {
+                let stored = try RecommendationStore(connection: connection).list(modelID: active.id, user: user, count: n)
+                if !stored.isEmpty && (stored.count >= n || args.flag("--stored-only")) {
+                    print(list: stored.map { ($0.item, $0.score, $0.title) }, json: args.flag("--json"))
+                    return
+                }
             }
-            model = try registry.loadModel(active.id)
+            model = try registry.loadRanker(active.id)
             for row in try connection.execute("SELECT external_id, title FROM items WHERE title IS NOT NULL").rows {
                 if let id = row[0], let t = row[1] { titles[id] = t }
             }
         }
-        guard let list = model.recommend(user: user, count: n) else {
-            throw CLIError(message: "unknown user '\(user)': the model has no ratings from this user", code: 3)
+        if let path = args.string("--catalogue") { titles = try ItemCatalogue.read(path: path).titles }
+        let list: [(item: Int, score: Float)]
+        if let user {
+            guard let u = model.users.index(of: user).map(Int.init) else {
+                throw CLIError(message: "unknown user '\(user)': the model has no ratings from this user (for a new user pass --items or --ratings)", code: 3)
+            }
+            list = model.topN(users: [u], count: n)[0]
+        } else {
+            let (items, values) = try foldInItems(args, model: model)
+            do {
+                list = try model.recommend(foldingIn: items, values: values, count: n)
+            } catch let e as FoldInUnsupported {
+                throw CLIError(message: e.description, code: 5)
+            }
         }
-        if let path = args.string("--items") { titles = try ItemCatalogue.read(path: path).titles }
-        print(list: list.map { ($0.item, $0.score, titles[$0.item]) }, json: args.flag("--json"))
+        print(list: list.map { (model.items.id(at: $0.item), $0.score, titles[model.items.id(at: $0.item)]) }, json: args.flag("--json"))
+    }
+
+    /// The new user's items as the model's indices with values; unknown items are reported and skipped.
+    static func foldInItems(_ args: ParsedArguments, model: any Ranker) throws -> ([Int], [Float]) {
+        var ids: [String] = [], values: [Float?] = []
+        if let list = args.string("--items") {
+            ids = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            values = ids.map { _ in nil }
+        } else if let path = args.string("--ratings") {
+            let r = try loadRatings(path, format: "auto")
+            ids = (0..<r.count).map { r.items.id(at: Int(r.itemIndex[$0])) }
+            values = r.values.map { $0 }
+        }
+        // Implicit models see 1 per item; U-AutoRec the given rating, or its top rating for --items.
+        let autorec = model as? AutoRec
+        var items: [Int] = [], vals: [Float] = [], unknown: [String] = []
+        for (id, v) in zip(ids, values) {
+            guard let i = model.items.index(of: id) else { unknown.append(id); continue }
+            items.append(Int(i))
+            vals.append(autorec.map { v ?? $0.ratingRange.upperBound } ?? 1)
+        }
+        if !unknown.isEmpty { Output.note("skipped \(unknown.count) item(s) the model does not know: \(unknown.prefix(10).joined(separator: ", "))") }
+        guard !items.isEmpty else { throw CLIError(message: "none of the given items is known to the model") }
+        return (items, vals)
     }
 
     /// Prints a ranked list as a table or as JSON [{rank, item, score, title?}].

@@ -42,7 +42,7 @@ enum ScoreCommand: Command {
             modelID = v
         }
         let t0 = Date()
-        let model = try registry.loadModel(modelID)
+        let model = try registry.loadRanker(modelID)
         let loaded = Date()
         let showProgress = Output.stderrIsTerminal && !args.flag("--json")
         let report = try RecommendationStore(connection: connection).scoreAndReplace(

@@ -46,60 +46,41 @@ enum TrainRankingModel {
         let l2 = try args.double("--l2", range: 0...1e9).map { Float($0) }
         let dropout = try args.double("--dropout", range: 0...0.95).map { Float($0) }
 
-        let model: any Ranker
-        var summary = RankingTrainingSummary()
-        var settings: [String: Any] = [:]
+        var spec = try TopNModelSpec(kind: kind)
+        spec.positive = positive
+        spec.setSeed(seed)
+        spec.setValidation(validation)
         switch kind {
-        case "popularity":
-            let start = monotonicSeconds()
-            model = Popularity.fit(data)
-            summary.trainSeconds = monotonicSeconds() - start
         case "ease":
-            let lambda = l2 ?? EASE.defaultLambda
-            let start = monotonicSeconds()
-            model = try EASE.fit(data, lambda: lambda)
-            summary.trainSeconds = monotonicSeconds() - start
-            settings["l2"] = Double(lambda)
+            if let v = l2 { spec.easeLambda = v }
         case "mult-vae", "mult-dae":
-            var c = MultConfig.defaults(variational: kind == "mult-vae")
             if let s = args.string("--dims") {
                 let dims = s.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !dims.isEmpty, dims.count == s.split(separator: ",").count, dims.allSatisfy({ $0 > 0 && $0 <= 100_000 }) else {
                     throw CLIError(message: "--dims wants positive widths separated by commas, such as 600,200")
                 }
-                c.dims = dims
+                spec.mult.dims = dims
             }
-            if let v = epochs { c.epochs = v }
-            if let v = batch { c.batchSize = v }
-            if let v = lr { c.learningRate = v }
-            if let v = l2 { c.l2 = v }
-            if let v = dropout { c.dropout = v }
-            if let v = try args.double("--beta-cap", range: 0...10) { c.betaCap = Float(v) }
-            if let v = try args.int("--anneal-steps", range: 1...100_000_000) { c.annealSteps = v }
-            c.seed = seed; c.validationFraction = validation
-            let (m, s) = MultAutoencoder.fit(data, config: c, progress: report)
-            model = m; summary = s
-            settings = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs, "batch": c.batchSize,
-                        "lr": Double(c.learningRate), "l2": Double(c.l2), "dropout": Double(c.dropout)]
-            if c.variational { settings["beta_cap"] = Double(c.betaCap); settings["anneal_steps"] = c.annealSteps }
+            if let v = epochs { spec.mult.epochs = v }
+            if let v = batch { spec.mult.batchSize = v }
+            if let v = lr { spec.mult.learningRate = v }
+            if let v = l2 { spec.mult.l2 = v }
+            if let v = dropout { spec.mult.dropout = v }
+            if let v = try args.double("--beta-cap", range: 0...10) { spec.mult.betaCap = Float(v) }
+            if let v = try args.int("--anneal-steps", range: 1...100_000_000) { spec.mult.annealSteps = v }
         case "cdae":
-            var c = CDAEConfig()
-            if let v = try args.int("--hidden", range: 1...100_000) { c.hidden = v }
-            if let v = epochs { c.epochs = v }
-            if let v = batch { c.batchSize = v }
-            if let v = lr { c.learningRate = v }
-            if let v = l2 { c.l2 = v }
-            if let v = dropout { c.dropout = v }
-            if let v = try args.int("--negatives", range: 0...10_000) { c.negatives = v }
-            if let v = try args.choice("--loss", as: CDAELoss.self) { c.loss = v }
-            c.seed = seed; c.validationFraction = validation
-            let (m, s) = CDAE.fit(data, config: c, progress: report)
-            model = m; summary = s
-            settings = ["hidden": c.hidden, "epochs": c.epochs, "batch": c.batchSize, "lr": Double(c.learningRate),
-                        "l2": Double(c.l2), "dropout": Double(c.dropout), "negatives": c.negatives, "loss": c.loss.rawValue]
-        default:
-            throw CLIError(message: "unknown model '\(kind)'")
+            if let v = try args.int("--hidden", range: 1...100_000) { spec.cdae.hidden = v }
+            if let v = epochs { spec.cdae.epochs = v }
+            if let v = batch { spec.cdae.batchSize = v }
+            if let v = lr { spec.cdae.learningRate = v }
+            if let v = l2 { spec.cdae.l2 = v }
+            if let v = dropout { spec.cdae.dropout = v }
+            if let v = try args.int("--negatives", range: 0...10_000) { spec.cdae.negatives = v }
+            if let v = try args.choice("--loss", as: CDAELoss.self) { spec.cdae.loss = v }
+        default: break
         }
+        let (model, summary) = try spec.fit(data, progress: report)
+        let settings = spec.settings
         let newest = ratings.timestamps.max() ?? 0
         var extra: [String: Any] = [
             "trained_on": trainPath, "train_ratings": ratings.count, "newest_rating": newest,
