@@ -42,7 +42,8 @@ final class NightlyJobTests: XCTestCase {
         let second = try job(epochs: 1).run()
         XCTAssertFalse(second.promoted, second.decision)
         XCTAssertEqual(second.activeAfter, first.candidateID)
-        XCTAssertGreaterThan(second.candidateRMSE, second.activeRMSE! + 0.002)
+        XCTAssertEqual(second.metric, "rmse")
+        XCTAssertGreaterThan(second.candidateScore, second.activeScore! + 0.002)
         XCTAssertEqual(try connection.execute("SELECT user_id, rank, item_id, score FROM recommendations ORDER BY 1, 2").rows,
                        listsBefore, "the active model's lists are untouched")
         XCTAssertEqual(try scalar("SELECT status FROM models WHERE id = \(second.candidateID)"), "candidate")
@@ -50,6 +51,34 @@ final class NightlyJobTests: XCTestCase {
         let steps = try XCTUnwrap(scalar("SELECT steps::text FROM job_runs WHERE id = \(second.runID)"))
         XCTAssertTrue(steps.contains("train") && steps.contains("evaluate"), steps)
         XCTAssertTrue(try XCTUnwrap(scalar("SELECT decision FROM job_runs WHERE id = \(second.runID)")).hasPrefix("kept the active model"))
+    }
+
+    /// A top-N model is compared by Recall@20 on the holdout's positives: a trained Mult-DAE replaces
+    /// an AutoRec baseline it beats, and popularity cannot then replace the Mult-DAE.
+    func testTopNModelsAreComparedByRecall() throws {
+        try importSlice()
+        XCTAssertTrue(try job(epochs: 40).run().promoted)
+        var spec = try TopNModelSpec(kind: "mult-dae")
+        spec.mult.epochs = 40; spec.mult.batchSize = 32; spec.mult.dims = [100, 40]; spec.positive = 4
+        var dae = NightlyJob(connection: connection, spec: spec)
+        dae.top = 20
+        let r = try dae.run()
+        XCTAssertEqual(r.metric, "recall@20")
+        XCTAssertTrue(r.promoted, r.decision)
+        XCTAssertGreaterThan(r.candidateScore, r.activeScore!)
+        XCTAssertEqual(try scalar("SELECT kind FROM models WHERE status = 'active'"), "mult-dae")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM recommendations WHERE model_id = \(r.candidateID)"), String(r.usersScored * 20))
+        let metrics = try XCTUnwrap(scalar("SELECT metrics::text FROM job_runs WHERE id = \(r.runID)"))
+        XCTAssertTrue(metrics.contains("recall@20"), metrics)
+
+        var popSpec = try TopNModelSpec(kind: "popularity")
+        popSpec.positive = 4
+        var pop = NightlyJob(connection: connection, spec: popSpec)
+        pop.top = 20
+        let p = try pop.run()
+        XCTAssertFalse(p.promoted, p.decision)
+        XCTAssertLessThan(p.candidateScore, p.activeScore! - 0.002)
+        XCTAssertEqual(try scalar("SELECT kind FROM models WHERE status = 'active'"), "mult-dae")
     }
 
     func testSecondRunIsRefusedWhileTheLockIsHeld() throws {

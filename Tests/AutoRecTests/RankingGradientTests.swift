@@ -56,7 +56,7 @@ final class RankingGradientTests: XCTestCase {
     func testMultVAEDeeper() { checkMult(variational: true, dims: [6, 4, 2], dropout: 0, beta: 0.2, l2: 0) }
 
     func checkCDAE(loss: CDAELoss, negatives: Int, dropout: Float, userNode: Bool = true,
-                   file: StaticString = #filePath, line: UInt = #line) {
+                   activation: Activation = .sigmoid, normalize: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
         let data = smallData(users: 6, items: 11, seed: 9)
         let layout = CDAE.Layout(items: 11, users: 6, hidden: 4)
         var params = CDAE.initialParameters(layout, seed: 2)
@@ -64,7 +64,8 @@ final class RankingGradientTests: XCTestCase {
         for i in 0..<params.count { params[i] += 0.2 * rng.normal() }
         let rows = [3, 1, 5]
         let batch = SparseRows(data, rows: rows)
-        let pass = CDAE.Pass(dropout: dropout, maskSeed: 12, negativeSeed: 13, negatives: negatives, loss: loss, l2: 0.4, userNode: userNode)
+        let pass = CDAE.Pass(dropout: dropout, maskSeed: 12, negativeSeed: 13, negatives: negatives, loss: loss, l2: 0.4, userNode: userNode,
+                             normalize: normalize, hidden: activation)
         var grad = [Float](repeating: 0, count: params.count)
         var unused = Matrix(rows: 0, cols: 0)
         _ = CDAE.run(params, layout, rows: rows, batch, pass, gradient: &grad, logitsOut: &unused)
@@ -77,6 +78,7 @@ final class RankingGradientTests: XCTestCase {
     func testCDAECrossEntropyWithNegatives() { checkCDAE(loss: .bce, negatives: 2, dropout: 0.5) }
     func testCDAECrossEntropyAllItems() { checkCDAE(loss: .bce, negatives: 0, dropout: 0) }
     func testCDAESquaredError() { checkCDAE(loss: .squared, negatives: 1, dropout: 0.3) }
+    func testCDAETanhWithNormalisedInput() { checkCDAE(loss: .bce, negatives: 2, dropout: 0.4, activation: .tanh, normalize: true) }
     func testCDAEWithoutUserNode() { checkCDAE(loss: .bce, negatives: 0, dropout: 0.2, userNode: false) }
 
     /// A planted error must be caught: the check is not vacuous.

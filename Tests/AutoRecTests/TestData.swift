@@ -9,6 +9,9 @@ enum TestData {
     static var explicitTrain: String { ml100k.appendingPathComponent("splits/explicit-90-10/train.tsv").path }
     static var explicitTest: String { ml100k.appendingPathComponent("splits/explicit-90-10/test.tsv").path }
 
+    static var implicitTrain: String { ml100k.appendingPathComponent("splits/implicit-80-20/train.tsv").path }
+    static var implicitTest: String { ml100k.appendingPathComponent("splits/implicit-80-20/test.tsv").path }
+
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory
             .appendingPathComponent("autorec-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)-\(name)").path

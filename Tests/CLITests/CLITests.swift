@@ -116,6 +116,74 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(unknown.err.contains("unknown user"), unknown.err)
     }
 
+    var implicitSplit: (train: String, test: String) {
+        let dir = Self.root.appendingPathComponent("data/ml-100k/splits/implicit-80-20")
+        return (dir.appendingPathComponent("train.tsv").path, dir.appendingPathComponent("test.tsv").path)
+    }
+
+    /// Ranking evaluation of one model (one JSON object) and of several (a side-by-side report).
+    func testRankingEvaluationAndReport() throws {
+        let split = implicitSplit
+        let ease = tmp("ease.model"), pop = tmp("pop.model"), dae = tmp("dae.model")
+        for (kind, out, extra) in [("ease", ease, [String]()), ("popularity", pop, []),
+                                   ("mult-dae", dae, ["--epochs", "2", "--dims", "50,20"])] {
+            let t = try run(["train", "--model", kind, "--train", split.train, "--out", out, "--seed", "1", "--json"] + extra)
+            XCTAssertEqual(t.code, 0, t.err)
+            XCTAssertEqual(try json(t.out)["model"] as? String, kind)
+        }
+        let one = try run(["evaluate", "--protocol", "ranking", "--model", ease, "--test", split.test, "--k", "10,20,50", "--json"])
+        XCTAssertEqual(one.code, 0, one.err)
+        let j = try json(one.out)
+        for key in ["recall@10", "recall@20", "recall@50", "ndcg@20", "precision@20", "map@20", "coverage@20", "users"] {
+            XCTAssertNotNil(j[key], "evaluate --json has \(key)")
+        }
+        XCTAssertEqual(j["users"] as? Int, 938)
+        let recall = try XCTUnwrap(j["recall@20"] as? Double)
+        XCTAssertGreaterThan(recall, 0.38, "EASE with its default lambda on the reference split")
+
+        let prefix = tmp("report")
+        let many = try run(["evaluate", "--model", [pop, ease, dae].joined(separator: ","), "--test", split.test,
+                            "--k", "20", "--report", prefix])
+        XCTAssertEqual(many.code, 0, many.err)
+        XCTAssertTrue(many.out.contains("| popularity |") && many.out.contains("| ease |") && many.out.contains("| mult-dae |"), many.out)
+        let md = try String(contentsOfFile: prefix + ".md", encoding: .utf8)
+        XCTAssertTrue(md.contains("recall@20") && md.contains("s/epoch"), md)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: prefix + ".json"))) as? [String: Any])
+        let rows = try XCTUnwrap(report["models"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["model"] as? String }, ["popularity", "ease", "mult-dae"])
+        let popRecall = try XCTUnwrap(rows[0]["recall@20"] as? Double), easeRecall = try XCTUnwrap(rows[1]["recall@20"] as? Double)
+        XCTAssertGreaterThan(easeRecall, popRecall + 0.1, "EASE must beat popularity by far")
+    }
+
+    /// Fold-in from the command line: a user no model has seen, the given items left out.
+    func testFoldInForAnUnseenUser() throws {
+        let split = implicitSplit
+        let ease = tmp("ease.model")
+        XCTAssertEqual(try run(["train", "--model", "ease", "--train", split.train, "--out", ease]).code, 0)
+        let given = ["50", "181", "172", "174"]
+        let r = try run(["recommend", "--model", ease, "--items", given.joined(separator: ","), "-n", "12", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let list = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]])
+        XCTAssertEqual(list.count, 12)
+        XCTAssertTrue(Set(list.compactMap { $0["item"] as? String }).isDisjoint(with: given), r.out)
+
+        let file = tmp("one-user.tsv")
+        try "new\t50\t5\nnew\t181\t4\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let fromFile = try run(["recommend", "--model", ease, "--ratings", file, "-n", "5", "--json"])
+        XCTAssertEqual(fromFile.code, 0, fromFile.err)
+        XCTAssertFalse(fromFile.out.contains("\"item\":\"50\""), fromFile.out)
+
+        let unknownOnly = try run(["recommend", "--model", ease, "--items", "no-such-item"])
+        XCTAssertEqual(unknownOnly.code, 2)
+        XCTAssertTrue(unknownOnly.err.contains("none of the given items"), unknownOnly.err)
+
+        let data = try smallRatingsFile(), iauto = tmp("i.model")
+        XCTAssertEqual(try run(["train", "--model", "i-autorec", "--train", data, "--out", iauto, "--hidden", "8", "--epochs", "2"]).code, 0)
+        let refused = try run(["recommend", "--model", iauto, "--items", "1,2"])
+        XCTAssertEqual(refused.code, 5)
+        XCTAssertTrue(refused.err.contains("cannot recommend for a new user"), refused.err)
+    }
+
     func testDamagedModelIsRefused() throws {
         let data = try smallRatingsFile(), model = tmp("d.model")
         XCTAssertEqual(try run(["train", "--train", data, "--out", model, "--hidden", "8", "--epochs", "2"]).code, 0)

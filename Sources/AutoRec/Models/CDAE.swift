@@ -11,20 +11,28 @@ public enum CDAELoss: String, CaseIterable, Sendable {
     case squared
 }
 
-/// Hyperparameters of CDAE.
+/// Hyperparameters of CDAE. The defaults were chosen on a validation part of the ML-100K implicit
+/// training split (README).
 public struct CDAEConfig: Sendable, Equatable {
     public var hidden = 50
-    public var epochs = 100
+    public var epochs = 95
     public var batchSize = 100
-    public var learningRate: Float = 1e-3
+    public var learningRate: Float = 3e-3
     public var l2: Float = 0
     /// Corruption: each input entry is dropped with this probability (kept ones scaled by 1/(1-p)).
-    public var dropout: Float = 0.5
+    public var dropout: Float = 0.6
     /// Negatives sampled per positive for the loss, fresh each update; 0 uses every item.
     public var negatives = 5
     public var loss: CDAELoss = .bce
     public var seed: UInt64 = 1
     public var validationFraction = 0.0
+    /// Decay of an exponential moving average of the weights after each update, kept as the model; 0 is off.
+    public var averaging: Float = 0.97
+    /// Scale each user's input vector to unit length (as Mult-DAE does) before the corruption; the
+    /// paper feeds the raw 0/1 vector.
+    public var normalizeInput = false
+    /// The hidden layer's activation (the paper: sigmoid).
+    public var activation: Activation = .sigmoid
     public init() {}
 }
 
@@ -77,6 +85,9 @@ public struct CDAE: Ranker {
         var l2: Float = 0
         /// Whether the user node enters the code (false for fold-in).
         var userNode = true
+        /// Scale each user's input to unit length before the corruption.
+        var normalize = false
+        var hidden: Activation = .sigmoid
     }
 
     /// Loss of the batch (users `rows` with interactions `s`) and, when `gradient` has the
@@ -87,10 +98,19 @@ public struct CDAE: Ranker {
         let wantGrad = gradient.count == l.count
         let keepScale: Float = pass.dropout > 0 ? 1 / (1 - pass.dropout) : 1
         var a = [Float](repeating: 0, count: s.values.count)
-        for p in 0..<a.count {
-            a[p] = s.values[p] * (pass.dropout > 0 ? (DropoutMask.uniform(pass.maskSeed, p) < pass.dropout ? 0 : keepScale) : 1)
+        for r in 0..<rows {
+            var scale: Float = 1
+            if pass.normalize {
+                var ss: Float = 0
+                for p in s.rowStart[r]..<s.rowStart[r + 1] { ss += s.values[p] * s.values[p] }
+                scale = ss > 0 ? 1 / ss.squareRoot() : 0
+            }
+            for p in s.rowStart[r]..<s.rowStart[r + 1] {
+                a[p] = s.values[p] * scale * (pass.dropout > 0 ? (DropoutMask.uniform(pass.maskSeed, p) < pass.dropout ? 0 : keepScale) : 1)
+            }
         }
         var hid = [Float](repeating: 0, count: rows * h)
+        var pre = [Float](repeating: 0, count: rows * h)
         var logits = [Float](repeating: 0, count: rows * n)
         P.withUnsafeBufferPointer { pp in
             let W = pp.baseAddress!
@@ -98,7 +118,8 @@ public struct CDAE: Ranker {
                 hid.withUnsafeMutableBufferPointer { hp in
                     LayerOps.sparseAffine(s, ap.baseAddress!, out: h, w: W + l.w0, b: W + l.b0, into: hp.baseAddress!)
                     if pass.userNode { for (r, u) in users.enumerated() { Kernels.axpy(h, 1, W + l.v + u * h, hp.baseAddress! + r * h) } }
-                    Activation.sigmoid.apply(rows * h, hp.baseAddress!)
+                    pre.withUnsafeMutableBufferPointer { zp in zp.baseAddress!.update(from: hp.baseAddress!, count: rows * h) }
+                    pass.hidden.apply(rows * h, hp.baseAddress!)
                 }
             }
             hid.withUnsafeBufferPointer { hp in
@@ -162,7 +183,9 @@ public struct CDAE: Ranker {
                     dh.withUnsafeMutableBufferPointer { dhp in
                         LayerOps.affineBackward(hp.baseAddress!, rows: rows, in: h, out: n, w: W + l.w1, dY: dp.baseAddress!,
                                                 gW: G + l.w1, gb: G + l.b1, dX: dhp.baseAddress!)
-                        for j in 0..<(rows * h) { dhp[j] *= hp[j] * (1 - hp[j]) }
+                        pre.withUnsafeBufferPointer { zp in
+                            pass.hidden.multiplyByDerivative(rows * h, input: zp.baseAddress!, output: hp.baseAddress!, dhp.baseAddress!)
+                        }
                     }
                 }
             }
@@ -191,6 +214,7 @@ public struct CDAE: Ranker {
         var summary = RankingTrainingSummary()
         var best: [Float]? = nil
         var unused = Matrix(rows: 0, cols: 0)
+        var average = params, step = 0
         let start = monotonicSeconds()
         for epoch in 1...max(1, c.epochs) {
             let t0 = monotonicSeconds()
@@ -199,18 +223,21 @@ public struct CDAE: Ranker {
             while b < order.count {
                 let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
                 let pass = Pass(dropout: c.dropout, maskSeed: rng.next(), negativeSeed: rng.next(), negatives: c.negatives,
-                                loss: c.loss, l2: c.l2, userNode: true)
+                                loss: c.loss, l2: c.l2, userNode: true, normalize: c.normalizeInput, hidden: c.activation)
                 lossSum += run(params, l, rows: rows, SparseRows(trainMatrix, rows: rows), pass, gradient: &grad, logitsOut: &unused)
                 adam.update(&params, gradient: grad)
+                step += 1
+                if c.averaging > 0 { WeightAverage.update(&average, toward: params, decay: step == 1 ? 0 : c.averaging) }
                 batches += 1; b += rows.count
             }
             let seconds = monotonicSeconds() - t0
             summary.epochSeconds.append(seconds)
             var recall: Double? = nil
+            let current = c.averaging > 0 ? average : params
             if !heldOut.isEmpty {
-                let m = CDAE(config: c, parameters: params, users: data.users, items: data.items, history: trainMatrix)
+                let m = CDAE(config: c, parameters: current, users: data.users, items: data.items, history: trainMatrix)
                 let r = RankingEvaluation.evaluate(m, relevant: heldOut, k: [20]).recall[20] ?? 0
-                if r > (summary.bestValidationRecall ?? -1) { best = params; summary.bestEpoch = epoch }
+                if r > (summary.bestValidationRecall ?? -1) { best = current; summary.bestEpoch = epoch }
                 summary.validationRecall.append(r)
                 recall = r
             }
@@ -219,7 +246,7 @@ public struct CDAE: Ranker {
         }
         summary.trainSeconds = monotonicSeconds() - start
         if summary.bestEpoch == 0 { summary.bestEpoch = summary.epochs }
-        return (CDAE(config: c, parameters: best ?? params, users: data.users, items: data.items, history: data.matrix), summary)
+        return (CDAE(config: c, parameters: best ?? (c.averaging > 0 ? average : params), users: data.users, items: data.items, history: data.matrix), summary)
     }
 
     public func blockScorer() -> @Sendable ([Int]) -> Matrix {
@@ -227,7 +254,8 @@ public struct CDAE: Ranker {
         return { block in
             var out = Matrix(rows: block.count, cols: model.items.count)
             var g: [Float] = []
-            _ = CDAE.run(model.parameters, model.layout, rows: block, SparseRows(model.history, rows: block), Pass(),
+            _ = CDAE.run(model.parameters, model.layout, rows: block, SparseRows(model.history, rows: block),
+                         Pass(normalize: model.config.normalizeInput, hidden: model.config.activation),
                          gradient: &g, logitsOut: &out)
             return out
         }
@@ -238,7 +266,7 @@ public struct CDAE: Ranker {
         s.append(columns: items, values: values)
         var out = Matrix(rows: 1, cols: self.items.count)
         var g: [Float] = []
-        _ = CDAE.run(parameters, layout, rows: [0], s, Pass(userNode: false), gradient: &g, logitsOut: &out)
+        _ = CDAE.run(parameters, layout, rows: [0], s, Pass(userNode: false, normalize: config.normalizeInput, hidden: config.activation), gradient: &g, logitsOut: &out)
         return out.storage
     }
 
@@ -248,7 +276,8 @@ public struct CDAE: Ranker {
         let h: [String: Any] = ["hidden": c.hidden, "epochs": c.epochs, "batch_size": c.batchSize,
                                 "learning_rate": Double(c.learningRate), "l2": Double(c.l2), "dropout": Double(c.dropout),
                                 "negatives": c.negatives, "loss": c.loss.rawValue, "seed": Int(truncatingIfNeeded: c.seed),
-                                "validation_fraction": c.validationFraction]
+                                "validation_fraction": c.validationFraction, "averaging": Double(c.averaging),
+                                "normalize_input": c.normalizeInput, "activation": c.activation.rawValue]
         for (k, v) in h { header[k] = v }
         for (k, v) in extraHeader { header[k] = v }
         arrays.append(("parameters", parameters))
@@ -265,6 +294,10 @@ public struct CDAE: Ranker {
             throw ModelFileError(path: path, message: "bad CDAE header")
         }
         c.loss = loss; c.seed = UInt64(truncatingIfNeeded: try f.int("seed")); c.validationFraction = try f.double("validation_fraction")
+        c.averaging = Float(try f.double("averaging"))
+        c.normalizeInput = try f.bool("normalize_input")
+        guard let act = Activation(rawValue: try f.string("activation")) else { throw ModelFileError(path: path, message: "bad CDAE activation") }
+        c.activation = act
         let count = Layout(items: i.count, users: u.count, hidden: c.hidden).count
         self.init(config: c, parameters: try RankerFile.array(f, "parameters", count: count, path: path), users: u, items: i, history: h)
     }

@@ -68,11 +68,14 @@ public struct TopNModelSpec: Sendable {
             var s: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs, "batch": c.batchSize,
                                     "lr": shortest(c.learningRate), "l2": shortest(c.l2), "dropout": shortest(c.dropout)]
             if c.variational { s["beta_cap"] = shortest(c.betaCap); s["anneal_steps"] = c.annealSteps }
+            s["averaging"] = shortest(c.averaging)
             return s
         case "cdae":
             let c = cdae
             return ["hidden": c.hidden, "epochs": c.epochs, "batch": c.batchSize, "lr": shortest(c.learningRate),
-                    "l2": shortest(c.l2), "dropout": shortest(c.dropout), "negatives": c.negatives, "loss": c.loss.rawValue]
+                    "l2": shortest(c.l2), "dropout": shortest(c.dropout), "negatives": c.negatives, "loss": c.loss.rawValue,
+                    "averaging": shortest(c.averaging), "normalize": c.normalizeInput,
+                    "activation": c.activation.rawValue]
         case "ease": return ["l2": shortest(easeLambda)]
         default: return [:]
         }

@@ -15,10 +15,12 @@ enum TrainCommand: Command {
           --optimizer lbfgs: --l2 300 --epochs 500 --patience 20 --lbfgs-memory 5 --refit yes
         A seeded share of the training ratings (--validation, 0.05) is held out for early stopping;
         with --refit yes the model is then trained again on all ratings for the best epoch count.
-        Top-N models read the ratings as implicit feedback (--positive), see 'TrainRankingModel' defaults:
-          mult-vae: --dims 600,200 --epochs 100 --batch 100 --lr 0.001 --dropout 0.5 --l2 0 --beta-cap 0.2 --anneal-steps 2000
-          mult-dae: the same network without sampling, --l2 0.01
-          cdae:     --hidden 50 --epochs 100 --batch 100 --lr 0.001 --dropout 0.5 --negatives 5 --loss bce
+        Top-N models read the ratings as implicit feedback (--positive x keeps ratings >= x):
+          mult-vae: --dims 600,200 --epochs 140 --batch 500 --lr 0.001 --dropout 0.5 --l2 0
+                    --beta-cap 0.5 --anneal-steps 200 --averaging 0.9
+          mult-dae: --dims 600,200 --epochs 70 --batch 500 --lr 0.001 --dropout 0.6 --l2 0.003 --averaging 0.97
+          cdae:     --hidden 50 --epochs 95 --batch 100 --lr 0.003 --dropout 0.6 --negatives 5 --loss bce
+                    --averaging 0.97 --encoder sigmoid --normalize no
           ease:     --l2 500 (lambda; closed form, no epochs)
         For them --validation holds out that share of each user's items and reports Recall@20 per epoch.
         """,
@@ -32,7 +34,7 @@ enum TrainCommand: Command {
             .value("--database", as: "url", help: "PostgreSQL URL for --from-db/--register (else DATABASE_URL, PG*)."),
             .value("--hidden", as: "n", help: "Hidden units (AutoRec 500, CDAE 50)."),
             // Defaults of the options below depend on the model and optimizer: see the README.
-            .value("--encoder", as: "activation", help: "sigmoid, identity, relu, elu or tanh.", default: "sigmoid"),
+            .value("--encoder", as: "activation", help: "AutoRec encoder, CDAE hidden layer: sigmoid, identity, relu, elu or tanh.", default: "sigmoid"),
             .value("--decoder", as: "activation", help: "Output activation.", default: "identity"),
             .value("--epochs", as: "n", help: "Most epochs (L-BFGS: iterations)."),
             .value("--l2", as: "x", help: "L2 weight lambda on the weights."),
@@ -52,11 +54,12 @@ enum TrainCommand: Command {
             .value("--threads", as: "n", help: "Worker threads (default: all cores)."),
             // Top-N models (see the README for their defaults).
             .value("--positive", as: "x", help: "Top-N models: ratings of at least x are interactions (default: every rating)."),
-            .value("--dims", as: "list", help: "Mult-VAE/DAE encoder widths, input side first.", default: "600,200"),
+            .value("--dims", as: "list", help: "Mult-VAE/DAE encoder widths, input side first (600,200)."),
             .value("--beta-cap", as: "x", help: "Mult-VAE: largest KL weight."),
             .value("--anneal-steps", as: "n", help: "Mult-VAE: updates over which the KL weight grows to its cap."),
             .value("--negatives", as: "n", help: "CDAE: negatives sampled per positive; 0 uses every item."),
             .value("--loss", as: "bce|squared", help: "CDAE: output loss."),
+            .value("--normalize", as: "yes|no", help: "CDAE: scale each user's input to unit length before the corruption."),
             .flag("--json", help: "Print one JSON object with the training summary."),
             .flag("--quiet", help: "No per-epoch progress."),
             .flag("--progress", help: "Per-epoch progress even when stderr is not a terminal."),

@@ -11,8 +11,8 @@ enum TrainRankingModel {
         let trainPath = fromDB ? "database" : try args.required("--train")
         let outPath = args.string("--out")
         if outPath == nil && !register { throw CLIError(message: "missing --out <file> (or --register to store the model in the database)") }
-        for autorecOnly in ["--encoder", "--decoder", "--optimizer", "--center", "--lbfgs-memory", "--kept-weight",
-                            "--input-scaling", "--averaging", "--refit", "--patience"] where args.string(autorecOnly) != nil && !isDefault(args, autorecOnly) {
+        for autorecOnly in ["--decoder", "--optimizer", "--center", "--lbfgs-memory", "--kept-weight",
+                            "--input-scaling", "--refit", "--patience"] where args.string(autorecOnly) != nil && !isDefault(args, autorecOnly) {
             throw CLIError(message: "\(autorecOnly) applies to i-autorec and u-autorec only")
         }
         if let v = try args.int("--threads", range: 1...256) { setenv("AUTOREC_THREADS", String(v), 1) }
@@ -68,6 +68,7 @@ enum TrainRankingModel {
             if let v = dropout { spec.mult.dropout = v }
             if let v = try args.double("--beta-cap", range: 0...10) { spec.mult.betaCap = Float(v) }
             if let v = try args.int("--anneal-steps", range: 1...100_000_000) { spec.mult.annealSteps = v }
+            if let v = try args.double("--averaging", range: 0...0.9999) { spec.mult.averaging = Float(v) }
         case "cdae":
             if let v = try args.int("--hidden", range: 1...100_000) { spec.cdae.hidden = v }
             if let v = epochs { spec.cdae.epochs = v }
@@ -77,6 +78,9 @@ enum TrainRankingModel {
             if let v = dropout { spec.cdae.dropout = v }
             if let v = try args.int("--negatives", range: 0...10_000) { spec.cdae.negatives = v }
             if let v = try args.choice("--loss", as: CDAELoss.self) { spec.cdae.loss = v }
+            if let v = try args.double("--averaging", range: 0...0.9999) { spec.cdae.averaging = Float(v) }
+            if let v = try args.yesNo("--normalize") { spec.cdae.normalizeInput = v }
+            if args.string("--encoder") != nil && !isDefault(args, "--encoder") { spec.cdae.activation = try args.choice("--encoder", as: Activation.self)! }
         default: break
         }
         let (model, summary) = try spec.fit(data, progress: report)
