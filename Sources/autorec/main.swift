@@ -9,6 +9,12 @@ let commands: [Command.Type] = [TrainCommand.self, EvaluateCommand.self, Predict
                                 RecommendCommand.self, DatabaseCommand.self, ImportCommand.self, ModelsCommand.self, ScoreCommand.self, NightlyCommand.self, SyntheticCommand.self]
 
 setvbuf(stdout, nil, _IOLBF, 0)
+// Training loops allocate the same few-megabyte work arrays every batch: keep freed memory in the
+// heap instead of returning it to the system and faulting it in again (glibc's mallopt; malloc.h
+// is not part of the Glibc module, so it is declared here: M_TRIM_THRESHOLD -1, M_MMAP_THRESHOLD -3).
+@_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+_ = glibcMallopt(-3, 256 << 20)
+_ = glibcMallopt(-1, 512 << 20)
 let argv = Array(CommandLine.arguments.dropFirst())
 
 func topLevelHelp() -> String {
