@@ -14,13 +14,13 @@ public enum CDAELoss: String, CaseIterable, Sendable {
 /// Hyperparameters of CDAE. The defaults were chosen on a validation part of the ML-100K implicit
 /// training split (README).
 public struct CDAEConfig: Sendable, Equatable {
-    public var hidden = 50
-    public var epochs = 95
+    public var hidden = 400
+    public var epochs = 115
     public var batchSize = 100
-    public var learningRate: Float = 3e-3
+    public var learningRate: Float = 1e-3
     public var l2: Float = 0
     /// Corruption: each input entry is dropped with this probability (kept ones scaled by 1/(1-p)).
-    public var dropout: Float = 0.6
+    public var dropout: Float = 0.5
     /// Negatives sampled per positive for the loss, fresh each update; 0 uses every item.
     public var negatives = 5
     public var loss: CDAELoss = .bce
@@ -30,7 +30,7 @@ public struct CDAEConfig: Sendable, Equatable {
     public var averaging: Float = 0.97
     /// Scale each user's input vector to unit length (as Mult-DAE does) before the corruption; the
     /// paper feeds the raw 0/1 vector.
-    public var normalizeInput = false
+    public var normalizeInput = true
     /// The hidden layer's activation (the paper: sigmoid).
     public var activation: Activation = .sigmoid
     public init() {}
@@ -225,9 +225,12 @@ public struct CDAE: Ranker {
                 let pass = Pass(dropout: c.dropout, maskSeed: rng.next(), negativeSeed: rng.next(), negatives: c.negatives,
                                 loss: c.loss, l2: c.l2, userNode: true, normalize: c.normalizeInput, hidden: c.activation)
                 lossSum += run(params, l, rows: rows, SparseRows(trainMatrix, rows: rows), pass, gradient: &grad, logitsOut: &unused)
-                adam.update(&params, gradient: grad)
                 step += 1
-                if c.averaging > 0 { WeightAverage.update(&average, toward: params, decay: step == 1 ? 0 : c.averaging) }
+                if c.averaging > 0 {
+                    adam.update(&params, gradient: grad, average: &average, decay: step == 1 ? 0 : c.averaging)
+                } else {
+                    adam.update(&params, gradient: grad)
+                }
                 batches += 1; b += rows.count
             }
             let seconds = monotonicSeconds() - t0

@@ -107,8 +107,11 @@ public struct MultAutoencoder: Ranker {
                 let beta = c.variational ? min(c.betaCap, Float(step) / Float(max(1, c.annealSteps))) : 0
                 let pass = MultNetwork.Pass(dropout: c.dropout, maskSeed: rng.next(), noiseSeed: rng.next(), beta: beta, l2: c.l2)
                 lossSum += net.loss(params, batch, pass, gradient: &grad)
-                adam.update(&params, gradient: grad)
-                if c.averaging > 0 { WeightAverage.update(&average, toward: params, decay: step == 1 ? 0 : c.averaging) }
+                if c.averaging > 0 {
+                    adam.update(&params, gradient: grad, average: &average, decay: step == 1 ? 0 : c.averaging)
+                } else {
+                    adam.update(&params, gradient: grad)
+                }
                 batches += 1
                 b += rows.count
             }

@@ -23,6 +23,13 @@ public struct Adam: Sendable {
 
     /// One update: params -= lr * mhat / (sqrt(vhat) + eps). Runs over the cores in parallel chunks.
     public mutating func update(_ params: inout [Float], gradient: [Float]) {
+        var none: [Float] = []
+        update(&params, gradient: gradient, average: &none, decay: 0)
+    }
+
+    /// The update, then average = decay * average + (1 - decay) * params in the same pass over
+    /// memory (an exponential moving average of the weights); `average` empty skips it.
+    public mutating func update(_ params: inout [Float], gradient: [Float], average: inout [Float], decay: Float) {
         precondition(params.count == m.count && gradient.count == m.count)
         step += 1
         let b1 = beta1, b2 = beta2, eps = epsilon
@@ -30,24 +37,37 @@ public struct Adam: Sendable {
         let lrHat = learningRate * c2.squareRoot() / c1
         let epsHat = eps * c2.squareRoot()
         let n = params.count
+        let averaging = average.count == n
+        precondition(averaging || average.isEmpty)
+        let keep = decay, mix = 1 - decay
+        average.withUnsafeMutableBufferPointer { avp in
         m.withUnsafeMutableBufferPointer { mp in
             v.withUnsafeMutableBufferPointer { vp in
                 params.withUnsafeMutableBufferPointer { pp in
                     gradient.withUnsafeBufferPointer { gp in
                         let mb = mp.baseAddress!, vb = vp.baseAddress!, pb = pp.baseAddress!, gb = gp.baseAddress!
+                        @inline(__always) func step(_ i: Int) -> Float {
+                            let g = gb[i]
+                            let mi = b1 * mb[i] + (1 - b1) * g
+                            let vi = b2 * vb[i] + (1 - b2) * g * g
+                            mb[i] = mi
+                            vb[i] = vi
+                            let p = pb[i] - lrHat * mi / (vi.squareRoot() + epsHat)
+                            pb[i] = p
+                            return p
+                        }
                         Parallel.forChunks(n) { _, range in
-                            for i in range {
-                                let g = gb[i]
-                                let mi = b1 * mb[i] + (1 - b1) * g
-                                let vi = b2 * vb[i] + (1 - b2) * g * g
-                                mb[i] = mi
-                                vb[i] = vi
-                                pb[i] -= lrHat * mi / (vi.squareRoot() + epsHat)
+                            if averaging {
+                                let ab = avp.baseAddress!
+                                for i in range { ab[i] = keep * ab[i] + mix * step(i) }
+                            } else {
+                                for i in range { _ = step(i) }
                             }
                         }
                     }
                 }
             }
+        }
         }
     }
 }

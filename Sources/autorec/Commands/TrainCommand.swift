@@ -19,8 +19,8 @@ enum TrainCommand: Command {
           mult-vae: --dims 600,200 --epochs 140 --batch 500 --lr 0.001 --dropout 0.5 --l2 0
                     --beta-cap 0.5 --anneal-steps 200 --averaging 0.9
           mult-dae: --dims 600,200 --epochs 70 --batch 500 --lr 0.001 --dropout 0.6 --l2 0.003 --averaging 0.97
-          cdae:     --hidden 50 --epochs 95 --batch 100 --lr 0.003 --dropout 0.6 --negatives 5 --loss bce
-                    --averaging 0.97 --encoder sigmoid --normalize no
+          cdae:     --hidden 400 --epochs 115 --batch 100 --lr 0.001 --dropout 0.5 --negatives 5 --loss bce
+                    --averaging 0.97 --encoder sigmoid --normalize yes
           ease:     --l2 500 (lambda; closed form, no epochs)
         For them --validation holds out that share of each user's items and reports Recall@20 per epoch.
         """,
@@ -32,7 +32,7 @@ enum TrainCommand: Command {
             .flag("--from-db", help: "Train on a consistent snapshot of the store's ratings instead of --train."),
             .flag("--register", help: "Store the model in the registry as a candidate (prints its id)."),
             .value("--database", as: "url", help: "PostgreSQL URL for --from-db/--register (else DATABASE_URL, PG*)."),
-            .value("--hidden", as: "n", help: "Hidden units (AutoRec 500, CDAE 50)."),
+            .value("--hidden", as: "n", help: "Hidden units (AutoRec 500, CDAE 400)."),
             // Defaults of the options below depend on the model and optimizer: see the README.
             .value("--encoder", as: "activation", help: "AutoRec encoder, CDAE hidden layer: sigmoid, identity, relu, elu or tanh.", default: "sigmoid"),
             .value("--decoder", as: "activation", help: "Output activation.", default: "identity"),
