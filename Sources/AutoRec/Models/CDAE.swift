@@ -203,53 +203,16 @@ public struct CDAE: Ranker {
     public static func fit(_ data: ImplicitData, config c: CDAEConfig,
                            progress: ((RankingEpochReport) -> Void)? = nil) -> (CDAE, RankingTrainingSummary) {
         let l = Layout(items: data.items.count, users: data.users.count, hidden: c.hidden)
-        var params = initialParameters(l, seed: c.seed)
-        var trainMatrix = data.matrix
-        var heldOut: [Int: Set<Int>] = [:]
-        if c.validationFraction > 0 { (trainMatrix, heldOut) = data.holdOut(fraction: c.validationFraction, seed: c.seed &+ 7) }
-        var order = (0..<trainMatrix.rows).filter { trainMatrix.count(ofRow: $0) > 0 }
-        var rng = SeededRandom(seed: c.seed &+ 1)
-        var adam = Adam(parameterCount: l.count, learningRate: c.learningRate)
-        var grad = [Float](repeating: 0, count: l.count)
-        var summary = RankingTrainingSummary()
-        var best: [Float]? = nil
+        let loop = UserBatchTraining(epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
+                                     averaging: c.averaging, validationFraction: c.validationFraction, seed: c.seed)
         var unused = Matrix(rows: 0, cols: 0)
-        var average = params, step = 0
-        let start = monotonicSeconds()
-        for epoch in 1...max(1, c.epochs) {
-            let t0 = monotonicSeconds()
-            rng.shuffle(&order)
-            var lossSum = 0.0, batches = 0, b = 0
-            while b < order.count {
-                let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
-                let pass = Pass(dropout: c.dropout, maskSeed: rng.next(), negativeSeed: rng.next(), negatives: c.negatives,
-                                loss: c.loss, l2: c.l2, userNode: true, normalize: c.normalizeInput, hidden: c.activation)
-                lossSum += run(params, l, rows: rows, SparseRows(trainMatrix, rows: rows), pass, gradient: &grad, logitsOut: &unused)
-                step += 1
-                if c.averaging > 0 {
-                    adam.update(&params, gradient: grad, average: &average, decay: step == 1 ? 0 : c.averaging)
-                } else {
-                    adam.update(&params, gradient: grad)
-                }
-                batches += 1; b += rows.count
-            }
-            let seconds = monotonicSeconds() - t0
-            summary.epochSeconds.append(seconds)
-            var recall: Double? = nil
-            let current = c.averaging > 0 ? average : params
-            if !heldOut.isEmpty {
-                let m = CDAE(config: c, parameters: current, users: data.users, items: data.items, history: trainMatrix)
-                let r = RankingEvaluation.evaluate(m, relevant: heldOut, k: [20]).recall[20] ?? 0
-                if r > (summary.bestValidationRecall ?? -1) { best = current; summary.bestEpoch = epoch }
-                summary.validationRecall.append(r)
-                recall = r
-            }
-            summary.epochs = epoch
-            progress?(RankingEpochReport(epoch: epoch, loss: lossSum / Double(max(1, batches)), seconds: seconds, validationRecall: recall))
-        }
-        summary.trainSeconds = monotonicSeconds() - start
-        if summary.bestEpoch == 0 { summary.bestEpoch = summary.epochs }
-        return (CDAE(config: c, parameters: best ?? (c.averaging > 0 ? average : params), users: data.users, items: data.items, history: data.matrix), summary)
+        let (params, summary) = loop.run(data, initial: initialParameters(l, seed: c.seed), step: { params, users, batch, _, rng, grad in
+            let pass = Pass(dropout: c.dropout, maskSeed: rng.next(), negativeSeed: rng.next(), negatives: c.negatives,
+                            loss: c.loss, l2: c.l2, userNode: true, normalize: c.normalizeInput, hidden: c.activation)
+            return run(params, l, rows: users, batch, pass, gradient: &grad, logitsOut: &unused)
+        }, model: { CDAE(config: c, parameters: $0, users: data.users, items: data.items, history: $1) },
+        progress: progress)
+        return (CDAE(config: c, parameters: params, users: data.users, items: data.items, history: data.matrix), summary)
     }
 
     public func blockScorer() -> @Sendable ([Int]) -> Matrix {
@@ -274,17 +237,14 @@ public struct CDAE: Ranker {
     }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        var (header, arrays) = RankerFile.common(kind: kind, users: users, items: items, history: history)
         let c = config
-        let h: [String: Any] = ["hidden": c.hidden, "epochs": c.epochs, "batch_size": c.batchSize,
+        let settings: [String: Any] = ["hidden": c.hidden, "epochs": c.epochs, "batch_size": c.batchSize,
                                 "learning_rate": Double(c.learningRate), "l2": Double(c.l2), "dropout": Double(c.dropout),
                                 "negatives": c.negatives, "loss": c.loss.rawValue, "seed": Int(truncatingIfNeeded: c.seed),
                                 "validation_fraction": c.validationFraction, "averaging": Double(c.averaging),
                                 "normalize_input": c.normalizeInput, "activation": c.activation.rawValue]
-        for (k, v) in h { header[k] = v }
-        for (k, v) in extraHeader { header[k] = v }
-        arrays.append(("parameters", parameters))
-        return ModelFile(header: header, arrays: arrays)
+        return RankerFile.file(kind: kind, users: users, items: items, history: history, settings: settings,
+                               extraHeader: extraHeader, arrays: [("parameters", parameters)])
     }
 
     public init(modelFile f: ModelFile, path: String = "model") throws {

@@ -81,11 +81,8 @@ public struct EASE: Ranker {
     public func foldIn(items: [Int], values: [Float]) throws -> [Float] { scores(cols: items, vals: values) }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        var (header, arrays) = RankerFile.common(kind: kind, users: users, items: items, history: history)
-        header["lambda"] = Double(lambda)
-        for (k, v) in extraHeader { header[k] = v }
-        arrays.append(("weights", weights.storage))
-        return ModelFile(header: header, arrays: arrays)
+        RankerFile.file(kind: kind, users: users, items: items, history: history, settings: ["lambda": Double(lambda)],
+                        extraHeader: extraHeader, arrays: [("weights", weights.storage)])
     }
 
     public init(modelFile f: ModelFile, path: String = "model") throws {

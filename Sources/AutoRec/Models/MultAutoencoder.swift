@@ -80,59 +80,15 @@ public struct MultAutoencoder: Ranker {
     public static func fit(_ data: ImplicitData, config c: MultConfig,
                            progress: ((RankingEpochReport) -> Void)? = nil) -> (MultAutoencoder, RankingTrainingSummary) {
         let net = MultNetwork(items: data.items.count, dims: c.dims, variational: c.variational)
-        var params = net.initialParameters(seed: c.seed)
-        var trainMatrix = data.matrix
-        var heldOut: [Int: Set<Int>] = [:]
-        if c.validationFraction > 0 {
-            (trainMatrix, heldOut) = data.holdOut(fraction: c.validationFraction, seed: c.seed &+ 7)
-        }
-        var order = (0..<trainMatrix.rows).filter { trainMatrix.count(ofRow: $0) > 0 }
-        var rng = SeededRandom(seed: c.seed &+ 1)
-        var adam = Adam(parameterCount: net.parameterCount, learningRate: c.learningRate)
-        var grad = [Float](repeating: 0, count: net.parameterCount)
-        var summary = RankingTrainingSummary()
-        var best: [Float]? = nil
-        var step = 0
-        var average = params
-        let start = monotonicSeconds()
-        for epoch in 1...max(1, c.epochs) {
-            let t0 = monotonicSeconds()
-            rng.shuffle(&order)
-            var lossSum = 0.0, batches = 0
-            var b = 0
-            while b < order.count {
-                let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
-                let batch = SparseRows(trainMatrix, rows: rows)
-                step += 1
-                let beta = c.variational ? min(c.betaCap, Float(step) / Float(max(1, c.annealSteps))) : 0
-                let pass = MultNetwork.Pass(dropout: c.dropout, maskSeed: rng.next(), noiseSeed: rng.next(), beta: beta, l2: c.l2)
-                lossSum += net.loss(params, batch, pass, gradient: &grad)
-                if c.averaging > 0 {
-                    adam.update(&params, gradient: grad, average: &average, decay: step == 1 ? 0 : c.averaging)
-                } else {
-                    adam.update(&params, gradient: grad)
-                }
-                batches += 1
-                b += rows.count
-            }
-            let seconds = monotonicSeconds() - t0
-            summary.epochSeconds.append(seconds)
-            var recall: Double? = nil
-            let current = c.averaging > 0 ? average : params
-            if !heldOut.isEmpty {
-                let m = MultAutoencoder(config: c, parameters: current, users: data.users, items: data.items, history: trainMatrix)
-                let r = RankingEvaluation.evaluate(m, relevant: heldOut, k: [20]).recall[20] ?? 0
-                if r > (summary.bestValidationRecall ?? -1) { best = current; summary.bestEpoch = epoch }
-                summary.validationRecall.append(r)
-                recall = r
-            }
-            summary.epochs = epoch
-            progress?(RankingEpochReport(epoch: epoch, loss: lossSum / Double(max(1, batches)), seconds: seconds, validationRecall: recall))
-        }
-        summary.trainSeconds = monotonicSeconds() - start
-        if summary.bestEpoch == 0 { summary.bestEpoch = summary.epochs }
-        let model = MultAutoencoder(config: c, parameters: best ?? (c.averaging > 0 ? average : params), users: data.users, items: data.items, history: data.matrix)
-        return (model, summary)
+        let loop = UserBatchTraining(epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
+                                     averaging: c.averaging, validationFraction: c.validationFraction, seed: c.seed)
+        let (params, summary) = loop.run(data, initial: net.initialParameters(seed: c.seed), step: { params, _, batch, step, rng, grad in
+            let beta = c.variational ? min(c.betaCap, Float(step) / Float(max(1, c.annealSteps))) : 0
+            let pass = MultNetwork.Pass(dropout: c.dropout, maskSeed: rng.next(), noiseSeed: rng.next(), beta: beta, l2: c.l2)
+            return net.loss(params, batch, pass, gradient: &grad)
+        }, model: { MultAutoencoder(config: c, parameters: $0, users: data.users, items: data.items, history: $1) },
+        progress: progress)
+        return (MultAutoencoder(config: c, parameters: params, users: data.users, items: data.items, history: data.matrix), summary)
     }
 
     public func blockScorer() -> @Sendable ([Int]) -> Matrix {
@@ -147,17 +103,14 @@ public struct MultAutoencoder: Ranker {
     }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        var (header, arrays) = RankerFile.common(kind: kind, users: users, items: items, history: history)
         let c = config
-        let h: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs,
+        let settings: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs,
                                 "batch_size": c.batchSize, "learning_rate": Double(c.learningRate), "l2": Double(c.l2),
                                 "dropout": Double(c.dropout), "beta_cap": Double(c.betaCap), "anneal_steps": c.annealSteps,
                                 "seed": Int(truncatingIfNeeded: c.seed), "validation_fraction": c.validationFraction,
                                 "averaging": Double(c.averaging)]
-        for (k, v) in h { header[k] = v }
-        for (k, v) in extraHeader { header[k] = v }
-        arrays.append(("parameters", parameters))
-        return ModelFile(header: header, arrays: arrays)
+        return RankerFile.file(kind: kind, users: users, items: items, history: history, settings: settings,
+                               extraHeader: extraHeader, arrays: [("parameters", parameters)])
     }
 
     public init(modelFile f: ModelFile, path: String = "model") throws {

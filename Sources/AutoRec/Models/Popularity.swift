@@ -27,10 +27,8 @@ public struct Popularity: Ranker {
     public func foldIn(items: [Int], values: [Float]) throws -> [Float] { counts }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        var (header, arrays) = RankerFile.common(kind: kind, users: users, items: items, history: history)
-        for (k, v) in extraHeader { header[k] = v }
-        arrays.append(("counts", counts))
-        return ModelFile(header: header, arrays: arrays)
+        RankerFile.file(kind: kind, users: users, items: items, history: history, settings: [:],
+                        extraHeader: extraHeader, arrays: [("counts", counts)])
     }
 
     public init(modelFile f: ModelFile, path: String = "model") throws {

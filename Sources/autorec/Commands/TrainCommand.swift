@@ -103,14 +103,7 @@ enum TrainCommand: Command {
         if let v = try args.int("--threads", range: 1...256) { setenv("AUTOREC_THREADS", String(v), 1) }
 
         let t0 = monotonicSeconds()
-        let connection = fromDB || register ? try Connection(url: args.string("--database")) : nil
-        let ratings: Ratings
-        if let db = connection, fromDB {
-            ratings = try RatingSnapshot.read(db).ratings
-            guard ratings.count > 0 else { throw CLIError(message: "the store has no ratings; run 'autorec import ratings FILE' first") }
-        } else {
-            ratings = try loadRatings(trainPath, format: args.string("--format"))
-        }
+        let (ratings, connection) = try TrainCommand.trainingRatings(args, path: trainPath, fromDB: fromDB, register: register)
         let loadSeconds = monotonicSeconds() - t0
         let json = args.flag("--json"), quiet = args.flag("--quiet")
         Output.progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(trainPath) in \(fixed(loadSeconds, 2)) s")
@@ -164,5 +157,18 @@ enum TrainCommand: Command {
             if let path = outPath { print("saved \(path)") }
             if let id = registeredID { print("registered as model \(id) (candidate); activate it with 'autorec models activate \(id)'") }
         }
+    }
+
+    /// The training ratings, from the file at `path` or a snapshot of the store, and the store's
+    /// connection when the model is read from it or registered in it.
+    static func trainingRatings(_ args: ParsedArguments, path: String, fromDB: Bool,
+                                register: Bool) throws -> (Ratings, Connection?) {
+        let connection = fromDB || register ? try Connection(url: args.string("--database")) : nil
+        if let db = connection, fromDB {
+            let ratings = try RatingSnapshot.read(db).ratings
+            guard ratings.count > 0 else { throw CLIError(message: "the store has no ratings; run 'autorec import ratings FILE' first") }
+            return (ratings, db)
+        }
+        return (try loadRatings(path, format: args.string("--format")), connection)
     }
 }

@@ -19,14 +19,7 @@ enum TrainRankingModel {
         let positive = try args.double("--positive", range: -1e9...1e9).map { Float($0) }
 
         let t0 = monotonicSeconds()
-        let connection = fromDB || register ? try Connection(url: args.string("--database")) : nil
-        let ratings: Ratings
-        if let db = connection, fromDB {
-            ratings = try RatingSnapshot.read(db).ratings
-            guard ratings.count > 0 else { throw CLIError(message: "the store has no ratings; run 'autorec import ratings FILE' first") }
-        } else {
-            ratings = try loadRatings(trainPath, format: args.string("--format"))
-        }
+        let (ratings, connection) = try TrainCommand.trainingRatings(args, path: trainPath, fromDB: fromDB, register: register)
         let data = ImplicitData(ratings, positive: positive)
         guard data.interactions > 0 else { throw CLIError(message: "no interactions left after --positive \(positive.map { "\($0)" } ?? "")") }
         let loadSeconds = monotonicSeconds() - t0
