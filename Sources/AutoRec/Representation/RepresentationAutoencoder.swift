@@ -1,0 +1,60 @@
+import Linalg
+
+/// The rating vectors a representation autoencoder reads: one sparse row per item (its ratings by
+/// user) or per user (their ratings by item), values divided by the largest rating so they lie in (0, 1].
+public struct RatingVectors: Sendable {
+    public enum Of: String, CaseIterable, Sendable { case items, users }
+    public let of: Of
+    /// The ids of the rows.
+    public let ids: IDMap
+    public let rows: CSRMatrix
+
+    public init(_ ratings: Ratings, of: Of) {
+        self.of = of
+        let top = max(ratings.range.upperBound, 1e-9)
+        let m = ratings.userItemMatrix()
+        let byRow = of == .users ? m : m.transposed()
+        rows = CSRMatrix(rows: byRow.rows, cols: byRow.cols, rowStart: byRow.rowStart, columns: byRow.columns,
+                         values: byRow.values.map { $0 / top })
+        ids = of == .users ? ratings.users : ratings.items
+    }
+}
+
+/// A trained representation autoencoder and the embeddings of the rows it was trained on.
+public struct RepresentationAutoencoder: Sendable {
+    public let network: RepresentationNetwork
+    public let parameters: [Float]
+
+    /// Trains with Adam over shuffled batches of rows; `progress` gets (epoch, mean batch loss).
+    public static func fit(_ data: RatingVectors, config c: RepresentationConfig,
+                           progress: ((Int, Double) -> Void)? = nil) -> RepresentationAutoencoder {
+        let net = RepresentationNetwork(inputs: data.rows.cols, config: c)
+        var params = net.initialParameters()
+        var adam = Adam(parameterCount: params.count, learningRate: c.learningRate)
+        var grad = [Float](repeating: 0, count: params.count)
+        var rng = SeededRandom(seed: c.seed &+ 1)
+        var order = Array(0..<data.rows.rows)
+        for epoch in 1...max(1, c.epochs) {
+            rng.shuffle(&order)
+            var total = 0.0, batches = 0, b = 0
+            while b < order.count {
+                let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
+                total += net.loss(params, SparseRows(data.rows, rows: rows), corruptionSeed: rng.next(), gradient: &grad)
+                adam.update(&params, gradient: grad)
+                batches += 1; b += rows.count
+            }
+            progress?(epoch, total / Double(max(1, batches)))
+        }
+        return RepresentationAutoencoder(network: net, parameters: params)
+    }
+
+    /// The embedding of every row of `data`, in row order.
+    public func embed(_ data: RatingVectors) -> Matrix {
+        network.codes(parameters, SparseRows(data.rows, rows: Array(0..<data.rows.rows)))
+    }
+
+    /// Each row's reconstruction error (higher: less like the rest).
+    public func reconstructionErrors(_ data: RatingVectors) -> [Double] {
+        network.reconstructionErrors(parameters, SparseRows(data.rows, rows: Array(0..<data.rows.rows)))
+    }
+}

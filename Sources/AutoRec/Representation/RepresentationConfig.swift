@@ -1,0 +1,34 @@
+/// The autoencoder variants that learn embeddings (issue 5). Each adds its own term to the
+/// reconstruction loss; see `RepresentationNetwork`.
+public enum RepresentationKind: String, CaseIterable, Sendable {
+    /// Reconstruction error alone.
+    case plain
+    /// Plus beta x the KL divergence of each code unit's mean activation to a target rho.
+    case sparse
+    /// Inputs masked and perturbed with Gaussian noise; the clean input is the target.
+    case denoising
+    /// Plus lambda x the squared Frobenius norm of the encoder's Jacobian (exact for sigmoid codes).
+    case contractive
+}
+
+/// Hyperparameters of a representation autoencoder.
+public struct RepresentationConfig: Sendable, Equatable {
+    public var kind: RepresentationKind
+    /// Embedding size (code units).
+    public var dim = 32
+    public var epochs = 60
+    public var batchSize = 64
+    public var learningRate: Float = 3e-3
+    public var l2: Float = 1e-4
+    /// Sparse: target mean activation rho and weight beta.
+    public var sparsityTarget: Float = 0.05
+    public var sparsityWeight: Float = 0.1
+    /// Denoising: share of observed inputs hidden, and the standard deviation of the noise added to the others.
+    public var maskProbability: Float = 0.3
+    public var noise: Float = 0.1
+    /// Contractive: weight lambda of the Jacobian penalty.
+    public var contraction: Float = 0.1
+    public var seed: UInt64 = 1
+
+    public init(kind: RepresentationKind) { self.kind = kind }
+}

@@ -1,0 +1,190 @@
+import Linalg
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A one-layer autoencoder over sparse input rows: code h = sigmoid(x W1 + b1) (the embedding),
+/// reconstruction y = h W2 + b2 over every input column. Loss per row: 1/2 |y - x|^2 over all
+/// columns (missing entries are zeros), averaged over the batch, plus (l2 / 2)(|W1|^2 + |W2|^2) and
+/// the variant's term:
+/// - sparse: beta sum_j KL(rho || rhoHat_j), rhoHat_j the batch mean of h_j;
+/// - contractive: lambda / rows sum_r sum_j (h_rj (1 - h_rj))^2 sum_i W1_ij^2, the squared Frobenius
+///   norm of dh/dx, exact for the sigmoid code;
+/// - denoising: the encoder sees the observed entries masked (probability p) and perturbed with
+///   N(0, sigma^2); the target stays the clean row.
+/// The first layer reads only observed entries; the second is a GEMM.
+public struct RepresentationNetwork: Sendable {
+    public let inputs: Int
+    public let config: RepresentationConfig
+    var dim: Int { config.dim }
+    var w1: Int { 0 }
+    var b1: Int { inputs * dim }
+    var w2: Int { b1 + dim }
+    var b2: Int { w2 + dim * inputs }
+    public var parameterCount: Int { b2 + inputs }
+
+    public init(inputs: Int, config: RepresentationConfig) {
+        self.inputs = inputs
+        self.config = config
+    }
+
+    public func initialParameters() -> [Float] {
+        var rng = SeededRandom(seed: config.seed)
+        var p = [Float](repeating: 0, count: parameterCount)
+        let limit = (6 / Float(inputs + dim)).squareRoot()
+        for j in 0..<(inputs * dim) { p[w1 + j] = (2 * rng.uniform() - 1) * limit; p[w2 + j] = (2 * rng.uniform() - 1) * limit }
+        return p
+    }
+
+    /// The encoder's input per entry: the clean value, or for the denoising variant (when
+    /// `corruptionSeed` is given) masked and perturbed, reproducibly per entry.
+    func corrupted(_ s: SparseRows, seed: UInt64?) -> [Float] {
+        guard let seed, config.kind == .denoising else { return s.values }
+        var out = s.values
+        for p in 0..<out.count {
+            if DropoutMask.uniform(seed, p) < config.maskProbability { out[p] = 0; continue }
+            var rng = SeededRandom(seed: seed ^ (UInt64(p) &* 0x9E37_79B9_7F4A_7C15))
+            out[p] += config.noise * rng.normal()
+        }
+        return out
+    }
+
+    /// The codes (rows x dim) of the rows, without corruption.
+    public func codes(_ params: [Float], _ s: SparseRows) -> Matrix {
+        var h = Matrix(rows: s.count, cols: dim)
+        params.withUnsafeBufferPointer { pp in
+            s.values.withUnsafeBufferPointer { ap in
+                h.storage.withUnsafeMutableBufferPointer { hp in
+                    LayerOps.sparseAffine(s, ap.baseAddress!, out: dim, w: pp.baseAddress! + w1, b: pp.baseAddress! + b1, into: hp.baseAddress!)
+                    Activation.sigmoid.apply(hp.count, hp.baseAddress!)
+                }
+            }
+        }
+        return h
+    }
+
+    /// The reconstruction error of each row (1/2 |y - x|^2 over all columns), without corruption:
+    /// the anomaly score of a profile.
+    public func reconstructionErrors(_ params: [Float], _ s: SparseRows) -> [Double] {
+        var g: [Float] = []
+        var errors: [Double] = []
+        _ = run(params, s, corruptionSeed: nil, gradient: &g, rowErrors: &errors)
+        return errors
+    }
+
+    /// The loss of the batch and, when `gradient` has the parameters' length, its gradient.
+    public func loss(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float]) -> Double {
+        var unused: [Double] = []
+        return run(params, s, corruptionSeed: corruptionSeed, gradient: &gradient, rowErrors: &unused)
+    }
+
+    private func run(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float],
+                     rowErrors: inout [Double]) -> Double {
+        let rows = s.count, n = inputs, d = dim
+        let wantGrad = gradient.count == parameterCount
+        let a = corrupted(s, seed: corruptionSeed)
+        var h = [Float](repeating: 0, count: rows * d)
+        var y = [Float](repeating: 0, count: rows * n)
+        params.withUnsafeBufferPointer { pp in
+            let P = pp.baseAddress!
+            a.withUnsafeBufferPointer { ap in
+                h.withUnsafeMutableBufferPointer { hp in
+                    LayerOps.sparseAffine(s, ap.baseAddress!, out: d, w: P + w1, b: P + b1, into: hp.baseAddress!)
+                    Activation.sigmoid.apply(hp.count, hp.baseAddress!)
+                }
+            }
+            h.withUnsafeBufferPointer { hp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    LayerOps.affine(hp.baseAddress!, rows: rows, in: d, out: n, w: P + w2, b: P + b2, into: yp.baseAddress!)
+                }
+            }
+        }
+        // dL/dy = (y - x) / rows, with x the clean row (zeros where nothing was observed).
+        var errors = [Double](repeating: 0, count: rows)
+        for r in 0..<rows {
+            for p in s.rowStart[r]..<s.rowStart[r + 1] { y[r * n + Int(s.columns[p])] -= s.values[p] }
+            var e = 0.0
+            for i in 0..<n { e += Double(y[r * n + i] * y[r * n + i]) }
+            errors[r] = 0.5 * e
+        }
+        rowErrors = errors
+        var loss = errors.reduce(0, +) / Double(max(1, rows))
+        let scale = 1 / Float(max(1, rows))
+        // Code statistics for the penalties.
+        var rhoHat = [Float](repeating: 0, count: d)
+        var colNorm = [Float](repeating: 0, count: d)   // sum_i W1_ij^2
+        if config.kind == .sparse {
+            for r in 0..<rows { for j in 0..<d { rhoHat[j] += h[r * d + j] } }
+            let rho = config.sparsityTarget
+            for j in 0..<d {
+                rhoHat[j] = min(max(rhoHat[j] * scale, 1e-6), 1 - 1e-6)
+                loss += Double(config.sparsityWeight) * Double(rho * logf(rho / rhoHat[j]) + (1 - rho) * logf((1 - rho) / (1 - rhoHat[j])))
+            }
+        }
+        if config.kind == .contractive {
+            for i in 0..<n { for j in 0..<d { let w = params[w1 + i * d + j]; colNorm[j] += w * w } }
+            var c = 0.0
+            for r in 0..<rows { for j in 0..<d { let g = h[r * d + j] * (1 - h[r * d + j]); c += Double(g * g * colNorm[j]) } }
+            loss += Double(config.contraction) * c * Double(scale)
+        }
+        var sq = 0.0
+        params.withUnsafeBufferPointer { pp in
+            sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * d) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * d)
+        }
+        loss += 0.5 * Double(config.l2) * sq
+        guard wantGrad else { return loss }
+
+        for j in 0..<(n * d) { gradient[w1 + j] = config.l2 * params[w1 + j]; gradient[w2 + j] = config.l2 * params[w2 + j] }
+        for j in 0..<d { gradient[b1 + j] = 0 }
+        for j in 0..<n { gradient[b2 + j] = 0 }
+        for j in 0..<y.count { y[j] *= scale }
+        var dh = [Float](repeating: 0, count: rows * d)
+        params.withUnsafeBufferPointer { pp in
+            gradient.withUnsafeMutableBufferPointer { gp in
+                h.withUnsafeBufferPointer { hp in
+                    y.withUnsafeBufferPointer { yp in
+                        dh.withUnsafeMutableBufferPointer { dp in
+                            LayerOps.affineBackward(hp.baseAddress!, rows: rows, in: d, out: n, w: pp.baseAddress! + w2,
+                                                    dY: yp.baseAddress!, gW: gp.baseAddress! + w2, gb: gp.baseAddress! + b2,
+                                                    dX: dp.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        if config.kind == .sparse {
+            let rho = config.sparsityTarget, beta = config.sparsityWeight
+            for j in 0..<d {
+                let dk = beta * (-rho / rhoHat[j] + (1 - rho) / (1 - rhoHat[j])) * scale
+                for r in 0..<rows { dh[r * d + j] += dk }
+            }
+        }
+        // Through the sigmoid; the contractive term adds d/dh (h(1-h))^2 = 2 h(1-h)(1-2h) times |W1_j|^2.
+        var dz = [Float](repeating: 0, count: rows * d)
+        let lambda = config.contraction
+        var gPerUnit = [Float](repeating: 0, count: d)   // sum_r (h(1-h))^2 per unit, for the W1 term
+        for r in 0..<rows {
+            for j in 0..<d {
+                let hv = h[r * d + j], g = hv * (1 - hv)
+                var dhv = dh[r * d + j]
+                if config.kind == .contractive {
+                    dhv += lambda * scale * 2 * g * (1 - 2 * hv) * colNorm[j]
+                    gPerUnit[j] += g * g
+                }
+                dz[r * d + j] = dhv * g
+            }
+        }
+        if config.kind == .contractive {
+            for i in 0..<n { for j in 0..<d { gradient[w1 + i * d + j] += lambda * scale * gPerUnit[j] * 2 * params[w1 + i * d + j] } }
+        }
+        gradient.withUnsafeMutableBufferPointer { gp in
+            a.withUnsafeBufferPointer { ap in
+                dz.withUnsafeBufferPointer { dp in
+                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: n, out: d, dY: dp.baseAddress!,
+                                                  gW: gp.baseAddress! + w1, gb: gp.baseAddress! + b1)
+                }
+            }
+        }
+        return loss
+    }
+}

@@ -1,0 +1,59 @@
+import XCTest
+import Linalg
+@testable import AutoRec
+
+/// Finite-difference checks of the representation autoencoders' backward passes, one per variant.
+final class RepresentationGradientTests: XCTestCase {
+    func check(_ kind: RepresentationKind, corruption: UInt64? = nil, configure: (inout RepresentationConfig) -> Void = { _ in },
+               file: StaticString = #filePath, line: UInt = #line) {
+        var rng = SeededRandom(seed: 4)
+        var entries: [(row: Int, col: Int, value: Float)] = []
+        for r in 0..<7 { for c in 0..<10 where rng.uniform() < 0.45 { entries.append((r, c, Float(1 + rng.int(below: 5)) / 5)) } }
+        let data = CSRMatrix(rows: 7, cols: 10, entries: entries)
+        var config = RepresentationConfig(kind: kind)
+        config.dim = 4; config.l2 = 0.3; config.seed = 3
+        configure(&config)
+        let net = RepresentationNetwork(inputs: 10, config: config)
+        var params = net.initialParameters()
+        for i in 0..<params.count { params[i] += 0.3 * rng.normal() }
+        let batch = SparseRows(data, rows: [5, 1, 2, 6])
+        var grad = [Float](repeating: 0, count: params.count)
+        _ = net.loss(params, batch, corruptionSeed: corruption, gradient: &grad)
+        var none: [Float] = []
+        let eps: Float = 1e-2
+        for i in 0..<params.count {
+            var p = params
+            p[i] += eps
+            let up = net.loss(p, batch, corruptionSeed: corruption, gradient: &none)
+            p[i] = params[i] - eps
+            let down = net.loss(p, batch, corruptionSeed: corruption, gradient: &none)
+            let numeric = Float((up - down) / Double(2 * eps))
+            let err = abs(numeric - grad[i]) / max(1, abs(numeric), abs(grad[i]))
+            XCTAssertLessThan(err, 4e-3, "\(kind) parameter \(i): analytic \(grad[i]) vs numeric \(numeric)", file: file, line: line)
+        }
+        XCTAssertGreaterThan(grad.map { abs($0) }.max() ?? 0, 1e-3, file: file, line: line)
+    }
+
+    func testPlain() { check(.plain) }
+    func testSparse() { check(.sparse) { $0.sparsityWeight = 0.5; $0.sparsityTarget = 0.1 } }
+    func testDenoising() { check(.denoising, corruption: 99) }
+    func testContractive() { check(.contractive) { $0.contraction = 0.8 } }
+
+    /// Each penalty changes the loss: the variants are not the plain autoencoder under other names.
+    func testPenaltiesAreActive() {
+        var entries: [(row: Int, col: Int, value: Float)] = []
+        for r in 0..<5 { for c in 0..<8 where (r + c) % 3 != 0 { entries.append((r, c, 0.8)) } }
+        let batch = SparseRows(CSRMatrix(rows: 5, cols: 8, entries: entries), rows: [0, 1, 2, 3, 4])
+        var none: [Float] = []
+        func loss(_ kind: RepresentationKind, corruption: UInt64? = nil) -> Double {
+            var c = RepresentationConfig(kind: kind); c.dim = 3
+            let net = RepresentationNetwork(inputs: 8, config: c)
+            return net.loss(net.initialParameters(), batch, corruptionSeed: corruption, gradient: &none)
+        }
+        let plain = loss(.plain)
+        XCTAssertGreaterThan(loss(.sparse), plain)
+        XCTAssertGreaterThan(loss(.contractive), plain)
+        XCTAssertNotEqual(loss(.denoising, corruption: 5), plain)
+        XCTAssertEqual(loss(.denoising), plain, accuracy: 1e-9, "without a corruption seed the denoising loss is the plain one")
+    }
+}
