@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try run(["--help"])
         XCTAssertEqual(top.code, 0)
-        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly"] {
+        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar"] {
             XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
             let r = try run([command, "--help"])
             XCTAssertEqual(r.code, 0, command)
@@ -182,6 +182,26 @@ final class CLITests: XCTestCase {
         let refused = try run(["recommend", "--model", iauto, "--items", "1,2"])
         XCTAssertEqual(refused.code, 5)
         XCTAssertTrue(refused.err.contains("cannot recommend for a new user"), refused.err)
+    }
+
+    /// Embeddings from the command line: embed writes a TSV, similar reads it and names its neighbours.
+    func testEmbedAndSimilar() throws {
+        let ratings = Self.root.appendingPathComponent("data/ml-100k/ratings.tsv").path
+        let items = Self.root.appendingPathComponent("data/ml-100k/items.tsv").path
+        let out = tmp("emb.tsv")
+        let e = try run(["embed", "--model", "plain", "--ratings", ratings, "--dim", "16", "--epochs", "10", "--out", out, "--json"])
+        XCTAssertEqual(e.code, 0, e.err)
+        let j = try json(e.out)
+        XCTAssertEqual(j["rows"] as? Int, 1682)
+        XCTAssertEqual(j["dim"] as? Int, 16)
+        let s = try run(["similar", "--item", "50", "--embeddings", out, "-n", "5", "--catalogue", items, "--json"])
+        XCTAssertEqual(s.code, 0, s.err)
+        let list = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(s.out.utf8)) as? [[String: Any]])
+        XCTAssertEqual(list.count, 5)
+        XCTAssertFalse(list.contains { $0["item"] as? String == "50" }, "an item is not its own neighbour")
+        XCTAssertTrue(list.allSatisfy { $0["title"] is String })
+        let unknown = try run(["similar", "--item", "no-such-item", "--embeddings", out])
+        XCTAssertEqual(unknown.code, 3)
     }
 
     func testDamagedModelIsRefused() throws {

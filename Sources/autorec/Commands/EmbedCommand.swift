@@ -1,0 +1,77 @@
+import Foundation
+import AutoRec
+
+/// `autorec embed`: trains a representation autoencoder on rating vectors and writes the embeddings.
+enum EmbedCommand: Command {
+    static let spec = CommandSpec(
+        name: "embed",
+        abstract: "Learn item (or user) embeddings with an autoencoder variant and write them as TSV.",
+        discussion: """
+        Each item is read as its vector of ratings by user (--of users: each user's ratings by item),
+        divided by the top rating. Variants: plain, sparse (KL of mean code activation to --rho,
+        weight --beta), denoising (--mask share hidden, --noise Gaussian sigma), contractive (Jacobian
+        penalty --lambda). --autorec MODEL takes the hidden codes of a trained AutoRec file instead.
+        """,
+        options: [
+            .value("--model", as: "kind", help: "plain, sparse, denoising or contractive.", default: "denoising"),
+            .value("--ratings", as: "file", help: "Ratings file (user, item, rating[, timestamp])."),
+            .value("--autorec", as: "model", help: "Use the hidden codes of this I-AutoRec (items) or U-AutoRec (users) file."),
+            .value("--of", as: "items|users", help: "What to embed.", default: "items"),
+            .value("--dim", as: "n", help: "Embedding size.", default: "32"),
+            .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
+            .value("--lr", as: "x", help: "Adam learning rate.", default: "0.003"),
+            .value("--l2", as: "x", help: "L2 weight on the weights.", default: "0.0001"),
+            .value("--rho", as: "x", help: "Sparse: target mean activation.", default: "0.05"),
+            .value("--beta", as: "x", help: "Sparse: weight of the KL term.", default: "0.1"),
+            .value("--mask", as: "p", help: "Denoising: share of observed inputs hidden.", default: "0.3"),
+            .value("--noise", as: "sigma", help: "Denoising: Gaussian noise on the others.", default: "0.1"),
+            .value("--lambda", as: "x", help: "Contractive: weight of the Jacobian penalty.", default: "0.1"),
+            .value("--seed", as: "n", help: "Random seed.", default: "1"),
+            .value("--out", as: "file", help: "Where to write the embeddings (TSV: id, dim_0, ...)."),
+            .flag("--json", help: "Print one JSON object: kind, rows, dim, seconds, final loss."),
+        ])
+
+    static func run(_ args: ParsedArguments) throws {
+        let t0 = monotonicSeconds()
+        let (embeddings, loss) = try build(args)
+        let seconds = monotonicSeconds() - t0
+        if let out = args.string("--out") { try embeddings.tsv().write(toFile: out, atomically: true, encoding: .utf8) }
+        if args.flag("--json") {
+            Output.json(["kind": embeddings.source, "rows": embeddings.vectors.rows, "dim": embeddings.vectors.cols,
+                         "seconds": rounded(seconds, 3), "loss": loss.map { rounded($0) } ?? NSNull(),
+                         "out": args.string("--out") ?? NSNull(), "peak_memory_mb": rounded(peakMemoryMiB(), 1)] as [String: Any])
+        } else {
+            print("\(embeddings.source): \(embeddings.vectors.rows) embeddings of \(embeddings.vectors.cols) dimensions in \(fixed(seconds, 2)) s" +
+                  (args.string("--out").map { ", written to \($0)" } ?? ""))
+        }
+    }
+
+    /// The embeddings the options ask for, and the final training loss when something was trained.
+    static func build(_ args: ParsedArguments) throws -> (Embeddings, Double?) {
+        if let path = args.string("--autorec") {
+            let model = try AutoRec.load(from: path)
+            let ids = model.config.orientation == .item ? model.items : model.users
+            return (Embeddings(ids: ids, vectors: model.codes, source: model.config.orientation.rawValue), nil)
+        }
+        let ratings = try loadRatings(try args.required("--ratings"), format: "auto")
+        let of = try args.choice("--of", as: RatingVectors.Of.self)!
+        var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
+        c.dim = try args.int("--dim", range: 1...4096)!
+        c.epochs = try args.int("--epochs", range: 1...100_000)!
+        c.learningRate = Float(try args.double("--lr", range: 1e-9...10)!)
+        c.l2 = Float(try args.double("--l2", range: 0...1e6)!)
+        c.sparsityTarget = Float(try args.double("--rho", range: 1e-4...0.9999)!)
+        c.sparsityWeight = Float(try args.double("--beta", range: 0...1e6)!)
+        c.maskProbability = Float(try args.double("--mask", range: 0...0.95)!)
+        c.noise = Float(try args.double("--noise", range: 0...10)!)
+        c.contraction = Float(try args.double("--lambda", range: 0...1e6)!)
+        c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
+        let data = RatingVectors(ratings, of: of)
+        var last = 0.0
+        let model = RepresentationAutoencoder.fit(data, config: c) { epoch, loss in
+            last = loss
+            Output.progress("epoch \(epoch)  loss \(String(format: "%.5g", loss))")
+        }
+        return (Embeddings(ids: data.ids, vectors: model.embed(data), source: c.kind.rawValue), last)
+    }
+}

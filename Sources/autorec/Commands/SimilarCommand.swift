@@ -1,0 +1,42 @@
+import Foundation
+import AutoRec
+
+/// `autorec similar`: the items nearest to one item by cosine similarity of their embeddings.
+enum SimilarCommand: Command {
+    static let spec = CommandSpec(
+        name: "similar",
+        abstract: "Items most similar to an item, by cosine similarity of embeddings.",
+        discussion: "Reads embeddings written by 'autorec embed --out', or learns them first from --ratings (embed's options).",
+        options: EmbedCommand.spec.options.filter { !["--out", "--json"].contains($0.primary) } + [
+            .value("--item", as: "id", help: "The item to start from."),
+            .value("--embeddings", as: "file", help: "Embeddings TSV from 'autorec embed --out'."),
+            .value("-n", "--count", as: "n", help: "How many neighbours.", default: "10"),
+            .value("--catalogue", as: "file", help: "Item catalogue (item, title, ...) to show titles."),
+            .flag("--json", help: "Print a JSON array of {rank, item, cosine, title?}."),
+        ])
+
+    static func run(_ args: ParsedArguments) throws {
+        let item = try args.required("--item")
+        let n = try args.int("-n", range: 1...100_000)!
+        let embeddings = try args.string("--embeddings").map { try Embeddings.read(path: $0) } ?? EmbedCommand.build(args).0
+        guard let r = embeddings.ids.index(of: item) else {
+            throw CLIError(message: "unknown item '\(item)': it has no embedding", code: 3)
+        }
+        var titles: [String: String] = [:]
+        if let path = args.string("--catalogue") { titles = try ItemCatalogue.read(path: path).titles }
+        let list = embeddings.nearest(to: Int(r), count: n).map { (embeddings.ids.id(at: $0.index), $0.cosine) }
+        if args.flag("--json") {
+            Output.json(list.enumerated().map { k, e -> [String: Any] in
+                var o: [String: Any] = ["rank": k + 1, "item": e.0, "cosine": rounded(Double(e.1))]
+                if let t = titles[e.0] { o["title"] = t }
+                return o
+            })
+        } else {
+            if let t = titles[item] { print("items like \(item) (\(t)), by \(embeddings.source) embeddings:") }
+            Output.table(titles.isEmpty ? ["rank", "item", "cosine"] : ["rank", "item", "cosine", "title"],
+                         list.enumerated().map { k, e in
+                             [String(k + 1), e.0, fixed(Double(e.1), 3)] + (titles.isEmpty ? [] : [titles[e.0] ?? ""])
+                         })
+        }
+    }
+}
