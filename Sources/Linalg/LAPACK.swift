@@ -31,4 +31,24 @@ public enum LAPACK {
             for r in 0..<m { for c in (r + 1)..<m { p[r * m + c] = p[c * m + r] } }
         }
     }
+
+    /// Eigenvalues (ascending) and unit eigenvectors (row i of `vectors` belongs to value i) of the
+    /// symmetric matrix `a`, through ssyev.
+    public static func symmetricEigen(_ a: Matrix) throws -> (values: [Float], vectors: Matrix) {
+        precondition(a.rows == a.cols, "eigenvalues of a non-square matrix")
+        var n = Int32(a.rows), lda = Int32(a.rows), info: Int32 = 0
+        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
+        var m = a
+        var w = [Float](repeating: 0, count: a.rows)
+        if a.rows == 0 { return ([], m) }
+        // A workspace query first, then the solve.
+        var query: Float = 0, lwork: Int32 = -1
+        m.storage.withUnsafeMutableBufferPointer { p in ssyev_(&jobz, &uplo, &n, p.baseAddress, &lda, &w, &query, &lwork, &info) }
+        lwork = Int32(query)
+        var work = [Float](repeating: 0, count: max(1, Int(lwork)))
+        m.storage.withUnsafeMutableBufferPointer { p in ssyev_(&jobz, &uplo, &n, p.baseAddress, &lda, &w, &work, &lwork, &info) }
+        if info != 0 { throw Failure(routine: "ssyev", info: info) }
+        // Fortran's eigenvector columns are the rows of our row-major storage.
+        return (w, m)
+    }
 }

@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try run(["--help"])
         XCTAssertEqual(top.code, 0)
-        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar"] {
+        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify"] {
             XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
             let r = try run([command, "--help"])
             XCTAssertEqual(r.code, 0, command)
@@ -202,6 +202,24 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(list.allSatisfy { $0["title"] is String })
         let unknown = try run(["similar", "--item", "no-such-item", "--embeddings", out])
         XCTAssertEqual(unknown.code, 3)
+    }
+
+    /// The fixed JSON shape of classify: one entry per variant plus pca and majority.
+    func testClassifyGenresJSONShape() throws {
+        let ratings = Self.root.appendingPathComponent("data/ml-100k/ratings.tsv").path
+        let items = Self.root.appendingPathComponent("data/ml-100k/items.tsv").path
+        let r = try run(["classify", "--target", "genres", "--ratings", ratings, "--items", items, "--dim", "8",
+                         "--epochs", "3", "--folds", "3", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let results = try XCTUnwrap(try json(r.out)["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["embedding"] as? String },
+                       ["plain", "sparse", "denoising", "contractive", "pca", "majority"])
+        for e in results {
+            let micro = try XCTUnwrap(e["micro_f1"] as? Double), macro = try XCTUnwrap(e["macro_f1"] as? Double)
+            XCTAssertTrue((0...1).contains(micro) && (0...1).contains(macro), "\(e)")
+        }
+        let pca = results[4]["micro_f1"] as! Double, majority = results[5]["micro_f1"] as! Double
+        XCTAssertGreaterThan(pca, majority + 0.05, "PCA features carry genre information")
     }
 
     func testDamagedModelIsRefused() throws {

@@ -4,18 +4,28 @@ import Linalg
 /// user) or per user (their ratings by item), values divided by the largest rating so they lie in (0, 1].
 public struct RatingVectors: Sendable {
     public enum Of: String, CaseIterable, Sendable { case items, users }
+    /// How the values are read: ratings over the top rating, the same scaled to unit length per
+    /// row, or 1 for every rating (who rated it, not how).
+    public enum Scaling: String, CaseIterable, Sendable { case raw, unit, binary }
     public let of: Of
     /// The ids of the rows.
     public let ids: IDMap
     public let rows: CSRMatrix
 
-    public init(_ ratings: Ratings, of: Of) {
+    public init(_ ratings: Ratings, of: Of, scaling: Scaling = .raw) {
         self.of = of
         let top = max(ratings.range.upperBound, 1e-9)
         let m = ratings.userItemMatrix()
         let byRow = of == .users ? m : m.transposed()
-        rows = CSRMatrix(rows: byRow.rows, cols: byRow.cols, rowStart: byRow.rowStart, columns: byRow.columns,
-                         values: byRow.values.map { $0 / top })
+        var values = byRow.values.map { scaling == .binary ? 1 : $0 / top }
+        if scaling == .unit {
+            for r in 0..<byRow.rows {
+                let range = byRow.rowStart[r]..<byRow.rowStart[r + 1]
+                let norm = range.reduce(Float(0)) { $0 + values[$1] * values[$1] }.squareRoot()
+                if norm > 0 { for p in range { values[p] /= norm } }
+            }
+        }
+        rows = CSRMatrix(rows: byRow.rows, cols: byRow.cols, rowStart: byRow.rowStart, columns: byRow.columns, values: values)
         ids = of == .users ? ratings.users : ratings.items
     }
 }
