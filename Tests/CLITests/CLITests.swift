@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try run(["--help"])
         XCTAssertEqual(top.code, 0)
-        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify"] {
+        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify", "anomalies"] {
             XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
             let r = try run([command, "--help"])
             XCTAssertEqual(r.code, 0, command)
@@ -220,6 +220,19 @@ final class CLITests: XCTestCase {
         }
         let pca = results[4]["micro_f1"] as! Double, majority = results[5]["micro_f1"] as! Double
         XCTAssertGreaterThan(pca, majority + 0.05, "PCA features carry genre information")
+    }
+
+    /// The fixed JSON shape of anomalies: every user, most anomalous first.
+    func testAnomaliesJSONCoversEveryUser() throws {
+        let data = try smallRatingsFile()
+        let r = try run(["anomalies", "--ratings", data, "--of", "users", "--epochs", "5", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let list = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]])
+        let users = Set(try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t")[0] })
+        XCTAssertEqual(list.count, users.count)
+        XCTAssertEqual(Set(list.compactMap { $0["user"] as? String }).count, users.count)
+        let scores = list.compactMap { $0["score"] as? Double }
+        XCTAssertEqual(scores, scores.sorted(by: >))
     }
 
     func testDamagedModelIsRefused() throws {

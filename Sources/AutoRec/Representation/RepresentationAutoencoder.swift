@@ -63,8 +63,8 @@ public struct RepresentationAutoencoder: Sendable {
         network.codes(parameters, SparseRows(data.rows, rows: Array(0..<data.rows.rows)))
     }
 
-    /// Each row's reconstruction error (higher: less like the rest).
-    public func reconstructionErrors(_ data: RatingVectors) -> [Double] {
+    /// Each row's reconstruction error over its observed entries and over the others.
+    public func reconstructionErrors(_ data: RatingVectors) -> (observed: [Double], missing: [Double]) {
         network.reconstructionErrors(parameters, SparseRows(data.rows, rows: Array(0..<data.rows.rows)))
     }
 }

@@ -63,23 +63,24 @@ public struct RepresentationNetwork: Sendable {
         return h
     }
 
-    /// The reconstruction error of each row (1/2 |y - x|^2 over all columns), without corruption:
-    /// the anomaly score of a profile.
-    public func reconstructionErrors(_ params: [Float], _ s: SparseRows) -> [Double] {
+    /// The reconstruction error of each row, without corruption: 1/2 |y - x|^2 over the observed
+    /// entries, and over the others (where x is 0).
+    public func reconstructionErrors(_ params: [Float], _ s: SparseRows) -> (observed: [Double], missing: [Double]) {
         var g: [Float] = []
         var errors: [Double] = []
-        _ = run(params, s, corruptionSeed: nil, gradient: &g, rowErrors: &errors)
-        return errors
+        var observed: [Double] = []
+        _ = run(params, s, corruptionSeed: nil, gradient: &g, rowErrors: &errors, observedErrors: &observed)
+        return (observed, zip(errors, observed).map { $0 - $1 })
     }
 
     /// The loss of the batch and, when `gradient` has the parameters' length, its gradient.
     public func loss(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float]) -> Double {
-        var unused: [Double] = []
-        return run(params, s, corruptionSeed: corruptionSeed, gradient: &gradient, rowErrors: &unused)
+        var unused: [Double] = [], unusedObserved: [Double] = []
+        return run(params, s, corruptionSeed: corruptionSeed, gradient: &gradient, rowErrors: &unused, observedErrors: &unusedObserved)
     }
 
     private func run(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float],
-                     rowErrors: inout [Double]) -> Double {
+                     rowErrors: inout [Double], observedErrors: inout [Double]) -> Double {
         let rows = s.count, n = inputs, d = dim
         let wantGrad = gradient.count == parameterCount
         let a = corrupted(s, seed: corruptionSeed)
@@ -100,14 +101,19 @@ public struct RepresentationNetwork: Sendable {
             }
         }
         // dL/dy = (y - x) / rows, with x the clean row (zeros where nothing was observed).
-        var errors = [Double](repeating: 0, count: rows)
+        var errors = [Double](repeating: 0, count: rows), observed = errors
         for r in 0..<rows {
-            for p in s.rowStart[r]..<s.rowStart[r + 1] { y[r * n + Int(s.columns[p])] -= s.values[p] }
+            for p in s.rowStart[r]..<s.rowStart[r + 1] {
+                let k = r * n + Int(s.columns[p])
+                y[k] -= s.values[p]
+                observed[r] += 0.5 * Double(y[k] * y[k])
+            }
             var e = 0.0
             for i in 0..<n { e += Double(y[r * n + i] * y[r * n + i]) }
             errors[r] = 0.5 * e
         }
         rowErrors = errors
+        observedErrors = observed
         var loss = errors.reduce(0, +) / Double(max(1, rows))
         let scale = 1 / Float(max(1, rows))
         // Code statistics for the penalties.
