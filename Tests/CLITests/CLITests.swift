@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try run(["--help"])
         XCTAssertEqual(top.code, 0)
-        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify", "anomalies"] {
+        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify", "anomalies", "cluster"] {
             XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
             let r = try run([command, "--help"])
             XCTAssertEqual(r.code, 0, command)
@@ -233,6 +233,26 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(Set(list.compactMap { $0["user"] as? String }).count, users.count)
         let scores = list.compactMap { $0["score"] as? Double }
         XCTAssertEqual(scores, scores.sorted(by: >))
+    }
+
+    /// cluster reports silhouette and purity per embedding, and lists clusters for one embedding.
+    func testClusterReportsSilhouetteAndPurity() throws {
+        let ratings = Self.root.appendingPathComponent("data/ml-100k/ratings.tsv").path
+        let items = Self.root.appendingPathComponent("data/ml-100k/items.tsv").path
+        let all = try run(["cluster", "--k", "5", "--ratings", ratings, "--items", items, "--epochs", "3", "--dim", "8", "--json"])
+        XCTAssertEqual(all.code, 0, all.err)
+        let results = try XCTUnwrap(try json(all.out)["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["embedding"] as? String }, ["plain", "sparse", "denoising", "contractive", "pca"])
+        for r in results {
+            let s = try XCTUnwrap(r["silhouette"] as? Double), p = try XCTUnwrap(r["purity"] as? Double)
+            XCTAssertTrue((-1...1).contains(s) && (0...1).contains(p), "\(r)")
+            XCTAssertEqual((r["sizes"] as? [Int])?.reduce(0, +), 1682)
+        }
+        let one = try run(["cluster", "--k", "4", "--ratings", ratings, "--items", items, "--model", "pca", "--json"])
+        XCTAssertEqual(one.code, 0, one.err)
+        let clusters = try XCTUnwrap(try json(one.out)["clusters"] as? [[String: Any]])
+        XCTAssertEqual(clusters.count, 4)
+        XCTAssertTrue(clusters.allSatisfy { ($0["titles"] as? [String])?.isEmpty == false })
     }
 
     func testDamagedModelIsRefused() throws {
