@@ -6,7 +6,7 @@ import Glibc
 
 /// Every command the CLI knows, in the order `autorec --help` lists them.
 let commands: [Command.Type] = [TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
-                                RecommendCommand.self, DatabaseCommand.self, ImportCommand.self, ModelsCommand.self, ScoreCommand.self, NightlyCommand.self, EmbedCommand.self, SimilarCommand.self, ClassifyCommand.self, AnomaliesCommand.self, ClusterCommand.self,
+                                RecommendCommand.self, DatabaseCommand.self, ImportCommand.self, ModelsCommand.self, ScoreCommand.self, NightlyCommand.self, EmbedCommand.self, SimilarCommand.self, ClassifyCommand.self, AnomaliesCommand.self, ClusterCommand.self, SampleCommand.self,
                                 SyntheticCommand.self]
 
 setvbuf(stdout, nil, _IOLBF, 0)

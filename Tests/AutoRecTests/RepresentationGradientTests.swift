@@ -38,6 +38,9 @@ final class RepresentationGradientTests: XCTestCase {
     func testSparse() { check(.sparse) { $0.sparsityWeight = 0.5; $0.sparsityTarget = 0.1 } }
     func testDenoising() { check(.denoising, corruption: 99) }
     func testContractive() { check(.contractive) { $0.contraction = 0.8 } }
+    func testVAEWithSampledCodes() { check(.vae, corruption: 7) }
+    func testVAEAtTheMean() { check(.vae) }
+    func testBetaVAE() { check(.betaVAE, corruption: 11) { $0.klWeight = 3 } }
 
     /// Each penalty changes the loss: the variants are not the plain autoencoder under other names.
     func testPenaltiesAreActive() {
@@ -54,6 +57,7 @@ final class RepresentationGradientTests: XCTestCase {
         XCTAssertGreaterThan(loss(.sparse), plain)
         XCTAssertGreaterThan(loss(.contractive), plain)
         XCTAssertNotEqual(loss(.denoising, corruption: 5), plain)
+        XCTAssertGreaterThan(loss(.betaVAE, corruption: 5), loss(.vae, corruption: 5), "beta 4 weighs the KL term more than 1")
         XCTAssertEqual(loss(.denoising), plain, accuracy: 1e-9, "without a corruption seed the denoising loss is the plain one")
     }
 }

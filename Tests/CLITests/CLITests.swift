@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try run(["--help"])
         XCTAssertEqual(top.code, 0)
-        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify", "anomalies", "cluster"] {
+        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify", "anomalies", "cluster", "sample"] {
             XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
             let r = try run([command, "--help"])
             XCTAssertEqual(r.code, 0, command)
@@ -213,12 +213,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         let results = try XCTUnwrap(try json(r.out)["results"] as? [[String: Any]])
         XCTAssertEqual(results.compactMap { $0["embedding"] as? String },
-                       ["plain", "sparse", "denoising", "contractive", "pca", "majority"])
+                       ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "pca", "majority"])
         for e in results {
             let micro = try XCTUnwrap(e["micro_f1"] as? Double), macro = try XCTUnwrap(e["macro_f1"] as? Double)
             XCTAssertTrue((0...1).contains(micro) && (0...1).contains(macro), "\(e)")
         }
-        let pca = results[4]["micro_f1"] as! Double, majority = results[5]["micro_f1"] as! Double
+        let pca = results[6]["micro_f1"] as! Double, majority = results[7]["micro_f1"] as! Double
         XCTAssertGreaterThan(pca, majority + 0.05, "PCA features carry genre information")
     }
 
@@ -242,7 +242,7 @@ final class CLITests: XCTestCase {
         let all = try run(["cluster", "--k", "5", "--ratings", ratings, "--items", items, "--epochs", "3", "--dim", "8", "--json"])
         XCTAssertEqual(all.code, 0, all.err)
         let results = try XCTUnwrap(try json(all.out)["results"] as? [[String: Any]])
-        XCTAssertEqual(results.compactMap { $0["embedding"] as? String }, ["plain", "sparse", "denoising", "contractive", "pca"])
+        XCTAssertEqual(results.compactMap { $0["embedding"] as? String }, ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "pca"])
         for r in results {
             let s = try XCTUnwrap(r["silhouette"] as? Double), p = try XCTUnwrap(r["purity"] as? Double)
             XCTAssertTrue((-1...1).contains(s) && (0...1).contains(p), "\(r)")
@@ -253,6 +253,21 @@ final class CLITests: XCTestCase {
         let clusters = try XCTUnwrap(try json(one.out)["clusters"] as? [[String: Any]])
         XCTAssertEqual(clusters.count, 4)
         XCTAssertTrue(clusters.allSatisfy { ($0["titles"] as? [String])?.isEmpty == false })
+    }
+
+    /// sample draws profiles from a VAE: a valid ratings file, statistics beside the real data's.
+    func testSampleWritesARatingsFile() throws {
+        let data = try smallRatingsFile(), out = tmp("samples.tsv")
+        let r = try run(["sample", "--model", "vae", "-n", "4", "--ratings", data, "--epochs", "5", "--out", out, "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let j = try json(r.out)
+        XCTAssertEqual(j["profiles"] as? Int, 4)
+        XCTAssertEqual((j["sample_profile_sizes"] as? [Int])?.count, 4)
+        XCTAssertNotNil(j["real_mean_rating"])
+        let t = try run(["train", "--model", "popularity", "--train", out, "--out", tmp("p.model")])
+        XCTAssertEqual(t.code, 0, "the samples read back as a ratings file: \(t.err)")
+        let refused = try run(["sample", "--model", "plain", "--ratings", data])
+        XCTAssertEqual(refused.code, 2)
     }
 
     func testDamagedModelIsRefused() throws {

@@ -9,6 +9,14 @@ public enum RepresentationKind: String, CaseIterable, Sendable {
     case denoising
     /// Plus lambda x the squared Frobenius norm of the encoder's Jacobian (exact for sigmoid codes).
     case contractive
+    /// Variational: a Gaussian code (mean and log-variance), the reparameterisation trick, and the
+    /// KL divergence to N(0, I) with weight 1 (the ELBO with a Gaussian likelihood).
+    case vae
+    /// The same with weight beta on the KL term (Higgins et al. 2017).
+    case betaVAE = "beta-vae"
+
+    /// Whether the code is a sampled Gaussian (embedding = its mean).
+    public var isVariational: Bool { self == .vae || self == .betaVAE }
 }
 
 /// Hyperparameters of a representation autoencoder.
@@ -28,6 +36,10 @@ public struct RepresentationConfig: Sendable, Equatable {
     public var noise: Float = 0.1
     /// Contractive: weight lambda of the Jacobian penalty.
     public var contraction: Float = 0.1
+    /// beta-VAE: weight of the KL term (the plain VAE uses 1).
+    public var klWeight: Float = 4
+    /// The KL weight in effect for this kind.
+    public var effectiveKLWeight: Float { kind == .vae ? 1 : kind == .betaVAE ? klWeight : 0 }
     public var seed: UInt64 = 1
 
     public init(kind: RepresentationKind) { self.kind = kind }

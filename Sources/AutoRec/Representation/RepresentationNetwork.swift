@@ -11,15 +11,20 @@ import Glibc
 /// - contractive: lambda / rows sum_r sum_j (h_rj (1 - h_rj))^2 sum_i W1_ij^2, the squared Frobenius
 ///   norm of dh/dx, exact for the sigmoid code;
 /// - denoising: the encoder sees the observed entries masked (probability p) and perturbed with
-///   N(0, sigma^2); the target stays the clean row.
+///   N(0, sigma^2); the target stays the clean row;
+/// - vae, beta-vae: the first layer gives mean and log-variance of a Gaussian code (no sigmoid),
+///   the decoder reads a sample mu + eps exp(logvar / 2) while training (the mean otherwise), and
+///   beta x KL(N(mu, sigma^2) || N(0, I)) per row joins the loss; the embedding is the mean.
 /// The first layer reads only observed entries; the second is a GEMM.
 public struct RepresentationNetwork: Sendable {
     public let inputs: Int
     public let config: RepresentationConfig
     var dim: Int { config.dim }
+    /// Width of the first layer: the code, or its mean and log-variance.
+    var encoderWidth: Int { config.kind.isVariational ? 2 * dim : dim }
     var w1: Int { 0 }
-    var b1: Int { inputs * dim }
-    var w2: Int { b1 + dim }
+    var b1: Int { inputs * encoderWidth }
+    var w2: Int { b1 + encoderWidth }
     var b2: Int { w2 + dim * inputs }
     public var parameterCount: Int { b2 + inputs }
 
@@ -32,7 +37,10 @@ public struct RepresentationNetwork: Sendable {
         var rng = SeededRandom(seed: config.seed)
         var p = [Float](repeating: 0, count: parameterCount)
         let limit = (6 / Float(inputs + dim)).squareRoot()
-        for j in 0..<(inputs * dim) { p[w1 + j] = (2 * rng.uniform() - 1) * limit; p[w2 + j] = (2 * rng.uniform() - 1) * limit }
+        for j in 0..<(inputs * encoderWidth) { p[w1 + j] = (2 * rng.uniform() - 1) * limit }
+        for j in 0..<(inputs * dim) { p[w2 + j] = (2 * rng.uniform() - 1) * limit }
+        // A VAE starts with small variances (log-variance bias -4), so that early samples stay near the mean.
+        if config.kind.isVariational { for j in dim..<(2 * dim) { p[b1 + j] = -4 } }
         return p
     }
 
@@ -49,18 +57,34 @@ public struct RepresentationNetwork: Sendable {
         return out
     }
 
-    /// The codes (rows x dim) of the rows, without corruption.
+    /// The codes (rows x dim) of the rows, without corruption (a VAE's means).
     public func codes(_ params: [Float], _ s: SparseRows) -> Matrix {
-        var h = Matrix(rows: s.count, cols: dim)
+        let e = encoderWidth
+        var pre = [Float](repeating: 0, count: s.count * e)
         params.withUnsafeBufferPointer { pp in
             s.values.withUnsafeBufferPointer { ap in
-                h.storage.withUnsafeMutableBufferPointer { hp in
-                    LayerOps.sparseAffine(s, ap.baseAddress!, out: dim, w: pp.baseAddress! + w1, b: pp.baseAddress! + b1, into: hp.baseAddress!)
-                    Activation.sigmoid.apply(hp.count, hp.baseAddress!)
+                pre.withUnsafeMutableBufferPointer { hp in
+                    LayerOps.sparseAffine(s, ap.baseAddress!, out: e, w: pp.baseAddress! + w1, b: pp.baseAddress! + b1, into: hp.baseAddress!)
                 }
             }
         }
+        var h = Matrix(rows: s.count, cols: dim)
+        for r in 0..<s.count { for j in 0..<dim { h.storage[r * dim + j] = pre[r * e + j] } }
+        if !config.kind.isVariational { h.storage.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
         return h
+    }
+
+    /// Decodes codes (rows x dim) to reconstructions (rows x inputs): how a VAE generates profiles.
+    public func decode(_ params: [Float], codes z: Matrix) -> Matrix {
+        var y = Matrix(rows: z.rows, cols: inputs)
+        params.withUnsafeBufferPointer { pp in
+            z.storage.withUnsafeBufferPointer { zp in
+                y.storage.withUnsafeMutableBufferPointer { yp in
+                    LayerOps.affine(zp.baseAddress!, rows: z.rows, in: dim, out: inputs, w: pp.baseAddress! + w2, b: pp.baseAddress! + b2, into: yp.baseAddress!)
+                }
+            }
+        }
+        return y
     }
 
     /// The reconstruction error of each row, without corruption: 1/2 |y - x|^2 over the observed
@@ -81,18 +105,34 @@ public struct RepresentationNetwork: Sendable {
 
     private func run(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float],
                      rowErrors: inout [Double], observedErrors: inout [Double]) -> Double {
-        let rows = s.count, n = inputs, d = dim
+        let rows = s.count, n = inputs, d = dim, ew = encoderWidth
+        let variational = config.kind.isVariational
         let wantGrad = gradient.count == parameterCount
         let a = corrupted(s, seed: corruptionSeed)
+        // pre: the first layer's output; h: the decoder's input (sigmoid code, or the VAE's sample).
+        var pre = [Float](repeating: 0, count: rows * ew)
         var h = [Float](repeating: 0, count: rows * d)
+        var eps = [Float](repeating: 0, count: variational ? rows * d : 0)
         var y = [Float](repeating: 0, count: rows * n)
         params.withUnsafeBufferPointer { pp in
             let P = pp.baseAddress!
             a.withUnsafeBufferPointer { ap in
-                h.withUnsafeMutableBufferPointer { hp in
-                    LayerOps.sparseAffine(s, ap.baseAddress!, out: d, w: P + w1, b: P + b1, into: hp.baseAddress!)
-                    Activation.sigmoid.apply(hp.count, hp.baseAddress!)
+                pre.withUnsafeMutableBufferPointer { hp in
+                    LayerOps.sparseAffine(s, ap.baseAddress!, out: ew, w: P + w1, b: P + b1, into: hp.baseAddress!)
                 }
+            }
+            if variational {
+                for r in 0..<rows {
+                    var rng = SeededRandom(seed: (corruptionSeed ?? 0) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15)
+                    for j in 0..<d {
+                        let e: Float = corruptionSeed == nil ? 0 : rng.normal()
+                        eps[r * d + j] = e
+                        h[r * d + j] = pre[r * ew + j] + e * expf(0.5 * pre[r * ew + d + j])
+                    }
+                }
+            } else {
+                h = pre
+                h.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) }
             }
             h.withUnsafeBufferPointer { hp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -133,15 +173,27 @@ public struct RepresentationNetwork: Sendable {
             for r in 0..<rows { for j in 0..<d { let g = h[r * d + j] * (1 - h[r * d + j]); c += Double(g * g * colNorm[j]) } }
             loss += Double(config.contraction) * c * Double(scale)
         }
+        let beta = config.effectiveKLWeight
+        if variational {
+            var kl = 0.0
+            for r in 0..<rows {
+                for j in 0..<d {
+                    let mu = pre[r * ew + j], lv = pre[r * ew + d + j]
+                    kl += 0.5 * Double(expf(lv) + mu * mu - 1 - lv)
+                }
+            }
+            loss += Double(beta) * kl * Double(scale)
+        }
         var sq = 0.0
         params.withUnsafeBufferPointer { pp in
-            sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * d) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * d)
+            sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * ew) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * d)
         }
         loss += 0.5 * Double(config.l2) * sq
         guard wantGrad else { return loss }
 
-        for j in 0..<(n * d) { gradient[w1 + j] = config.l2 * params[w1 + j]; gradient[w2 + j] = config.l2 * params[w2 + j] }
-        for j in 0..<d { gradient[b1 + j] = 0 }
+        for j in 0..<(n * ew) { gradient[w1 + j] = config.l2 * params[w1 + j] }
+        for j in 0..<(n * d) { gradient[w2 + j] = config.l2 * params[w2 + j] }
+        for j in 0..<ew { gradient[b1 + j] = 0 }
         for j in 0..<n { gradient[b2 + j] = 0 }
         for j in 0..<y.count { y[j] *= scale }
         var dh = [Float](repeating: 0, count: rows * d)
@@ -166,10 +218,18 @@ public struct RepresentationNetwork: Sendable {
             }
         }
         // Through the sigmoid; the contractive term adds d/dh (h(1-h))^2 = 2 h(1-h)(1-2h) times |W1_j|^2.
-        var dz = [Float](repeating: 0, count: rows * d)
+        // A VAE goes through the sample to mean and log-variance instead, plus the KL term.
+        var dz = [Float](repeating: 0, count: rows * ew)
         let lambda = config.contraction
         var gPerUnit = [Float](repeating: 0, count: d)   // sum_r (h(1-h))^2 per unit, for the W1 term
-        for r in 0..<rows {
+        for r in 0..<rows where variational {
+            for j in 0..<d {
+                let mu = pre[r * ew + j], lv = pre[r * ew + d + j], dhv = dh[r * d + j]
+                dz[r * ew + j] = dhv + beta * scale * mu
+                dz[r * ew + d + j] = dhv * eps[r * d + j] * 0.5 * expf(0.5 * lv) + beta * scale * 0.5 * (expf(lv) - 1)
+            }
+        }
+        for r in 0..<rows where !variational {
             for j in 0..<d {
                 let hv = h[r * d + j], g = hv * (1 - hv)
                 var dhv = dh[r * d + j]
@@ -186,7 +246,7 @@ public struct RepresentationNetwork: Sendable {
         gradient.withUnsafeMutableBufferPointer { gp in
             a.withUnsafeBufferPointer { ap in
                 dz.withUnsafeBufferPointer { dp in
-                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: n, out: d, dY: dp.baseAddress!,
+                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: n, out: ew, dY: dp.baseAddress!,
                                                   gW: gp.baseAddress! + w1, gb: gp.baseAddress! + b1)
                 }
             }

@@ -1,0 +1,78 @@
+import Foundation
+import AutoRec
+import Linalg
+
+/// `autorec sample`: synthetic rating profiles drawn from a VAE's prior.
+enum SampleCommand: Command {
+    static let spec = CommandSpec(
+        name: "sample",
+        abstract: "Draw synthetic user rating profiles from a VAE trained on the ratings, beside the real data's statistics.",
+        discussion: """
+        Trains a (beta-)VAE on the users' rating vectors, draws codes from N(0, I) and decodes them.
+        A decoded value is about P(rated) x the item's mean rating (missing ratings read as 0), so each
+        item is rated with probability decoded / item mean (clipped to [0, 1]) and given a rating drawn
+        around the item's mean. Prints the profiles' ratings per profile and mean rating next to the
+        real users'; --out writes them as a ratings file.
+        """,
+        options: [
+            .value("--model", as: "kind", help: "vae or beta-vae.", default: "vae"),
+            .value("--ratings", as: "file", help: "Ratings file to learn from."),
+            .value("-n", "--count", as: "n", help: "Profiles to draw.", default: "5"),
+            .value("--dim", as: "n", help: "Code size.", default: "32"),
+            .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
+            .value("--seed", as: "n", help: "Random seed.", default: "1"),
+            .value("--out", as: "file", help: "Write the profiles as user, item, rating lines (users sample-1, ...)."),
+            .flag("--json", help: "Print one JSON object: the profiles' and the real data's statistics."),
+        ])
+
+    static func run(_ args: ParsedArguments) throws {
+        let ratings = try loadRatings(try args.required("--ratings"), format: "auto")
+        var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
+        guard c.kind.isVariational else { throw CLIError(message: "sample needs a generative model: --model vae or beta-vae") }
+        c.dim = try args.int("--dim", range: 1...4096)!
+        c.epochs = try args.int("--epochs", range: 1...100_000)!
+        c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
+        let count = try args.int("-n", range: 1...1_000_000)!
+        let data = RatingVectors(ratings, of: .users)
+        let model = RepresentationAutoencoder.fit(data, config: c)
+        var rng = SeededRandom(seed: c.seed &+ 99)
+        var z = Matrix(rows: count, cols: c.dim)
+        for j in 0..<z.storage.count { z.storage[j] = rng.normal() }
+        let y = model.network.decode(model.parameters, codes: z)
+        let top = ratings.range.upperBound, bottom = ratings.range.lowerBound
+        // Each item's mean scaled rating and its spread, from the training vectors.
+        var sum = [Float](repeating: 0, count: y.cols), sq = sum, n = sum
+        for (p, col) in data.rows.columns.enumerated() {
+            let v = data.rows.values[p]; sum[Int(col)] += v; sq[Int(col)] += v * v; n[Int(col)] += 1
+        }
+        var lines: [String] = [], perProfile: [Int] = [], values: [Float] = []
+        for r in 0..<count {
+            var k = 0
+            for i in 0..<y.cols where n[i] > 0 {
+                let m = sum[i] / n[i], sd = max(0, sq[i] / n[i] - m * m).squareRoot()
+                guard rng.uniform() < min(1, max(0, y[r, i] / m)) else { continue }
+                let v = min(top, max(bottom, ((m + sd * rng.normal()) * top).rounded()))
+                lines.append("sample-\(r + 1)\t\(ratings.items.id(at: i))\t\(Int(v))")
+                values.append(v); k += 1
+            }
+            perProfile.append(k)
+        }
+        if let out = args.string("--out") { try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8) }
+        let realPer = (0..<data.rows.rows).map { data.rows.count(ofRow: $0) }
+        func mean(_ a: [Double]) -> Double { a.isEmpty ? 0 : a.reduce(0, +) / Double(a.count) }
+        let stats: [String: Any] = [
+            "profiles": count,
+            "sample_ratings_per_profile": rounded(mean(perProfile.map(Double.init)), 2),
+            "sample_mean_rating": rounded(mean(values.map(Double.init)), 3),
+            "real_ratings_per_profile": rounded(mean(realPer.map(Double.init)), 2),
+            "real_mean_rating": rounded(Double(ratings.mean), 3),
+            "sample_profile_sizes": perProfile,
+        ]
+        if args.flag("--json") { Output.json(stats); return }
+        Output.table(["", "ratings per profile", "mean rating"], [
+            ["\(count) sampled profiles", fixed(stats["sample_ratings_per_profile"] as! Double, 1), fixed(stats["sample_mean_rating"] as! Double, 2)],
+            ["\(data.rows.rows) real users", fixed(stats["real_ratings_per_profile"] as! Double, 1), fixed(stats["real_mean_rating"] as! Double, 2)],
+        ])
+        if let out = args.string("--out") { print("wrote \(lines.count) ratings to \(out)") }
+    }
+}
