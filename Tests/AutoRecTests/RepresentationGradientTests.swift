@@ -40,6 +40,7 @@ final class RepresentationGradientTests: XCTestCase {
     func testContractive() { check(.contractive) { $0.contraction = 0.8 } }
     func testVAEWithSampledCodes() { check(.vae, corruption: 7) }
     func testVAEAtTheMean() { check(.vae) }
+    func testWassersteinMMD() { check(.wasserstein, corruption: 21) { $0.mmdWeight = 3 } }
     func testBetaVAE() { check(.betaVAE, corruption: 11) { $0.klWeight = 3 } }
 
     /// Each penalty changes the loss: the variants are not the plain autoencoder under other names.
@@ -58,6 +59,10 @@ final class RepresentationGradientTests: XCTestCase {
         XCTAssertGreaterThan(loss(.contractive), plain)
         XCTAssertNotEqual(loss(.denoising, corruption: 5), plain)
         XCTAssertGreaterThan(loss(.betaVAE, corruption: 5), loss(.vae, corruption: 5), "beta 4 weighs the KL term more than 1")
+        var w = RepresentationConfig(kind: .wasserstein); w.dim = 3
+        let wae = RepresentationNetwork(inputs: 8, config: w)
+        XCTAssertNotEqual(wae.loss(wae.initialParameters(), batch, corruptionSeed: 5, gradient: &none),
+                          wae.loss(wae.initialParameters(), batch, corruptionSeed: nil, gradient: &none), "the MMD term counts")
         XCTAssertEqual(loss(.denoising), plain, accuracy: 1e-9, "without a corruption seed the denoising loss is the plain one")
     }
 }

@@ -14,9 +14,14 @@ public enum RepresentationKind: String, CaseIterable, Sendable {
     case vae
     /// The same with weight beta on the KL term (Higgins et al. 2017).
     case betaVAE = "beta-vae"
+    /// Wasserstein autoencoder (Tolstikhin et al. 2018): a linear code pulled towards N(0, I) by
+    /// lambda x the MMD between the batch's codes and prior samples, inverse multiquadric kernel.
+    case wasserstein
 
     /// Whether the code is a sampled Gaussian (embedding = its mean).
     public var isVariational: Bool { self == .vae || self == .betaVAE }
+    /// Whether the code has no sigmoid (it is matched to a Gaussian prior).
+    public var hasLinearCode: Bool { isVariational || self == .wasserstein }
 }
 
 /// Hyperparameters of a representation autoencoder.
@@ -36,6 +41,8 @@ public struct RepresentationConfig: Sendable, Equatable {
     public var noise: Float = 0.1
     /// Contractive: weight lambda of the Jacobian penalty.
     public var contraction: Float = 0.1
+    /// Wasserstein: weight of the MMD term.
+    public var mmdWeight: Float = 10
     /// beta-VAE: weight of the KL term (the plain VAE uses 1).
     public var klWeight: Float = 4
     /// The KL weight in effect for this kind.

@@ -14,7 +14,10 @@ import Glibc
 ///   N(0, sigma^2); the target stays the clean row;
 /// - vae, beta-vae: the first layer gives mean and log-variance of a Gaussian code (no sigmoid),
 ///   the decoder reads a sample mu + eps exp(logvar / 2) while training (the mean otherwise), and
-///   beta x KL(N(mu, sigma^2) || N(0, I)) per row joins the loss; the embedding is the mean.
+///   beta x KL(N(mu, sigma^2) || N(0, I)) per row joins the loss; the embedding is the mean;
+/// - wasserstein: a linear code z and lambda x MMD^2(z, prior samples) with the inverse multiquadric
+///   kernel k(a, b) = C / (C + |a - b|^2), C = 2 dim (the unbiased estimate, prior samples drawn
+///   from the pass's seed; without a seed the term is left out).
 /// The first layer reads only observed entries; the second is a GEMM.
 public struct RepresentationNetwork: Sendable {
     public let inputs: Int
@@ -70,7 +73,7 @@ public struct RepresentationNetwork: Sendable {
         }
         var h = Matrix(rows: s.count, cols: dim)
         for r in 0..<s.count { for j in 0..<dim { h.storage[r * dim + j] = pre[r * e + j] } }
-        if !config.kind.isVariational { h.storage.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
+        if !config.kind.hasLinearCode { h.storage.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
         return h
     }
 
@@ -132,7 +135,7 @@ public struct RepresentationNetwork: Sendable {
                 }
             } else {
                 h = pre
-                h.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) }
+                if !config.kind.hasLinearCode { h.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
             }
             h.withUnsafeBufferPointer { hp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -184,6 +187,40 @@ public struct RepresentationNetwork: Sendable {
             }
             loss += Double(beta) * kl * Double(scale)
         }
+        // Wasserstein: MMD^2 between the codes and as many prior samples, and its gradient per code.
+        var dMMD = [Float](repeating: 0, count: config.kind == .wasserstein ? rows * d : 0)
+        if config.kind == .wasserstein, let seed = corruptionSeed, rows > 1 {
+            var rng = SeededRandom(seed: seed ^ 0x5EED_0F_9A55)
+            let prior = (0..<(rows * d)).map { _ in rng.normal() }
+            let c = Float(2 * d), m = Float(rows)
+            func dist2(_ x: [Float], _ i: Int, _ y: [Float], _ j: Int) -> Float {
+                var s: Float = 0
+                for t in 0..<d { let v = x[i * d + t] - y[j * d + t]; s += v * v }
+                return s
+            }
+            var pp = 0.0, zz = 0.0, zp = 0.0
+            for i in 0..<rows {
+                for j in 0..<rows {
+                    if i != j {
+                        pp += Double(c / (c + dist2(prior, i, prior, j)))
+                        let dzz = dist2(h, i, h, j), k = c / (c + dzz)
+                        zz += Double(k)
+                        // d k(z_i, z_j) / d z_i = -2 C (z_i - z_j) / (C + r^2)^2, counted for i and for j.
+                        let g = -2 * c / ((c + dzz) * (c + dzz)) * 2 / (m * (m - 1))
+                        for t in 0..<d { dMMD[i * d + t] += g * (h[i * d + t] - h[j * d + t]) }
+                    }
+                    let dzp = dist2(h, i, prior, j)
+                    zp += Double(c / (c + dzp))
+                    let g = 2 * c / ((c + dzp) * (c + dzp)) * 2 / (m * m)
+                    for t in 0..<d { dMMD[i * d + t] += g * (h[i * d + t] - prior[j * d + t]) }
+                }
+            }
+            let mmd = (pp + zz) / Double(m * (m - 1)) - 2 * zp / Double(m * m)
+            loss += Double(config.mmdWeight) * mmd
+            for k in 0..<dMMD.count { dMMD[k] *= config.mmdWeight }
+        } else {
+            dMMD = []
+        }
         var sq = 0.0
         params.withUnsafeBufferPointer { pp in
             sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * ew) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * d)
@@ -229,7 +266,10 @@ public struct RepresentationNetwork: Sendable {
                 dz[r * ew + d + j] = dhv * eps[r * d + j] * 0.5 * expf(0.5 * lv) + beta * scale * 0.5 * (expf(lv) - 1)
             }
         }
-        for r in 0..<rows where !variational {
+        for r in 0..<rows where config.kind == .wasserstein {
+            for j in 0..<d { dz[r * d + j] = dh[r * d + j] + (dMMD.isEmpty ? 0 : dMMD[r * d + j]) }
+        }
+        for r in 0..<rows where !config.kind.hasLinearCode {
             for j in 0..<d {
                 let hv = h[r * d + j], g = hv * (1 - hv)
                 var dhv = dh[r * d + j]

@@ -11,10 +11,10 @@ enum EmbedCommand: Command {
         divided by the top rating. Variants: plain, sparse (KL of mean code activation to --rho,
         weight --beta), denoising (--mask share hidden, --noise Gaussian sigma), contractive (Jacobian
         penalty --lambda), vae and beta-vae (Gaussian code, KL weight 1 or --kl-weight; the
-        embedding is the mean). --autorec MODEL takes the hidden codes of a trained AutoRec file instead.
+        embedding is the mean), wasserstein (MMD to N(0, I), weight --mmd-weight). --autorec MODEL takes the hidden codes of a trained AutoRec file instead.
         """,
         options: [
-            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae or beta-vae.", default: "denoising"),
+            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae or wasserstein.", default: "denoising"),
             .value("--ratings", as: "file", help: "Ratings file (user, item, rating[, timestamp])."),
             .value("--autorec", as: "model", help: "Use the hidden codes of this I-AutoRec (items) or U-AutoRec (users) file."),
             .value("--of", as: "items|users", help: "What to embed.", default: "items"),
@@ -28,6 +28,7 @@ enum EmbedCommand: Command {
             .value("--noise", as: "sigma", help: "Denoising: Gaussian noise on the others.", default: "0.1"),
             .value("--lambda", as: "x", help: "Contractive: weight of the Jacobian penalty.", default: "0.1"),
             .value("--kl-weight", as: "x", help: "beta-VAE: weight of the KL term.", default: "4"),
+            .value("--mmd-weight", as: "x", help: "Wasserstein: weight of the MMD term.", default: "10"),
             .value("--seed", as: "n", help: "Random seed.", default: "1"),
             .value("--out", as: "file", help: "Where to write the embeddings (TSV: id, dim_0, ...)."),
             .flag("--json", help: "Print one JSON object: kind, rows, dim, seconds, final loss."),
@@ -68,6 +69,7 @@ enum EmbedCommand: Command {
         c.noise = Float(try args.double("--noise", range: 0...10)!)
         c.contraction = Float(try args.double("--lambda", range: 0...1e6)!)
         c.klWeight = Float(try args.double("--kl-weight", range: 0...1e6)!)
+        c.mmdWeight = Float(try args.double("--mmd-weight", range: 0...1e6)!)
         c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
         let data = RatingVectors(ratings, of: of)
         var last = 0.0
