@@ -21,7 +21,10 @@ final class RepresentationGradientTests: XCTestCase {
         _ = net.loss(params, batch, corruptionSeed: corruption, gradient: &grad)
         var none: [Float] = []
         let eps: Float = 1e-2
-        for i in 0..<params.count {
+        // The adversarial autoencoder's loss holds the discriminator fixed (it is trained by its own
+        // loss, checked below): only the autoencoder's parameters are compared.
+        let checked = kind == .adversarial ? net.dw1 : params.count
+        for i in 0..<checked {
             var p = params
             p[i] += eps
             let up = net.loss(p, batch, corruptionSeed: corruption, gradient: &none)
@@ -41,6 +44,35 @@ final class RepresentationGradientTests: XCTestCase {
     func testVAEWithSampledCodes() { check(.vae, corruption: 7) }
     func testVAEAtTheMean() { check(.vae) }
     func testWassersteinMMD() { check(.wasserstein, corruption: 21) { $0.mmdWeight = 3 } }
+    func testAdversarialEncoderTerm() { check(.adversarial, corruption: 5) { $0.adversarialWeight = 2; $0.discriminatorWidth = 3 } }
+
+    func testAdversarialDiscriminator() {
+        var rng = SeededRandom(seed: 6)
+        var entries: [(row: Int, col: Int, value: Float)] = []
+        for r in 0..<6 { for c in 0..<9 where rng.uniform() < 0.5 { entries.append((r, c, 0.2 * Float(1 + rng.int(below: 5)))) } }
+        var config = RepresentationConfig(kind: .adversarial)
+        config.dim = 3; config.discriminatorWidth = 4
+        let net = RepresentationNetwork(inputs: 9, config: config)
+        var params = net.initialParameters()
+        for i in 0..<params.count { params[i] += 0.3 * rng.normal() }
+        let batch = SparseRows(CSRMatrix(rows: 6, cols: 9, entries: entries), rows: [0, 2, 3, 5])
+        var grad = [Float](repeating: 0, count: params.count), none: [Float] = []
+        _ = net.discriminatorLoss(params, batch, seed: 8, gradient: &grad)
+        let eps: Float = 1e-2
+        for i in 0..<params.count {
+            var p = params
+            p[i] += eps; let up = net.discriminatorLoss(p, batch, seed: 8, gradient: &none)
+            p[i] = params[i] - eps; let down = net.discriminatorLoss(p, batch, seed: 8, gradient: &none)
+            let numeric = Float((up - down) / Double(2 * eps))
+            if i < net.dw1 {
+                XCTAssertEqual(grad[i], 0, "the discriminator's loss trains the discriminator only")
+            } else {
+                XCTAssertLessThan(abs(numeric - grad[i]) / max(1, abs(numeric), abs(grad[i])), 4e-3, "parameter \(i)")
+            }
+        }
+        XCTAssertGreaterThan(grad[net.dw1...].map { abs($0) }.max() ?? 0, 1e-3)
+    }
+
     func testBetaVAE() { check(.betaVAE, corruption: 11) { $0.klWeight = 3 } }
 
     /// Each penalty changes the loss: the variants are not the plain autoencoder under other names.

@@ -213,12 +213,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         let results = try XCTUnwrap(try json(r.out)["results"] as? [[String: Any]])
         XCTAssertEqual(results.compactMap { $0["embedding"] as? String },
-                       ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "pca", "majority"])
+                       ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "adversarial", "pca", "majority"])
         for e in results {
             let micro = try XCTUnwrap(e["micro_f1"] as? Double), macro = try XCTUnwrap(e["macro_f1"] as? Double)
             XCTAssertTrue((0...1).contains(micro) && (0...1).contains(macro), "\(e)")
         }
-        let pca = results[7]["micro_f1"] as! Double, majority = results[8]["micro_f1"] as! Double
+        let pca = results[8]["micro_f1"] as! Double, majority = results[9]["micro_f1"] as! Double
         XCTAssertGreaterThan(pca, majority + 0.05, "PCA features carry genre information")
     }
 
@@ -242,7 +242,7 @@ final class CLITests: XCTestCase {
         let all = try run(["cluster", "--k", "5", "--ratings", ratings, "--items", items, "--epochs", "3", "--dim", "8", "--json"])
         XCTAssertEqual(all.code, 0, all.err)
         let results = try XCTUnwrap(try json(all.out)["results"] as? [[String: Any]])
-        XCTAssertEqual(results.compactMap { $0["embedding"] as? String }, ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "pca"])
+        XCTAssertEqual(results.compactMap { $0["embedding"] as? String }, ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "adversarial", "pca"])
         for r in results {
             let s = try XCTUnwrap(r["silhouette"] as? Double), p = try XCTUnwrap(r["purity"] as? Double)
             XCTAssertTrue((-1...1).contains(s) && (0...1).contains(p), "\(r)")

@@ -41,6 +41,8 @@ public struct RepresentationAutoencoder: Sendable {
         let net = RepresentationNetwork(inputs: data.rows.cols, config: c)
         var params = net.initialParameters()
         var adam = Adam(parameterCount: params.count, learningRate: c.learningRate)
+        // The adversarial variant's discriminator has its own optimiser and loss, in turn with the autoencoder's.
+        var discriminatorAdam = Adam(parameterCount: params.count, learningRate: c.learningRate)
         var grad = [Float](repeating: 0, count: params.count)
         var rng = SeededRandom(seed: c.seed &+ 1)
         var order = Array(0..<data.rows.rows)
@@ -49,7 +51,12 @@ public struct RepresentationAutoencoder: Sendable {
             var total = 0.0, batches = 0, b = 0
             while b < order.count {
                 let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
-                total += net.loss(params, SparseRows(data.rows, rows: rows), corruptionSeed: rng.next(), gradient: &grad)
+                let batch = SparseRows(data.rows, rows: rows)
+                if c.kind == .adversarial {
+                    _ = net.discriminatorLoss(params, batch, seed: rng.next(), gradient: &grad)
+                    discriminatorAdam.update(&params, gradient: grad)
+                }
+                total += net.loss(params, batch, corruptionSeed: rng.next(), gradient: &grad)
                 adam.update(&params, gradient: grad)
                 batches += 1; b += rows.count
             }

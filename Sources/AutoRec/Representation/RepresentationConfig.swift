@@ -17,11 +17,14 @@ public enum RepresentationKind: String, CaseIterable, Sendable {
     /// Wasserstein autoencoder (Tolstikhin et al. 2018): a linear code pulled towards N(0, I) by
     /// lambda x the MMD between the batch's codes and prior samples, inverse multiquadric kernel.
     case wasserstein
+    /// Adversarial autoencoder (Makhzani et al. 2016): a linear code, and a discriminator (one tanh
+    /// layer) trained in turn to tell prior samples N(0, I) from codes, which the encoder learns to fool.
+    case adversarial
 
     /// Whether the code is a sampled Gaussian (embedding = its mean).
     public var isVariational: Bool { self == .vae || self == .betaVAE }
     /// Whether the code has no sigmoid (it is matched to a Gaussian prior).
-    public var hasLinearCode: Bool { isVariational || self == .wasserstein }
+    public var hasLinearCode: Bool { isVariational || self == .wasserstein || self == .adversarial }
 }
 
 /// Hyperparameters of a representation autoencoder.
@@ -41,6 +44,9 @@ public struct RepresentationConfig: Sendable, Equatable {
     public var noise: Float = 0.1
     /// Contractive: weight lambda of the Jacobian penalty.
     public var contraction: Float = 0.1
+    /// Adversarial: weight of the encoder's "fool the discriminator" term, and the discriminator's width.
+    public var adversarialWeight: Float = 1
+    public var discriminatorWidth = 16
     /// Wasserstein: weight of the MMD term.
     public var mmdWeight: Float = 10
     /// beta-VAE: weight of the KL term (the plain VAE uses 1).

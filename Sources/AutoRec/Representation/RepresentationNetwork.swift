@@ -17,7 +17,9 @@ import Glibc
 ///   beta x KL(N(mu, sigma^2) || N(0, I)) per row joins the loss; the embedding is the mean;
 /// - wasserstein: a linear code z and lambda x MMD^2(z, prior samples) with the inverse multiquadric
 ///   kernel k(a, b) = C / (C + |a - b|^2), C = 2 dim (the unbiased estimate, prior samples drawn
-///   from the pass's seed; without a seed the term is left out).
+///   from the pass's seed; without a seed the term is left out);
+/// - adversarial: a linear code and lambda x mean softplus(-D(z)) (the encoder fools the
+///   discriminator D(z) = w . tanh(z Wd + bd) + c); D itself is trained by `discriminatorLoss`, in turn.
 /// The first layer reads only observed entries; the second is a GEMM.
 public struct RepresentationNetwork: Sendable {
     public let inputs: Int
@@ -29,7 +31,13 @@ public struct RepresentationNetwork: Sendable {
     var b1: Int { inputs * encoderWidth }
     var w2: Int { b1 + encoderWidth }
     var b2: Int { w2 + dim * inputs }
-    public var parameterCount: Int { b2 + inputs }
+    /// The discriminator (adversarial only): Wd (dim x width), bd (width), w (width), c (1).
+    var dw1: Int { b2 + inputs }
+    var db1: Int { dw1 + dim * discriminatorWidth }
+    var dw2: Int { db1 + discriminatorWidth }
+    var db2: Int { dw2 + discriminatorWidth }
+    var discriminatorWidth: Int { config.kind == .adversarial ? config.discriminatorWidth : 0 }
+    public var parameterCount: Int { config.kind == .adversarial ? db2 + 1 : b2 + inputs }
 
     public init(inputs: Int, config: RepresentationConfig) {
         self.inputs = inputs
@@ -42,6 +50,11 @@ public struct RepresentationNetwork: Sendable {
         let limit = (6 / Float(inputs + dim)).squareRoot()
         for j in 0..<(inputs * encoderWidth) { p[w1 + j] = (2 * rng.uniform() - 1) * limit }
         for j in 0..<(inputs * dim) { p[w2 + j] = (2 * rng.uniform() - 1) * limit }
+        if config.kind == .adversarial {
+            let dl = (6 / Float(dim + discriminatorWidth)).squareRoot()
+            for j in 0..<(dim * discriminatorWidth) { p[dw1 + j] = (2 * rng.uniform() - 1) * dl }
+            for j in 0..<discriminatorWidth { p[dw2 + j] = (2 * rng.uniform() - 1) * dl }
+        }
         // A VAE starts with small variances (log-variance bias -4), so that early samples stay near the mean.
         if config.kind.isVariational { for j in dim..<(2 * dim) { p[b1 + j] = -4 } }
         return p
@@ -104,6 +117,71 @@ public struct RepresentationNetwork: Sendable {
     public func loss(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float]) -> Double {
         var unused: [Double] = [], unusedObserved: [Double] = []
         return run(params, s, corruptionSeed: corruptionSeed, gradient: &gradient, rowErrors: &unused, observedErrors: &unusedObserved)
+    }
+
+    /// D(z) for each row of `z` (rows x dim), and the hidden activations.
+    func discriminate(_ params: [Float], _ z: [Float], rows: Int) -> (logits: [Float], hidden: [Float]) {
+        let d = dim, w = discriminatorWidth
+        var t = [Float](repeating: 0, count: rows * w), out = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            var o = params[db2]
+            for k in 0..<w {
+                var a = params[db1 + k]
+                for j in 0..<d { a += z[r * d + j] * params[dw1 + j * w + k] }
+                let tv = tanhf(a)
+                t[r * w + k] = tv
+                o += tv * params[dw2 + k]
+            }
+            out[r] = o
+        }
+        return (out, t)
+    }
+
+    /// Backward of `discriminate` for rows with dL/dlogit `g`: adds to the discriminator's
+    /// gradient when `into` is given, and returns dL/dz.
+    func discriminatorBackward(_ params: [Float], _ z: [Float], hidden t: [Float], rows: Int, _ g: [Float],
+                               into grad: UnsafeMutablePointer<Float>?) -> [Float] {
+        let d = dim, w = discriminatorWidth
+        var dz = [Float](repeating: 0, count: rows * d)
+        for r in 0..<rows where g[r] != 0 {
+            if let grad { grad[db2] += g[r] }
+            for k in 0..<w {
+                let tv = t[r * w + k]
+                if let grad { grad[dw2 + k] += g[r] * tv }
+                let da = g[r] * params[dw2 + k] * (1 - tv * tv)
+                if let grad { grad[db1 + k] += da }
+                for j in 0..<d {
+                    if let grad { grad[dw1 + j * w + k] += da * z[r * d + j] }
+                    dz[r * d + j] += da * params[dw1 + j * w + k]
+                }
+            }
+        }
+        return dz
+    }
+
+    /// The discriminator's loss on the batch: mean softplus(-D(p)) over prior samples p (from the
+    /// seed, as many as rows) plus mean softplus(D(z)) over the batch's codes; with `gradient` of
+    /// the parameters' length, its gradient, non-zero on the discriminator only.
+    public func discriminatorLoss(_ params: [Float], _ s: SparseRows, seed: UInt64, gradient: inout [Float]) -> Double {
+        precondition(config.kind == .adversarial)
+        let rows = s.count, d = dim
+        let z = codes(params, s).storage
+        var rng = SeededRandom(seed: seed ^ 0xD15C_0000)
+        let prior = (0..<(rows * d)).map { _ in rng.normal() }
+        let (lp, tp) = discriminate(params, prior, rows: rows), (lz, tz) = discriminate(params, z, rows: rows)
+        func softplus(_ x: Float) -> Float { max(x, 0) + log1pf(expf(-abs(x))) }
+        func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+        var loss = 0.0
+        for r in 0..<rows { loss += Double(softplus(-lp[r]) + softplus(lz[r])) }
+        loss /= Double(max(1, rows))
+        guard gradient.count == parameterCount else { return loss }
+        for j in 0..<gradient.count { gradient[j] = 0 }
+        let m = Float(max(1, rows))
+        gradient.withUnsafeMutableBufferPointer { gp in
+            _ = discriminatorBackward(params, prior, hidden: tp, rows: rows, lp.map { (sigmoid($0) - 1) / m }, into: gp.baseAddress!)
+            _ = discriminatorBackward(params, z, hidden: tz, rows: rows, lz.map { sigmoid($0) / m }, into: gp.baseAddress!)
+        }
+        return loss
     }
 
     private func run(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float],
@@ -221,6 +299,15 @@ public struct RepresentationNetwork: Sendable {
         } else {
             dMMD = []
         }
+        // Adversarial: lambda x mean softplus(-D(z)) with the discriminator fixed; its dL/dz joins dMMD's slot.
+        if config.kind == .adversarial {
+            let (lz, tz) = discriminate(params, h, rows: rows)
+            var adv = 0.0
+            for r in 0..<rows { adv += Double(max(-lz[r], 0) + log1pf(expf(-abs(lz[r])))) }
+            loss += Double(config.adversarialWeight) * adv * Double(scale)
+            let g = lz.map { config.adversarialWeight * scale * (1 / (1 + expf(-$0)) - 1) }
+            dMMD = discriminatorBackward(params, h, hidden: tz, rows: rows, g, into: nil)
+        }
         var sq = 0.0
         params.withUnsafeBufferPointer { pp in
             sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * ew) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * d)
@@ -228,6 +315,7 @@ public struct RepresentationNetwork: Sendable {
         loss += 0.5 * Double(config.l2) * sq
         guard wantGrad else { return loss }
 
+        if config.kind == .adversarial { for j in dw1..<parameterCount { gradient[j] = 0 } }
         for j in 0..<(n * ew) { gradient[w1 + j] = config.l2 * params[w1 + j] }
         for j in 0..<(n * d) { gradient[w2 + j] = config.l2 * params[w2 + j] }
         for j in 0..<ew { gradient[b1 + j] = 0 }
@@ -266,7 +354,7 @@ public struct RepresentationNetwork: Sendable {
                 dz[r * ew + d + j] = dhv * eps[r * d + j] * 0.5 * expf(0.5 * lv) + beta * scale * 0.5 * (expf(lv) - 1)
             }
         }
-        for r in 0..<rows where config.kind == .wasserstein {
+        for r in 0..<rows where config.kind == .wasserstein || config.kind == .adversarial {
             for j in 0..<d { dz[r * d + j] = dh[r * d + j] + (dMMD.isEmpty ? 0 : dMMD[r * d + j]) }
         }
         for r in 0..<rows where !config.kind.hasLinearCode {

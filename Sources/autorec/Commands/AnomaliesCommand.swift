@@ -14,7 +14,7 @@ enum AnomaliesCommand: Command {
         options: [
             .value("--ratings", as: "file", help: "Ratings file."),
             .value("--of", as: "users|items", help: "Which profiles to rank.", default: "users"),
-            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae or wasserstein.", default: "denoising"),
+            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
             .value("--dim", as: "n", help: "Code size.", default: "32"),
             .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
             .value("--seed", as: "n", help: "Random seed.", default: "1"),

@@ -18,7 +18,7 @@ enum ClusterCommand: Command {
             .value("--k", as: "n", help: "Number of clusters.", default: "20"),
             .value("--ratings", as: "file", help: "Ratings file."),
             .value("--items", as: "file", help: "Item catalogue with titles and genres."),
-            .value("--model", as: "kind|all", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, pca or all.", default: "all"),
+            .value("--model", as: "kind|all", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, adversarial, pca or all.", default: "all"),
             .value("--embeddings", as: "file", help: "Cluster these embeddings (TSV from 'autorec embed --out'); --ratings then only ranks titles."),
             .value("--dim", as: "n", help: "Embedding size.", default: "32"),
             .value("--epochs", as: "n", help: "Training epochs.", default: "60"),

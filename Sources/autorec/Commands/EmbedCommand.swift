@@ -11,10 +11,11 @@ enum EmbedCommand: Command {
         divided by the top rating. Variants: plain, sparse (KL of mean code activation to --rho,
         weight --beta), denoising (--mask share hidden, --noise Gaussian sigma), contractive (Jacobian
         penalty --lambda), vae and beta-vae (Gaussian code, KL weight 1 or --kl-weight; the
-        embedding is the mean), wasserstein (MMD to N(0, I), weight --mmd-weight). --autorec MODEL takes the hidden codes of a trained AutoRec file instead.
+        embedding is the mean), wasserstein (MMD to N(0, I), weight --mmd-weight), adversarial (a
+        discriminator trained in turn tells N(0, I) samples from codes). --autorec MODEL takes the hidden codes of a trained AutoRec file instead.
         """,
         options: [
-            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae or wasserstein.", default: "denoising"),
+            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
             .value("--ratings", as: "file", help: "Ratings file (user, item, rating[, timestamp])."),
             .value("--autorec", as: "model", help: "Use the hidden codes of this I-AutoRec (items) or U-AutoRec (users) file."),
             .value("--of", as: "items|users", help: "What to embed.", default: "items"),
