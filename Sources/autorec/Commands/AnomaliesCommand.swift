@@ -13,6 +13,8 @@ enum AnomaliesCommand: Command {
         """,
         options: [
             .value("--ratings", as: "file", help: "Ratings file."),
+            .flag("--from-db", help: "Read a snapshot of the store's ratings instead of --ratings."),
+            .value("--database", as: "url", help: "PostgreSQL URL for --from-db (else DATABASE_URL, PG*)."),
             .value("--of", as: "users|items", help: "Which profiles to rank.", default: "users"),
             .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
             .value("--dim", as: "n", help: "Code size.", default: "32"),
@@ -23,7 +25,7 @@ enum AnomaliesCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let ratings = try loadRatings(try args.required("--ratings"), format: "auto")
+        let ratings = try EmbedCommand.representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!
         var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
         c.dim = try args.int("--dim", range: 1...4096)!

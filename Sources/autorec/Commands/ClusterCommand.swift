@@ -1,5 +1,6 @@
 import Foundation
 import AutoRec
+import AutoRecStore
 import Linalg
 
 /// `autorec cluster`: k-means++ on item embeddings, with silhouette, genre purity and what each
@@ -20,6 +21,8 @@ enum ClusterCommand: Command {
             .value("--items", as: "file", help: "Item catalogue with titles and genres."),
             .value("--model", as: "kind|all", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, adversarial, pca or all.", default: "all"),
             .value("--embeddings", as: "file", help: "Cluster these embeddings (TSV from 'autorec embed --out'); --ratings then only ranks titles."),
+            .value("--embedding", as: "id|latest", help: "Cluster stored embeddings and store the assignment (clusters table)."),
+            .value("--database", as: "url", help: "PostgreSQL URL for --embedding (else DATABASE_URL, PG*)."),
             .value("--dim", as: "n", help: "Embedding size.", default: "32"),
             .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
             .value("--restarts", as: "n", help: "k-means restarts (the lowest within-cluster sum wins).", default: "5"),
@@ -38,7 +41,15 @@ enum ClusterCommand: Command {
         if let ratings {
             for e in 0..<ratings.count { popularity[ratings.items.id(at: Int(ratings.itemIndex[e])), default: 0] += 1 }
         }
-        if let path = args.string("--embeddings") {
+        var store: (EmbeddingStore, Int)? = nil
+        if let stored = args.string("--embedding") {
+            let s = EmbeddingStore(connection: try Connection(url: args.string("--database")))
+            guard let id = stored == "latest" ? try s.latest() : Int(stored) else {
+                throw CLIError(message: "no stored embeddings; run 'autorec embed --from-db --store' first", code: 1)
+            }
+            sets = [try s.load(id)]
+            store = (s, id)
+        } else if let path = args.string("--embeddings") {
             sets = [try Embeddings.read(path: path)]
         } else {
             guard let ratings else { throw CLIError(message: "missing --ratings <file> (or --embeddings <file>)") }
@@ -69,6 +80,7 @@ enum ClusterCommand: Command {
             let labels = (0..<e.ids.count).map { Set(catalogue.genres[e.ids.id(at: $0)] ?? []) }
             let silhouette = KMeans.silhouette(e.vectors, assignment: km.assignment, k: k)
             let purity = KMeans.purity(assignment: km.assignment, k: k, labels: labels)
+            if let (s, id) = store { try s.saveClusters(embeddingID: id, e, assignment: km.assignment) }
             var sizes = [Int](repeating: 0, count: k)
             for a in km.assignment { sizes[a] += 1 }
             results.append(["embedding": e.source, "silhouette": rounded(silhouette, 4), "purity": rounded(purity, 4),

@@ -1,5 +1,6 @@
 import Foundation
 import AutoRec
+import AutoRecStore
 
 /// `autorec embed`: trains a representation autoencoder on rating vectors and writes the embeddings.
 enum EmbedCommand: Command {
@@ -32,6 +33,9 @@ enum EmbedCommand: Command {
             .value("--mmd-weight", as: "x", help: "Wasserstein: weight of the MMD term.", default: "10"),
             .value("--seed", as: "n", help: "Random seed.", default: "1"),
             .value("--out", as: "file", help: "Where to write the embeddings (TSV: id, dim_0, ...)."),
+            .flag("--from-db", help: "Learn from a snapshot of the store's ratings instead of --ratings."),
+            .flag("--store", help: "Keep the item embeddings in the store (item_embeddings); prints their id."),
+            .value("--database", as: "url", help: "PostgreSQL URL for --from-db/--store (else DATABASE_URL, PG*)."),
             .flag("--json", help: "Print one JSON object: kind, rows, dim, seconds, final loss."),
         ])
 
@@ -40,13 +44,21 @@ enum EmbedCommand: Command {
         let (embeddings, loss) = try build(args)
         let seconds = monotonicSeconds() - t0
         if let out = args.string("--out") { try embeddings.tsv().write(toFile: out, atomically: true, encoding: .utf8) }
+        var storedID: Int? = nil
+        if args.flag("--store") {
+            guard args.string("--of") != "users" else { throw CLIError(message: "the store keeps item embeddings; use --out for users") }
+            storedID = try EmbeddingStore(connection: try Connection(url: args.string("--database"))).save(
+                embeddings, hyperparameters: ["dim": embeddings.vectors.cols, "loss": loss ?? NSNull()])
+        }
         if args.flag("--json") {
             Output.json(["kind": embeddings.source, "rows": embeddings.vectors.rows, "dim": embeddings.vectors.cols,
                          "seconds": rounded(seconds, 3), "loss": loss.map { rounded($0) } ?? NSNull(),
-                         "out": args.string("--out") ?? NSNull(), "peak_memory_mb": rounded(peakMemoryMiB(), 1)] as [String: Any])
+                         "out": args.string("--out") ?? NSNull(), "stored_id": storedID ?? NSNull(),
+                         "peak_memory_mb": rounded(peakMemoryMiB(), 1)] as [String: Any])
         } else {
             print("\(embeddings.source): \(embeddings.vectors.rows) embeddings of \(embeddings.vectors.cols) dimensions in \(fixed(seconds, 2)) s" +
-                  (args.string("--out").map { ", written to \($0)" } ?? ""))
+                  (args.string("--out").map { ", written to \($0)" } ?? "") +
+                  (storedID.map { "; stored as embeddings \($0)" } ?? ""))
         }
     }
 
@@ -57,7 +69,7 @@ enum EmbedCommand: Command {
             let ids = model.config.orientation == .item ? model.items : model.users
             return (Embeddings(ids: ids, vectors: model.codes, source: model.config.orientation.rawValue), nil)
         }
-        let ratings = try loadRatings(try args.required("--ratings"), format: "auto")
+        let ratings = try representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!
         var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
         c.dim = try args.int("--dim", range: 1...4096)!
@@ -79,5 +91,15 @@ enum EmbedCommand: Command {
             Output.progress("epoch \(epoch)  loss \(String(format: "%.5g", loss))")
         }
         return (Embeddings(ids: data.ids, vectors: model.embed(data), source: c.kind.rawValue), last)
+    }
+
+    /// The ratings to learn from: --ratings FILE, or a snapshot of the store with --from-db.
+    static func representationRatings(_ args: ParsedArguments) throws -> Ratings {
+        if args.flag("--from-db") {
+            let r = try RatingSnapshot.read(try Connection(url: args.string("--database"))).ratings
+            guard r.count > 0 else { throw CLIError(message: "the store has no ratings; run 'autorec import ratings FILE' first") }
+            return r
+        }
+        return try loadRatings(try args.required("--ratings"), format: "auto")
     }
 }

@@ -17,6 +17,8 @@ enum SampleCommand: Command {
         options: [
             .value("--model", as: "kind", help: "vae or beta-vae.", default: "vae"),
             .value("--ratings", as: "file", help: "Ratings file to learn from."),
+            .flag("--from-db", help: "Learn from a snapshot of the store's ratings instead of --ratings."),
+            .value("--database", as: "url", help: "PostgreSQL URL for --from-db (else DATABASE_URL, PG*)."),
             .value("-n", "--count", as: "n", help: "Profiles to draw.", default: "5"),
             .value("--dim", as: "n", help: "Code size.", default: "32"),
             .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
@@ -26,7 +28,7 @@ enum SampleCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let ratings = try loadRatings(try args.required("--ratings"), format: "auto")
+        let ratings = try EmbedCommand.representationRatings(args)
         var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
         guard c.kind.isVariational else { throw CLIError(message: "sample needs a generative model: --model vae or beta-vae") }
         c.dim = try args.int("--dim", range: 1...4096)!

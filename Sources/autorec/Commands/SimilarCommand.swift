@@ -1,5 +1,6 @@
 import Foundation
 import AutoRec
+import AutoRecStore
 
 /// `autorec similar`: the items nearest to one item by cosine similarity of their embeddings.
 enum SimilarCommand: Command {
@@ -7,7 +8,8 @@ enum SimilarCommand: Command {
         name: "similar",
         abstract: "Items most similar to an item, by cosine similarity of embeddings.",
         discussion: "Reads embeddings written by 'autorec embed --out', or learns them first from --ratings (embed's options).",
-        options: EmbedCommand.spec.options.filter { !["--out", "--json"].contains($0.primary) } + [
+        options: EmbedCommand.spec.options.filter { !["--out", "--json", "--store"].contains($0.primary) } + [
+            .value("--embedding", as: "id|latest", help: "Read stored embeddings (from 'autorec embed --store')."),
             .value("--item", as: "id", help: "The item to start from."),
             .value("--embeddings", as: "file", help: "Embeddings TSV from 'autorec embed --out'."),
             .value("-n", "--count", as: "n", help: "How many neighbours.", default: "10"),
@@ -18,12 +20,29 @@ enum SimilarCommand: Command {
     static func run(_ args: ParsedArguments) throws {
         let item = try args.required("--item")
         let n = try args.int("-n", range: 1...100_000)!
-        let embeddings = try args.string("--embeddings").map { try Embeddings.read(path: $0) } ?? EmbedCommand.build(args).0
+        let embeddings: Embeddings
+        if let stored = args.string("--embedding") {
+            let store = EmbeddingStore(connection: try Connection(url: args.string("--database")))
+            guard let id = stored == "latest" ? try store.latest() : Int(stored) else {
+                throw CLIError(message: "no stored embeddings; run 'autorec embed --from-db --store' first", code: 1)
+            }
+            embeddings = try store.load(id)
+        } else if let path = args.string("--embeddings") {
+            embeddings = try Embeddings.read(path: path)
+        } else {
+            embeddings = try EmbedCommand.build(args).0
+        }
         guard let r = embeddings.ids.index(of: item) else {
             throw CLIError(message: "unknown item '\(item)': it has no embedding", code: 3)
         }
         var titles: [String: String] = [:]
-        if let path = args.string("--catalogue") { titles = try ItemCatalogue.read(path: path).titles }
+        if let path = args.string("--catalogue") {
+            titles = try ItemCatalogue.read(path: path).titles
+        } else if args.string("--embedding") != nil {
+            for row in try Connection(url: args.string("--database")).execute("SELECT external_id, title FROM items WHERE title IS NOT NULL").rows {
+                if let id = row[0], let t = row[1] { titles[id] = t }
+            }
+        }
         let list = embeddings.nearest(to: Int(r), count: n).map { (embeddings.ids.id(at: $0.index), $0.cosine) }
         if args.flag("--json") {
             Output.json(list.enumerated().map { k, e -> [String: Any] in
