@@ -69,4 +69,16 @@ public struct EmbeddingStore {
             return try connection.copyIn("COPY clusters (model_id, item_id, cluster) FROM STDIN", rows: rows)
         }
     }
+
+    /// The store's items as a catalogue: titles and genres, for reports and classification.
+    public func catalogue() throws -> ItemCatalogue {
+        var c = ItemCatalogue()
+        try connection.copyOut("COPY (SELECT external_id, coalesce(title, ''), array_to_string(genres, '|') FROM items ORDER BY id) TO STDOUT") { row in
+            guard let id = row[0] else { return }
+            c.order.append(id)
+            if let t = row[1], !t.isEmpty { c.titles[id] = t }
+            c.genres[id] = (row[2] ?? "").split(separator: "|").map(String.init)
+        }
+        return c
+    }
 }

@@ -56,6 +56,8 @@ public struct ItemCatalogue: Sendable {
     /// Columns other than id, title and genres (e.g. year).
     public var attributes: [String: [String: String]] = [:]
 
+    public init() {}
+
     public static func read(path: String) throws -> ItemCatalogue {
         let table = try AttributeTable.read(path: path, idColumns: ["item", "id", "item_id"])
         var cat = ItemCatalogue()

@@ -1,5 +1,6 @@
 import Foundation
 import AutoRec
+import AutoRecStore
 import Linalg
 
 /// `autorec classify`: how well each autoencoder's item embeddings predict genres, beside PCA of the
@@ -18,7 +19,9 @@ enum ClassifyCommand: Command {
         options: [
             .value("--target", as: "attribute", help: "What to predict (genres).", default: "genres"),
             .value("--ratings", as: "file", help: "Ratings file."),
-            .value("--items", as: "file", help: "Item catalogue with genres (item, title, ..., genres a|b)."),
+            .value("--items", as: "file", help: "Item catalogue with genres (item, title, ..., genres a|b); else the store's items."),
+            .flag("--from-db", help: "Read a snapshot of the store's ratings instead of --ratings."),
+            .value("--database", as: "url", help: "PostgreSQL URL for the store (else DATABASE_URL, PG*)."),
             .value("--dim", as: "n", help: "Embedding size.", default: "32"),
             .value("--epochs", as: "n", help: "Training epochs of each autoencoder.", default: "60"),
             .value("--folds", as: "k", help: "Cross-validation folds.", default: "5"),
@@ -30,8 +33,10 @@ enum ClassifyCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         guard args.string("--target") == "genres" else { throw CLIError(message: "--target supports genres") }
-        let ratings = try loadRatings(try args.required("--ratings"), format: "auto")
-        let catalogue = try ItemCatalogue.read(path: try args.required("--items"))
+        let ratings = try EmbedCommand.representationRatings(args)
+        // Genres and titles from --items, or from the store's items table.
+        let catalogue = try args.string("--items").map { try ItemCatalogue.read(path: $0) }
+            ?? EmbeddingStore(connection: try Connection(url: args.string("--database"))).catalogue()
         let dim = try args.int("--dim", range: 1...4096)!, folds = try args.int("--folds", range: 2...100)!
         let epochs = try args.int("--epochs", range: 1...100_000)!
         let seed = UInt64(try args.int("--seed", range: 0...Int.max)!)

@@ -18,7 +18,8 @@ enum ClusterCommand: Command {
         options: [
             .value("--k", as: "n", help: "Number of clusters.", default: "20"),
             .value("--ratings", as: "file", help: "Ratings file."),
-            .value("--items", as: "file", help: "Item catalogue with titles and genres."),
+            .flag("--from-db", help: "Read a snapshot of the store's ratings instead of --ratings."),
+            .value("--items", as: "file", help: "Item catalogue with titles and genres (else the store's items table)."),
             .value("--model", as: "kind|all", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, adversarial, pca or all.", default: "all"),
             .value("--embeddings", as: "file", help: "Cluster these embeddings (TSV from 'autorec embed --out'); --ratings then only ranks titles."),
             .value("--embedding", as: "id|latest", help: "Cluster stored embeddings and store the assignment (clusters table)."),
@@ -33,11 +34,13 @@ enum ClusterCommand: Command {
     static func run(_ args: ParsedArguments) throws {
         let k = try args.int("--k", range: 1...100_000)!, restarts = try args.int("--restarts", range: 1...1000)!
         let seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
-        let catalogue = try ItemCatalogue.read(path: try args.required("--items"))
+        // Genres and titles from --items, or from the store's items table.
+        let catalogue = try args.string("--items").map { try ItemCatalogue.read(path: $0) }
+            ?? EmbeddingStore(connection: try Connection(url: args.string("--database"))).catalogue()
         var sets: [Embeddings] = []
         var popularity: [String: Int] = [:]
         // The ratings (optional with --embeddings) tell which titles are best known.
-        let ratings = try args.string("--ratings").map { try loadRatings($0, format: "auto") }
+        let ratings = args.string("--ratings") != nil || args.flag("--from-db") ? try EmbedCommand.representationRatings(args) : nil
         if let ratings {
             for e in 0..<ratings.count { popularity[ratings.items.id(at: Int(ratings.itemIndex[e])), default: 0] += 1 }
         }
