@@ -27,10 +27,7 @@ enum AnomaliesCommand: Command {
     static func run(_ args: ParsedArguments) throws {
         let ratings = try EmbedCommand.representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!
-        var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
-        c.dim = try args.int("--dim", range: 1...4096)!
-        c.epochs = try args.int("--epochs", range: 1...100_000)!
-        c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
+        let c = try EmbedCommand.config(try args.choice("--model", as: RepresentationKind.self)!, args)
         let data = RatingVectors(ratings, of: of)
         let scores = AnomalyScores.scores(data, config: c)
         let ranked = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }

@@ -38,7 +38,6 @@ enum ClassifyCommand: Command {
         let catalogue = try args.string("--items").map { try ItemCatalogue.read(path: $0) }
             ?? EmbeddingStore(connection: try Connection(url: args.string("--database"))).catalogue()
         let dim = try args.int("--dim", range: 1...4096)!, folds = try args.int("--folds", range: 2...100)!
-        let epochs = try args.int("--epochs", range: 1...100_000)!
         let seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
         let data = RatingVectors(ratings, of: .items, scaling: try args.choice("--input", as: RatingVectors.Scaling.self)!)
         let names = Array(Set(catalogue.genres.values.joined())).sorted()
@@ -47,8 +46,7 @@ enum ClassifyCommand: Command {
 
         var embeddings: [(String, Matrix, Double)] = []
         for kind in RepresentationKind.allCases {
-            var c = RepresentationConfig(kind: kind)
-            c.dim = dim; c.epochs = epochs; c.seed = seed
+            let c = try EmbedCommand.config(kind, args)
             let t0 = monotonicSeconds()
             let model = RepresentationAutoencoder.fit(data, config: c)
             embeddings.append((kind.rawValue, model.embed(data), monotonicSeconds() - t0))

@@ -68,8 +68,7 @@ enum ClusterCommand: Command {
                 guard let kind = RepresentationKind(rawValue: name) else {
                     throw CLIError(message: "--model is one of \(RepresentationKind.allCases.map(\.rawValue).joined(separator: ", ")), pca or all")
                 }
-                var c = RepresentationConfig(kind: kind)
-                c.dim = dim; c.epochs = try args.int("--epochs", range: 1...100_000)!; c.seed = seed
+                let c = try EmbedCommand.config(kind, args)
                 let m = RepresentationAutoencoder.fit(data, config: c)
                 sets.append(Embeddings(ids: data.ids, vectors: m.embed(data), source: name))
                 Output.progress("trained \(name)")

@@ -71,9 +71,7 @@ enum EmbedCommand: Command {
         }
         let ratings = try representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!
-        var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
-        c.dim = try args.int("--dim", range: 1...4096)!
-        c.epochs = try args.int("--epochs", range: 1...100_000)!
+        var c = try config(try args.choice("--model", as: RepresentationKind.self)!, args)
         c.learningRate = Float(try args.double("--lr", range: 1e-9...10)!)
         c.l2 = Float(try args.double("--l2", range: 0...1e6)!)
         c.sparsityTarget = Float(try args.double("--rho", range: 1e-4...0.9999)!)
@@ -83,7 +81,6 @@ enum EmbedCommand: Command {
         c.contraction = Float(try args.double("--lambda", range: 0...1e6)!)
         c.klWeight = Float(try args.double("--kl-weight", range: 0...1e6)!)
         c.mmdWeight = Float(try args.double("--mmd-weight", range: 0...1e6)!)
-        c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
         let data = RatingVectors(ratings, of: of)
         var last = 0.0
         let model = RepresentationAutoencoder.fit(data, config: c) { epoch, loss in
@@ -101,5 +98,15 @@ enum EmbedCommand: Command {
             return r
         }
         return try loadRatings(try args.required("--ratings"), format: "auto")
+    }
+
+    /// A variant's settings with the size, epochs and seed the command line gives (every
+    /// representation command has --dim, --epochs and --seed).
+    static func config(_ kind: RepresentationKind, _ args: ParsedArguments) throws -> RepresentationConfig {
+        var c = RepresentationConfig(kind: kind)
+        c.dim = try args.int("--dim", range: 1...4096)!
+        c.epochs = try args.int("--epochs", range: 1...100_000)!
+        c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
+        return c
     }
 }

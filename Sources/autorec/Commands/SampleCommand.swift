@@ -29,11 +29,8 @@ enum SampleCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         let ratings = try EmbedCommand.representationRatings(args)
-        var c = RepresentationConfig(kind: try args.choice("--model", as: RepresentationKind.self)!)
+        let c = try EmbedCommand.config(try args.choice("--model", as: RepresentationKind.self)!, args)
         guard c.kind.isVariational else { throw CLIError(message: "sample needs a generative model: --model vae or beta-vae") }
-        c.dim = try args.int("--dim", range: 1...4096)!
-        c.epochs = try args.int("--epochs", range: 1...100_000)!
-        c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
         let count = try args.int("-n", range: 1...1_000_000)!
         let data = RatingVectors(ratings, of: .users)
         let model = RepresentationAutoencoder.fit(data, config: c)
