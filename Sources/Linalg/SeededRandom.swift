@@ -47,6 +47,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return Float(r * _cos(theta))
     }
 
+    /// Fills p[offset..<offset+count] with uniform values in (-limit, limit), in order: Xavier-uniform
+    /// initialisation of a weight matrix when limit = sqrt(6 / (fan in + fan out)).
+    public mutating func fillUniform(_ p: inout [Float], offset: Int, count: Int, limit: Float) {
+        for j in 0..<count { p[offset + j] = (2 * uniform() - 1) * limit }
+    }
+
     /// A uniform integer in 0..<n.
     public mutating func int(below n: Int) -> Int {
         precondition(n > 0)

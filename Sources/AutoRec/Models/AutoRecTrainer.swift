@@ -167,8 +167,11 @@ struct TrainingRun {
                                                 keptWeight: config.keptLossWeight, gradient: &grad)
                     se += objective.lastSquaredError
                     entries += objective.lastEntries
-                    adam.update(&params, gradient: grad)
-                    if decay > 0 { WeightAverage.update(&average, toward: params, decay: adam.step == 1 ? 0 : decay) }
+                    if decay > 0 {
+                        adam.update(&params, gradient: grad, average: &average, decay: adam.step == 0 ? 0 : decay)
+                    } else {
+                        adam.update(&params, gradient: grad)
+                    }
                     evaluations += 1
                     b += batch
                 }
@@ -191,21 +194,6 @@ struct TrainingRun {
                 }
                 if !finishEpoch(epoch, weights: params, objectiveValue: f, squaredError: objective.lastSquaredError,
                                 entries: objective.lastEntries, started: t0, progress: progress) { break }
-            }
-        }
-    }
-}
-
-/// Exponential moving average of weights: average = decay * average + (1 - decay) * current.
-enum WeightAverage {
-    static func update(_ average: inout [Float], toward current: [Float], decay: Float) {
-        let n = average.count
-        average.withUnsafeMutableBufferPointer { ap in
-            current.withUnsafeBufferPointer { cp in
-                let a = ap.baseAddress!, c = cp.baseAddress!
-                Parallel.forChunks(n) { _, range in
-                    for i in range { a[i] = decay * a[i] + (1 - decay) * c[i] }
-                }
             }
         }
     }

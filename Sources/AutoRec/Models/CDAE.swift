@@ -69,8 +69,8 @@ public struct CDAE: Ranker {
         var rng = SeededRandom(seed: seed)
         var p = [Float](repeating: 0, count: l.count)
         let limit = (6 / Float(l.items + l.hidden)).squareRoot()
-        for j in 0..<(l.items * l.hidden) { p[l.w0 + j] = (2 * rng.uniform() - 1) * limit }
-        for j in 0..<(l.items * l.hidden) { p[l.w1 + j] = (2 * rng.uniform() - 1) * limit }
+        rng.fillUniform(&p, offset: l.w0, count: l.items * l.hidden, limit: limit)
+        rng.fillUniform(&p, offset: l.w1, count: l.items * l.hidden, limit: limit)
         for j in 0..<(l.users * l.hidden) { p[l.v + j] = 0.01 * rng.normal() }
         return p
     }

@@ -45,7 +45,7 @@ public struct MultNetwork: Sendable {
         var p = [Float](repeating: 0, count: parameterCount)
         for l in layers {
             let limit = (6 / Float(l.inputs + l.outputs)).squareRoot()
-            for j in 0..<(l.inputs * l.outputs) { p[l.w + j] = (2 * rng.uniform() - 1) * limit }
+            rng.fillUniform(&p, offset: l.w, count: l.inputs * l.outputs, limit: limit)
         }
         return p
     }

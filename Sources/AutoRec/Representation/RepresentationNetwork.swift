@@ -48,12 +48,12 @@ public struct RepresentationNetwork: Sendable {
         var rng = SeededRandom(seed: config.seed)
         var p = [Float](repeating: 0, count: parameterCount)
         let limit = (6 / Float(inputs + dim)).squareRoot()
-        for j in 0..<(inputs * encoderWidth) { p[w1 + j] = (2 * rng.uniform() - 1) * limit }
-        for j in 0..<(inputs * dim) { p[w2 + j] = (2 * rng.uniform() - 1) * limit }
+        rng.fillUniform(&p, offset: w1, count: inputs * encoderWidth, limit: limit)
+        rng.fillUniform(&p, offset: w2, count: inputs * dim, limit: limit)
         if config.kind == .adversarial {
             let dl = (6 / Float(dim + discriminatorWidth)).squareRoot()
-            for j in 0..<(dim * discriminatorWidth) { p[dw1 + j] = (2 * rng.uniform() - 1) * dl }
-            for j in 0..<discriminatorWidth { p[dw2 + j] = (2 * rng.uniform() - 1) * dl }
+            rng.fillUniform(&p, offset: dw1, count: dim * discriminatorWidth, limit: dl)
+            rng.fillUniform(&p, offset: dw2, count: discriminatorWidth, limit: dl)
         }
         // A VAE starts with small variances (log-variance bias -4), so that early samples stay near the mean.
         if config.kind.isVariational { for j in dim..<(2 * dim) { p[b1 + j] = -4 } }
