@@ -46,6 +46,14 @@ final class RepresentationGradientTests: XCTestCase {
     func testWassersteinMMD() { check(.wasserstein, corruption: 21) { $0.mmdWeight = 3 } }
     func testAdversarialEncoderTerm() { check(.adversarial, corruption: 5) { $0.adversarialWeight = 2; $0.discriminatorWidth = 3 } }
 
+    // With a tanh layer between the input and the code (and its mirror in the decoder).
+    func testDeepPlain() { check(.plain) { $0.hiddenUnits = 5 } }
+    func testDeepDenoising() { check(.denoising, corruption: 99) { $0.hiddenUnits = 6 } }
+    func testDeepSparse() { check(.sparse) { $0.hiddenUnits = 5; $0.sparsityWeight = 0.5; $0.sparsityTarget = 0.1 } }
+    func testDeepVAE() { check(.vae, corruption: 7) { $0.hiddenUnits = 5 } }
+    func testDeepWasserstein() { check(.wasserstein, corruption: 21) { $0.hiddenUnits = 5; $0.mmdWeight = 3 } }
+    func testDeepAdversarial() { check(.adversarial, corruption: 5) { $0.hiddenUnits = 5; $0.adversarialWeight = 2; $0.discriminatorWidth = 3 } }
+
     func testAdversarialDiscriminator() {
         var rng = SeededRandom(seed: 6)
         var entries: [(row: Int, col: Int, value: Float)] = []

@@ -202,6 +202,13 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(list.allSatisfy { $0["title"] is String })
         let unknown = try run(["similar", "--item", "no-such-item", "--embeddings", out])
         XCTAssertEqual(unknown.code, 3)
+        // A deeper encoder gives embeddings of the same size; the contractive variant refuses one.
+        let deep = try run(["embed", "--model", "denoising", "--hidden", "24", "--ratings", ratings, "--dim", "8", "--epochs", "3", "--out", tmp("deep.tsv"), "--json"])
+        XCTAssertEqual(deep.code, 0, deep.err)
+        XCTAssertEqual(try json(deep.out)["dim"] as? Int, 8)
+        let refused = try run(["embed", "--model", "contractive", "--hidden", "24", "--ratings", ratings, "--epochs", "1"])
+        XCTAssertEqual(refused.code, 2)
+        XCTAssertTrue(refused.err.contains("--hidden"), refused.err)
     }
 
     /// The fixed JSON shape of classify: one entry per variant plus pca and majority.

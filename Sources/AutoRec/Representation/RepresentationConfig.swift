@@ -32,6 +32,9 @@ public struct RepresentationConfig: Sendable, Equatable {
     public var kind: RepresentationKind
     /// Embedding size (code units).
     public var dim = 32
+    /// Units of the tanh layer between the input and the code, mirrored in the decoder; 0 for a
+    /// one-layer encoder (the contractive variant's exact Jacobian penalty needs one layer).
+    public var hiddenUnits = 0
     public var epochs = 60
     public var batchSize = 64
     public var learningRate: Float = 3e-3

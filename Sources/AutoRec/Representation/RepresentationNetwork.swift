@@ -20,24 +20,37 @@ import Glibc
 ///   from the pass's seed; without a seed the term is left out);
 /// - adversarial: a linear code and lambda x mean softplus(-D(z)) (the encoder fools the
 ///   discriminator D(z) = w . tanh(z Wd + bd) + c); D itself is trained by `discriminatorLoss`, in turn.
-/// The first layer reads only observed entries; the second is a GEMM.
+/// With `hiddenUnits` H > 0 the network is deeper: t = tanh(x W1 + b1) (H units), code from t Wc + bc,
+/// and the decoder mirrors it: u = tanh(h Wh + bh), y = u W2 + b2. The penalties act on the code as before.
+/// The first layer reads only observed entries; the others are GEMMs.
 public struct RepresentationNetwork: Sendable {
     public let inputs: Int
     public let config: RepresentationConfig
     var dim: Int { config.dim }
-    /// Width of the first layer: the code, or its mean and log-variance.
+    var hiddenUnits: Int { config.kind == .contractive ? 0 : config.hiddenUnits }
+    var deep: Bool { hiddenUnits > 0 }
+    /// Width of the code layer: the code, or its mean and log-variance.
     var encoderWidth: Int { config.kind.isVariational ? 2 * dim : dim }
+    /// Width of the first (sparse) layer, and the input width of the last.
+    var firstWidth: Int { deep ? hiddenUnits : encoderWidth }
+    var lastWidth: Int { deep ? hiddenUnits : dim }
     var w1: Int { 0 }
-    var b1: Int { inputs * encoderWidth }
-    var w2: Int { b1 + encoderWidth }
-    var b2: Int { w2 + dim * inputs }
+    var b1: Int { inputs * firstWidth }
+    var w2: Int { b1 + firstWidth }
+    var b2: Int { w2 + lastWidth * inputs }
+    /// The deep layers (H > 0 only): Wc (H x encoderWidth), bc, Wh (dim x H), bh.
+    var wc: Int { b2 + inputs }
+    var bc: Int { wc + hiddenUnits * encoderWidth }
+    var wh: Int { bc + (deep ? encoderWidth : 0) }
+    var bh: Int { wh + dim * hiddenUnits }
+    var deepEnd: Int { bh + hiddenUnits }
     /// The discriminator (adversarial only): Wd (dim x width), bd (width), w (width), c (1).
-    var dw1: Int { b2 + inputs }
+    var dw1: Int { deepEnd }
     var db1: Int { dw1 + dim * discriminatorWidth }
     var dw2: Int { db1 + discriminatorWidth }
     var db2: Int { dw2 + discriminatorWidth }
     var discriminatorWidth: Int { config.kind == .adversarial ? config.discriminatorWidth : 0 }
-    public var parameterCount: Int { config.kind == .adversarial ? db2 + 1 : b2 + inputs }
+    public var parameterCount: Int { config.kind == .adversarial ? db2 + 1 : deepEnd }
 
     public init(inputs: Int, config: RepresentationConfig) {
         self.inputs = inputs
@@ -47,16 +60,21 @@ public struct RepresentationNetwork: Sendable {
     public func initialParameters() -> [Float] {
         var rng = SeededRandom(seed: config.seed)
         var p = [Float](repeating: 0, count: parameterCount)
-        let limit = (6 / Float(inputs + dim)).squareRoot()
-        rng.fillUniform(&p, offset: w1, count: inputs * encoderWidth, limit: limit)
-        rng.fillUniform(&p, offset: w2, count: inputs * dim, limit: limit)
+        let limit = (6 / Float(inputs + firstWidth)).squareRoot()
+        rng.fillUniform(&p, offset: w1, count: inputs * firstWidth, limit: limit)
+        rng.fillUniform(&p, offset: w2, count: inputs * lastWidth, limit: (6 / Float(inputs + lastWidth)).squareRoot())
+        if deep {
+            let dl = (6 / Float(hiddenUnits + dim)).squareRoot()
+            rng.fillUniform(&p, offset: wc, count: hiddenUnits * encoderWidth, limit: dl)
+            rng.fillUniform(&p, offset: wh, count: dim * hiddenUnits, limit: dl)
+        }
         if config.kind == .adversarial {
             let dl = (6 / Float(dim + discriminatorWidth)).squareRoot()
             rng.fillUniform(&p, offset: dw1, count: dim * discriminatorWidth, limit: dl)
             rng.fillUniform(&p, offset: dw2, count: discriminatorWidth, limit: dl)
         }
         // A VAE starts with small variances (log-variance bias -4), so that early samples stay near the mean.
-        if config.kind.isVariational { for j in dim..<(2 * dim) { p[b1 + j] = -4 } }
+        if config.kind.isVariational { for j in dim..<(2 * dim) { p[(deep ? bc : b1) + j] = -4 } }
         return p
     }
 
@@ -76,14 +94,8 @@ public struct RepresentationNetwork: Sendable {
     /// The codes (rows x dim) of the rows, without corruption (a VAE's means).
     public func codes(_ params: [Float], _ s: SparseRows) -> Matrix {
         let e = encoderWidth
-        var pre = [Float](repeating: 0, count: s.count * e)
-        params.withUnsafeBufferPointer { pp in
-            s.values.withUnsafeBufferPointer { ap in
-                pre.withUnsafeMutableBufferPointer { hp in
-                    LayerOps.sparseAffine(s, ap.baseAddress!, out: e, w: pp.baseAddress! + w1, b: pp.baseAddress! + b1, into: hp.baseAddress!)
-                }
-            }
-        }
+        var t: [Float] = []
+        let pre = encode(params, s, inputs: s.values, hidden: &t)
         var h = Matrix(rows: s.count, cols: dim)
         for r in 0..<s.count { for j in 0..<dim { h.storage[r * dim + j] = pre[r * e + j] } }
         if !config.kind.hasLinearCode { h.storage.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
@@ -92,11 +104,55 @@ public struct RepresentationNetwork: Sendable {
 
     /// Decodes codes (rows x dim) to reconstructions (rows x inputs): how a VAE generates profiles.
     public func decode(_ params: [Float], codes z: Matrix) -> Matrix {
-        var y = Matrix(rows: z.rows, cols: inputs)
+        var u: [Float] = []
+        return Matrix(rows: z.rows, cols: inputs, storage: decodeRows(params, z.storage, rows: z.rows, hidden: &u))
+    }
+
+    /// The code layer's output (rows x encoderWidth) for per-entry inputs `a`; `t` gets the deep
+    /// encoder's tanh layer (empty for one layer).
+    func encode(_ params: [Float], _ s: SparseRows, inputs a: [Float], hidden t: inout [Float]) -> [Float] {
+        let rows = s.count, e = encoderWidth, f = firstWidth
+        var first = [Float](repeating: 0, count: rows * f)
         params.withUnsafeBufferPointer { pp in
-            z.storage.withUnsafeBufferPointer { zp in
-                y.storage.withUnsafeMutableBufferPointer { yp in
-                    LayerOps.affine(zp.baseAddress!, rows: z.rows, in: dim, out: inputs, w: pp.baseAddress! + w2, b: pp.baseAddress! + b2, into: yp.baseAddress!)
+            a.withUnsafeBufferPointer { ap in
+                first.withUnsafeMutableBufferPointer { fp in
+                    LayerOps.sparseAffine(s, ap.baseAddress!, out: f, w: pp.baseAddress! + w1, b: pp.baseAddress! + b1, into: fp.baseAddress!)
+                }
+            }
+        }
+        guard deep else { t = []; return first }
+        first.withUnsafeMutableBufferPointer { LayerOps.tanhInPlace($0.baseAddress!, $0.count) }
+        t = first
+        var pre = [Float](repeating: 0, count: rows * e)
+        params.withUnsafeBufferPointer { pp in
+            t.withUnsafeBufferPointer { tp in
+                pre.withUnsafeMutableBufferPointer { hp in
+                    LayerOps.affine(tp.baseAddress!, rows: rows, in: hiddenUnits, out: e, w: pp.baseAddress! + wc, b: pp.baseAddress! + bc, into: hp.baseAddress!)
+                }
+            }
+        }
+        return pre
+    }
+
+    /// Reconstructions (rows x inputs) of codes `h` (rows x dim); `u` gets the deep decoder's tanh layer.
+    func decodeRows(_ params: [Float], _ h: [Float], rows: Int, hidden u: inout [Float]) -> [Float] {
+        var y = [Float](repeating: 0, count: rows * inputs)
+        params.withUnsafeBufferPointer { pp in
+            let P = pp.baseAddress!
+            if deep {
+                u = [Float](repeating: 0, count: rows * hiddenUnits)
+                h.withUnsafeBufferPointer { hp in
+                    u.withUnsafeMutableBufferPointer { up in
+                        LayerOps.affine(hp.baseAddress!, rows: rows, in: dim, out: hiddenUnits, w: P + wh, b: P + bh, into: up.baseAddress!)
+                        LayerOps.tanhInPlace(up.baseAddress!, up.count)
+                    }
+                }
+            } else {
+                u = []
+            }
+            (deep ? u : h).withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    LayerOps.affine(xp.baseAddress!, rows: rows, in: lastWidth, out: inputs, w: P + w2, b: P + b2, into: yp.baseAddress!)
                 }
             }
         }
@@ -190,18 +246,13 @@ public struct RepresentationNetwork: Sendable {
         let variational = config.kind.isVariational
         let wantGrad = gradient.count == parameterCount
         let a = corrupted(s, seed: corruptionSeed)
-        // pre: the first layer's output; h: the decoder's input (sigmoid code, or the VAE's sample).
-        var pre = [Float](repeating: 0, count: rows * ew)
+        // pre: the code layer's output; h: the decoder's input (sigmoid code, or the VAE's sample);
+        // t and u: the deep encoder's and decoder's tanh layers.
+        var t: [Float] = [], u: [Float] = []
+        let pre = encode(params, s, inputs: a, hidden: &t)
         var h = [Float](repeating: 0, count: rows * d)
         var eps = [Float](repeating: 0, count: variational ? rows * d : 0)
-        var y = [Float](repeating: 0, count: rows * n)
-        params.withUnsafeBufferPointer { pp in
-            let P = pp.baseAddress!
-            a.withUnsafeBufferPointer { ap in
-                pre.withUnsafeMutableBufferPointer { hp in
-                    LayerOps.sparseAffine(s, ap.baseAddress!, out: ew, w: P + w1, b: P + b1, into: hp.baseAddress!)
-                }
-            }
+        do {
             if variational {
                 for r in 0..<rows {
                     var rng = SeededRandom(seed: (corruptionSeed ?? 0) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15)
@@ -215,12 +266,8 @@ public struct RepresentationNetwork: Sendable {
                 h = pre
                 if !config.kind.hasLinearCode { h.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
             }
-            h.withUnsafeBufferPointer { hp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    LayerOps.affine(hp.baseAddress!, rows: rows, in: d, out: n, w: P + w2, b: P + b2, into: yp.baseAddress!)
-                }
-            }
         }
+        var y = decodeRows(params, h, rows: rows, hidden: &u)
         // dL/dy = (y - x) / rows, with x the clean row (zeros where nothing was observed).
         var errors = [Double](repeating: 0, count: rows), observed = errors
         for r in 0..<rows {
@@ -310,26 +357,42 @@ public struct RepresentationNetwork: Sendable {
         }
         var sq = 0.0
         params.withUnsafeBufferPointer { pp in
-            sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * ew) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * d)
+            sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * firstWidth) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * lastWidth)
+            if deep { sq += LayerOps.sumOfSquares(pp.baseAddress! + wc, hiddenUnits * ew) + LayerOps.sumOfSquares(pp.baseAddress! + wh, d * hiddenUnits) }
         }
         loss += 0.5 * Double(config.l2) * sq
         guard wantGrad else { return loss }
 
         if config.kind == .adversarial { for j in dw1..<parameterCount { gradient[j] = 0 } }
-        for j in 0..<(n * ew) { gradient[w1 + j] = config.l2 * params[w1 + j] }
-        for j in 0..<(n * d) { gradient[w2 + j] = config.l2 * params[w2 + j] }
-        for j in 0..<ew { gradient[b1 + j] = 0 }
-        for j in 0..<n { gradient[b2 + j] = 0 }
+        for range in [w1..<b1, w2..<b2, wc..<bc, wh..<bh] { for j in range { gradient[j] = config.l2 * params[j] } }
+        for range in [b1..<w2, b2..<wc, bc..<wh, bh..<deepEnd] { for j in range { gradient[j] = 0 } }
         for j in 0..<y.count { y[j] *= scale }
-        var dh = [Float](repeating: 0, count: rows * d)
+        // Back through the decoder: dL/d(its input), then (deep) through its tanh layer to dL/dh.
+        var dh = [Float](repeating: 0, count: rows * lastWidth)
         params.withUnsafeBufferPointer { pp in
             gradient.withUnsafeMutableBufferPointer { gp in
-                h.withUnsafeBufferPointer { hp in
+                (deep ? u : h).withUnsafeBufferPointer { xp in
                     y.withUnsafeBufferPointer { yp in
                         dh.withUnsafeMutableBufferPointer { dp in
-                            LayerOps.affineBackward(hp.baseAddress!, rows: rows, in: d, out: n, w: pp.baseAddress! + w2,
+                            LayerOps.affineBackward(xp.baseAddress!, rows: rows, in: lastWidth, out: n, w: pp.baseAddress! + w2,
                                                     dY: yp.baseAddress!, gW: gp.baseAddress! + w2, gb: gp.baseAddress! + b2,
                                                     dX: dp.baseAddress!)
+                        }
+                    }
+                }
+                if deep {
+                    var du = dh
+                    dh = [Float](repeating: 0, count: rows * d)
+                    u.withUnsafeBufferPointer { up in
+                        du.withUnsafeMutableBufferPointer { LayerOps.tanhBackward(up.baseAddress!, $0.baseAddress!, $0.count) }
+                    }
+                    h.withUnsafeBufferPointer { hp in
+                        du.withUnsafeBufferPointer { dup in
+                            dh.withUnsafeMutableBufferPointer { dp in
+                                LayerOps.affineBackward(hp.baseAddress!, rows: rows, in: d, out: hiddenUnits, w: pp.baseAddress! + wh,
+                                                        dY: dup.baseAddress!, gW: gp.baseAddress! + wh, gb: gp.baseAddress! + bh,
+                                                        dX: dp.baseAddress!)
+                            }
                         }
                     }
                 }
@@ -371,10 +434,29 @@ public struct RepresentationNetwork: Sendable {
         if config.kind == .contractive {
             for i in 0..<n { for j in 0..<d { gradient[w1 + i * d + j] += lambda * scale * gPerUnit[j] * 2 * params[w1 + i * d + j] } }
         }
+        // Deep: back through the code layer and the encoder's tanh layer to the first layer's output.
+        if deep {
+            var dt = [Float](repeating: 0, count: rows * hiddenUnits)
+            params.withUnsafeBufferPointer { pp in
+                gradient.withUnsafeMutableBufferPointer { gp in
+                    t.withUnsafeBufferPointer { tp in
+                        dz.withUnsafeBufferPointer { dzp in
+                            dt.withUnsafeMutableBufferPointer { dtp in
+                                LayerOps.affineBackward(tp.baseAddress!, rows: rows, in: hiddenUnits, out: ew, w: pp.baseAddress! + wc,
+                                                        dY: dzp.baseAddress!, gW: gp.baseAddress! + wc, gb: gp.baseAddress! + bc,
+                                                        dX: dtp.baseAddress!)
+                                LayerOps.tanhBackward(tp.baseAddress!, dtp.baseAddress!, dtp.count)
+                            }
+                        }
+                    }
+                }
+            }
+            dz = dt
+        }
         gradient.withUnsafeMutableBufferPointer { gp in
             a.withUnsafeBufferPointer { ap in
                 dz.withUnsafeBufferPointer { dp in
-                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: n, out: ew, dY: dp.baseAddress!,
+                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: n, out: firstWidth, dY: dp.baseAddress!,
                                                   gW: gp.baseAddress! + w1, gb: gp.baseAddress! + b1)
                 }
             }

@@ -23,6 +23,7 @@ enum ClassifyCommand: Command {
             .flag("--from-db", help: "Read a snapshot of the store's ratings instead of --ratings."),
             .value("--database", as: "url", help: "PostgreSQL URL for the store (else DATABASE_URL, PG*)."),
             .value("--dim", as: "n", help: "Embedding size.", default: "32"),
+            .value("--hidden", as: "n", help: "Units of a tanh layer between input and code in every variant but contractive (0: one layer).", default: "0"),
             .value("--epochs", as: "n", help: "Training epochs of each autoencoder.", default: "60"),
             .value("--folds", as: "k", help: "Cross-validation folds.", default: "5"),
             .value("--seed", as: "n", help: "Random seed.", default: "1"),
@@ -46,7 +47,9 @@ enum ClassifyCommand: Command {
 
         var embeddings: [(String, Matrix, Double)] = []
         for kind in RepresentationKind.allCases {
-            let c = try EmbedCommand.config(kind, args)
+            var c = try EmbedCommand.config(kind == .contractive ? .plain : kind, args)
+            c.kind = kind
+            if kind == .contractive { c.hiddenUnits = 0 }
             let t0 = monotonicSeconds()
             let model = RepresentationAutoencoder.fit(data, config: c)
             embeddings.append((kind.rawValue, model.embed(data), monotonicSeconds() - t0))

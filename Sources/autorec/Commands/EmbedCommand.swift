@@ -21,6 +21,7 @@ enum EmbedCommand: Command {
             .value("--autorec", as: "model", help: "Use the hidden codes of this I-AutoRec (items) or U-AutoRec (users) file."),
             .value("--of", as: "items|users", help: "What to embed.", default: "items"),
             .value("--dim", as: "n", help: "Embedding size.", default: "32"),
+            .value("--hidden", as: "n", help: "Units of a tanh layer between input and code, mirrored in the decoder (0: one layer).", default: "0"),
             .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
             .value("--lr", as: "x", help: "Adam learning rate.", default: "0.003"),
             .value("--l2", as: "x", help: "L2 weight on the weights.", default: "0.0001"),
@@ -101,12 +102,16 @@ enum EmbedCommand: Command {
     }
 
     /// A variant's settings with the size, epochs and seed the command line gives (every
-    /// representation command has --dim, --epochs and --seed).
+    /// representation command has --dim, --epochs and --seed; embed and classify also --hidden).
     static func config(_ kind: RepresentationKind, _ args: ParsedArguments) throws -> RepresentationConfig {
         var c = RepresentationConfig(kind: kind)
         c.dim = try args.int("--dim", range: 1...4096)!
         c.epochs = try args.int("--epochs", range: 1...100_000)!
         c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
+        if let h = try args.int("--hidden", range: 0...65_536) {
+            guard h == 0 || kind != .contractive else { throw CLIError(message: "--hidden: the contractive variant's Jacobian penalty needs a one-layer encoder") }
+            c.hiddenUnits = h
+        }
         return c
     }
 }
