@@ -52,10 +52,10 @@ extension Kernels {
         while k < count {
             let r = UnsafeRawPointer(base + Int(indices[k]) * stride)
             let c = SIMD8<Float>(repeating: coefficients[k])
-            a0 += c * r.loadUnaligned(as: SIMD8<Float>.self)
-            a1 += c * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            a2 += c * r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-            a3 += c * r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            a0.addProduct(c, r.loadUnaligned(as: SIMD8<Float>.self))
+            a1.addProduct(c, r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            a2.addProduct(c, r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+            a3.addProduct(c, r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
             k += 1
         }
         let o = UnsafeMutableRawPointer(out)
@@ -63,6 +63,43 @@ extension Kernels {
         o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
         o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
         o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
+    /// out[k] += row . (base + indices[k] * 32)[0..<32] for k in 0..<count: the dot products of one
+    /// 32-float row (held in registers) with gathered rows. Four dots are reduced together by a
+    /// transposing tree of shuffles instead of one horizontal sum each (eight spill registers).
+    @inlinable
+    public static func gatherDots32(_ row: UnsafePointer<Float>, count: Int, indices: UnsafePointer<Int32>,
+                                      base: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let r = UnsafeRawPointer(row)
+        let w0 = r.loadUnaligned(as: SIMD8<Float>.self), w1 = r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let w2 = r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), w3 = r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        @inline(__always) func partial(_ k: Int) -> SIMD8<Float> {
+            let h = UnsafeRawPointer(base + Int(indices[k]) * 32)
+            var a = w0 * h.loadUnaligned(as: SIMD8<Float>.self)
+            a.addProduct(w1, h.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            a.addProduct(w2, h.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+            a.addProduct(w3, h.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+            return a
+        }
+        var k = 0
+        while k + 4 <= count {
+            let p0 = partial(k), p1 = partial(k + 1)
+            let s01 = SIMD8(lowHalf: p0.lowHalf + p0.highHalf, highHalf: p1.lowHalf + p1.highHalf)
+            let p2 = partial(k + 2), p3 = partial(k + 3)
+            let s23 = SIMD8(lowHalf: p2.lowHalf + p2.highHalf, highHalf: p3.lowHalf + p3.highHalf)
+            let u = SIMD8(lowHalf: s01.evenHalf, highHalf: s23.evenHalf) + SIMD8(lowHalf: s01.oddHalf, highHalf: s23.oddHalf)
+            let sums = u.evenHalf + u.oddHalf
+            let o = UnsafeMutableRawPointer(out + k)
+            o.storeBytes(of: o.loadUnaligned(as: SIMD4<Float>.self) + sums, as: SIMD4<Float>.self)
+            k += 4
+        }
+        while k < count {
+            let p = partial(k)
+            let q = p.lowHalf + p.highHalf, t = q.lowHalf + q.highHalf
+            out[k] += t[0] + t[1]
+            k += 1
+        }
     }
 
     /// The same for any width `w` (the last, narrower tile of a hidden layer).

@@ -21,11 +21,13 @@ final class AutoRecGradientTests: XCTestCase {
     func check(encoder: Activation, decoder: Activation, dropout: Float = 0, shift: Float = 0,
                samples: [Int]? = nil, regScale: Float = 1, scaling: InputScaling = .none, keptWeight: Float = 1,
                eps: Float = 1e-2, tolerance: Float = 4e-3, file: StaticString = #filePath, line: UInt = #line) {
-      for shape in Self.shapes {
+      // A tiny cache budget cuts the inputs and the batch into blocks of two rows: the blocked passes.
+      for shape in Self.shapes { for cacheBytes in [AutoRecObjective.defaultCacheBytes, 256] {
         let data = smallData(samples: shape.samples, inputs: shape.inputs, seed: 11)
         let hidden = 37  // two tiles, the second narrower: exercises both kernel paths
         let objective = AutoRecObjective(data: data, hidden: hidden, encoder: encoder, decoder: decoder,
-                                         l2: 0.7, inputShift: shift, inputScaling: scaling, threads: 2)
+                                         l2: 0.7, inputShift: shift, inputScaling: scaling, threads: 2,
+                                         cacheBytes: cacheBytes)
         var params = AutoRecParameters(inputs: shape.inputs, hidden: hidden, seed: 5).flat
         var rng = SeededRandom(seed: 8)
         // Non-zero biases so every term of the gradient is exercised; small inputs keep sigmoid unsaturated.
@@ -44,10 +46,10 @@ final class AutoRecGradientTests: XCTestCase {
                                           maskSeed: 99, keptWeight: keptWeight, gradient: &scratch)
             let numeric = Float((up - down) / Double(2 * eps))
             let err = abs(numeric - grad[i]) / max(1, abs(numeric), abs(grad[i]))
-            XCTAssertLessThan(err, tolerance, "shape \(shape), parameter \(i): analytic \(grad[i]) vs numeric \(numeric)", file: file, line: line)
+            XCTAssertLessThan(err, tolerance, "shape \(shape), cache \(cacheBytes), parameter \(i): analytic \(grad[i]) vs numeric \(numeric)", file: file, line: line)
         }
         XCTAssertGreaterThan(grad.map { abs($0) }.max() ?? 0, 0, "gradient must not be all zero", file: file, line: line)
-      }
+      } }
     }
 
     func testSigmoidEncoderIdentityDecoder() { check(encoder: .sigmoid, decoder: .identity) }
@@ -82,17 +84,42 @@ final class AutoRecGradientTests: XCTestCase {
         }
     }
 
-    /// The two-phase parallel pass is bit-identical for any thread count.
+    /// The two-phase parallel pass is bit-identical for any thread count, walking by sample (more
+    /// samples than inputs) or by column, blocked or not.
     func testGradientDoesNotDependOnThreadCount() {
-        let data = smallData(samples: 40, inputs: 30, seed: 4)
-        let params = AutoRecParameters(inputs: 30, hidden: 16, seed: 1).flat
-        var g1 = [Float](repeating: 0, count: params.count), g3 = g1
-        let f1 = AutoRecObjective(data: data, hidden: 16, encoder: .sigmoid, decoder: .identity, l2: 2, threads: 1)
-            .evaluate(params, gradient: &g1)
-        let f3 = AutoRecObjective(data: data, hidden: 16, encoder: .sigmoid, decoder: .identity, l2: 2, threads: 3)
-            .evaluate(params, gradient: &g3)
-        XCTAssertEqual(f1, f3)
-        XCTAssertEqual(g1, g3)
+        for (samples, inputs) in [(40, 30), (30, 40)] { for cacheBytes in [AutoRecObjective.defaultCacheBytes, 512] {
+            let data = smallData(samples: samples, inputs: inputs, seed: 4)
+            let params = AutoRecParameters(inputs: inputs, hidden: 40, seed: 1).flat
+            var g1 = [Float](repeating: 0, count: params.count), g3 = g1
+            let f1 = AutoRecObjective(data: data, hidden: 40, encoder: .sigmoid, decoder: .identity, l2: 2, threads: 1,
+                                      cacheBytes: cacheBytes).evaluate(params, dropout: 0.3, maskSeed: 2, gradient: &g1)
+            let f3 = AutoRecObjective(data: data, hidden: 40, encoder: .sigmoid, decoder: .identity, l2: 2, threads: 3,
+                                      cacheBytes: cacheBytes).evaluate(params, dropout: 0.3, maskSeed: 2, gradient: &g3)
+            XCTAssertEqual(f1, f3, "\(samples) x \(inputs), cache \(cacheBytes)")
+            XCTAssertEqual(g1, g3, "\(samples) x \(inputs), cache \(cacheBytes)")
+        } }
+    }
+
+    /// Cache blocking changes only the order of sums: the blocked passes give the unblocked result
+    /// up to rounding, and a second call on the same samples (the kept grouping) gives it exactly.
+    func testBlockedPassesMatchUnblocked() {
+        for (samples, inputs) in [(50, 70), (70, 50)] {
+            let data = smallData(samples: samples, inputs: inputs, seed: 9)
+            let params = AutoRecParameters(inputs: inputs, hidden: 64, seed: 3).flat
+            var plain = [Float](repeating: 0, count: params.count), blocked = plain, again = plain
+            let f0 = AutoRecObjective(data: data, hidden: 64, encoder: .sigmoid, decoder: .identity, l2: 1)
+                .evaluate(params, dropout: 0.2, maskSeed: 4, gradient: &plain)
+            let small = AutoRecObjective(data: data, hidden: 64, encoder: .sigmoid, decoder: .identity, l2: 1, cacheBytes: 1024)
+            XCTAssertGreaterThan(small.columnBlocks.count, 1)
+            let f1 = small.evaluate(params, dropout: 0.2, maskSeed: 4, gradient: &blocked)
+            let f2 = small.evaluate(params, dropout: 0.2, maskSeed: 4, gradient: &again)
+            XCTAssertEqual(f1, f0, accuracy: 1e-6 * abs(f0))
+            XCTAssertEqual(f1, f2)
+            XCTAssertEqual(blocked, again)
+            for i in 0..<params.count {
+                XCTAssertEqual(blocked[i], plain[i], accuracy: 1e-5 * max(1, abs(plain[i])), "\(samples) x \(inputs), parameter \(i)")
+            }
+        }
     }
 }
 

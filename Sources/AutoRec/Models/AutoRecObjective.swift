@@ -43,8 +43,32 @@ public final class AutoRecObjective {
     private let colEntry: UnsafeMutablePointer<Int32>
     private let colDY: UnsafeMutablePointer<Float>
     private let colA: UnsafeMutablePointer<Float>
+    // Walking by column, the grouping is kept for the next call with the same samples (every epoch
+    // of full-batch training), with each entry's rating and its row's input scaling in column order,
+    // so that the loss is computed in column order without gathering from entry order.
+    private let colValue: UnsafeMutablePointer<Float>
+    private let colNorm: UnsafeMutablePointer<Float>
+    private var groupedFor: [Int]?
+    private let columnLoss: UnsafeMutablePointer<Double>
     private let sampleLoss: UnsafeMutablePointer<Double>
     private let tileSquares: UnsafeMutablePointer<Double>
+    /// Cache blocking for large inputs (see `cacheBytes`): the input columns cut into blocks whose
+    /// weight slice fits in L2. With more than one block, the entries are also kept in (block, row)
+    /// order, entries of block b in row s at blockedStart[b rows + s]..<blockedStart[b rows + s + 1],
+    /// so that the encoder streams one block's entries at a time.
+    let columnBlocks: [Range<Int>]
+    private let blockedStart: [Int]
+    private let blockedColumn: [Int32]
+    private let blockedEntry: [Int32]
+    /// The encoder's input per entry in that order (each call's dropout mask applied).
+    private let blockedInput: UnsafeMutablePointer<Float>
+
+    /// Bytes of a weight or workspace slice that one pass reads at random and that should stay in
+    /// the L2 cache (1.25 MB a core on the machines measured, shared with the streamed data); the
+    /// encoder's weight blocks get twice this.
+    public static let defaultCacheBytes = 512 * 1024
+    /// This objective's slice budget (tests use tiny ones to exercise the blocked paths).
+    public let cacheBytes: Int
 
     /// The sum of squared errors (without the L2 term) of the last `evaluate` call.
     public private(set) var lastSquaredError = 0.0
@@ -56,8 +80,10 @@ public final class AutoRecObjective {
     public static let stageNames = ["inputs", "encoder", "decoder", "backward", "loss"]
 
     public init(data: CSRMatrix, hidden: Int, encoder: Activation, decoder: Activation, l2: Float,
-                inputShift: Float = 0, inputScaling: InputScaling = .none, threads: Int = Parallel.defaultThreads) {
+                inputShift: Float = 0, inputScaling: InputScaling = .none, threads: Int = Parallel.defaultThreads,
+                cacheBytes: Int = AutoRecObjective.defaultCacheBytes) {
         self.inputScaling = inputScaling
+        self.cacheBytes = max(1, cacheBytes)
         self.data = data
         self.hidden = hidden
         self.encoder = encoder
@@ -73,18 +99,54 @@ public final class AutoRecObjective {
         yBuf = alloc(data.nonZeros, 0)
         aBuf = alloc(data.nonZeros, 0)
         kBuf = alloc(data.nonZeros, 1)
-        colStart = alloc(data.cols + 1, 0)
+        colStart = alloc(Self.blocks(count: data.rows, rowBytes: Self.tileWidth * 4, budget: max(1, cacheBytes)).count * data.cols + 1, 0)
         colSample = alloc(data.nonZeros, 0)
         colEntry = alloc(data.nonZeros, 0)
         colDY = alloc(data.nonZeros, 0)
         colA = alloc(data.nonZeros, 0)
+        colValue = alloc(data.nonZeros, 0)
+        colNorm = alloc(data.nonZeros, 0)
+        columnLoss = alloc(data.cols, 0.0)
         sampleLoss = alloc(data.rows, 0.0)
         tileSquares = alloc(tiles.count, 0.0)
+        // The encoder gathers weight rows of its input columns at random: with many inputs, it walks
+        // them one block of columns at a time, each sample's entries of the block in turn.
+        columnBlocks = Self.blocks(count: data.cols, rowBytes: Self.tileWidth * 4, budget: 2 * self.cacheBytes)
+        let nb = columnBlocks.count, rows = data.rows
+        var start: [Int] = [], column: [Int32] = [], entry: [Int32] = []
+        if nb > 1 {
+            var blockOf = [Int](repeating: 0, count: data.cols)
+            for (b, range) in columnBlocks.enumerated() { for c in range { blockOf[c] = b } }
+            start = [Int](repeating: 0, count: nb * rows + 1)
+            for r in 0..<rows { for p in data.rowStart[r]..<data.rowStart[r + 1] { start[blockOf[Int(data.columns[p])] * rows + r + 1] += 1 } }
+            for key in 0..<(nb * rows) { start[key + 1] += start[key] }
+            var next = start
+            column = [Int32](repeating: 0, count: data.nonZeros)
+            entry = [Int32](repeating: 0, count: data.nonZeros)
+            for r in 0..<rows {
+                for p in data.rowStart[r]..<data.rowStart[r + 1] {
+                    let key = blockOf[Int(data.columns[p])] * rows + r, q = next[key]
+                    column[q] = data.columns[p]; entry[q] = Int32(p)
+                    next[key] = q + 1
+                }
+            }
+        }
+        blockedStart = start
+        blockedColumn = column
+        blockedEntry = entry
+        blockedInput = alloc(nb > 1 ? data.nonZeros : 1, 0)
+    }
+
+    /// 0..<count cut into equal blocks of rows of `rowBytes` that fit in `budget` bytes (one block when all do).
+    static func blocks(count: Int, rowBytes: Int, budget: Int) -> [Range<Int>] {
+        let nb = max(1, (count * rowBytes + budget - 1) / budget)
+        return (0..<nb).map { b in (b * count / nb)..<((b + 1) * count / nb) }
     }
 
     deinit {
         Memory.free(zBuf); Memory.free(hBuf); Memory.free(dBuf); Memory.free(yBuf); Memory.free(aBuf); Memory.free(kBuf)
         Memory.free(colStart); Memory.free(colSample); Memory.free(colEntry); Memory.free(colDY); Memory.free(colA)
+        Memory.free(colValue); Memory.free(colNorm); Memory.free(columnLoss); Memory.free(blockedInput)
         Memory.free(sampleLoss); Memory.free(tileSquares)
     }
 
@@ -106,24 +168,38 @@ public final class AutoRecObjective {
         let enc = encoder, dec = decoder, shift = inputShift, tiles = self.tiles
         let vOff = 0, muOff = n * h, wOff = n * h + h, bOff = 2 * n * h + h
         let Z = zBuf, H = hBuf, D = dBuf, Y = yBuf, A = aBuf, KP = kBuf, L = sampleLoss, SQ = tileSquares
-        let CS = colStart, CB = colSample, CP = colEntry, CY = colDY, CA = colA
+        let CS = colStart, CB = colSample, CP = colEntry, CY = colDY, CA = colA, CV = colValue, CN = colNorm
         let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
         let scale = l2 * regularizationScale
         // Every pass reads rows of one table at random: the weights (n rows a tile) when it walks the
         // batch sample by sample, the batch's workspaces when it walks the inputs column by column.
         // Walk so that the random side is the smaller one; it is the one that stays in cache.
         let byColumn = n > batch
+        let nb = columnBlocks.count
+        // Walking by column, the batch's workspace rows are read at random: with a large batch, in
+        // blocks of batch positions whose rows fit in cache (entries of a column are in batch order).
+        let sampleBlocks = byColumn ? Self.blocks(count: batch, rowBytes: Self.tileWidth * 4, budget: cacheBytes) : [0..<batch]
+        let nbs = sampleBlocks.count
+        precondition(batch <= data.rows, "a batch lists each sample at most once")
         var clock = monotonicSeconds()
         var laps = [Double](repeating: 0, count: 5)
         func lap(_ i: Int) { let now = monotonicSeconds(); laps[i] += now - clock; clock = now }
         let sampleChunks = balancedChunks(count: batch, threads: threads) { data.count(ofRow: list[$0]) }
+        let regroup = !byColumn || groupedFor != list
+        let CL = columnLoss
 
         params.withUnsafeBufferPointer { pp in
         grad.withUnsafeMutableBufferPointer { gp in
         data.rowStart.withUnsafeBufferPointer { rs in
         data.columns.withUnsafeBufferPointer { cs in
         data.values.withUnsafeBufferPointer { vs in
+            blockedStart.withUnsafeBufferPointer { bsp in
+            blockedColumn.withUnsafeBufferPointer { bcp in
+            blockedEntry.withUnsafeBufferPointer { bep in
             let P = pp.baseAddress!, G = gp.baseAddress!, C = cs.baseAddress!
+            // (Empty buffers have no address; they are read only with more than one block.)
+            let EBS = bsp.baseAddress ?? UnsafePointer(CS), EBC = bcp.baseAddress ?? UnsafePointer(CB)
+            let EBE = bep.baseAddress ?? UnsafePointer(CB), AB = blockedInput, rows = data.rows
             let V = P + vOff, W = P + wOff
 
             // Stage 0 (by sample): encoder inputs with the dropout mask; decoder bias per entry.
@@ -131,33 +207,72 @@ public final class AutoRecObjective {
                 for bi in sampleChunks[chunk] {
                     let s = list[bi]
                     let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
-                    for p in rs[s]..<rs[s + 1] {
-                        let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
-                        KP[p] = keep
-                        A[p] = (vs[p] - shift) * keep * norm
-                        Y[p] = P[bOff + Int(C[p])]
+                    if nb > 1 {
+                        // The encoder's inputs in (block, row) order.
+                        for b in 0..<nb {
+                            for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] {
+                                let p = Int(EBE[q])
+                                let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
+                                AB[q] = (vs[p] - shift) * keep * norm
+                            }
+                        }
+                    }
+                    if byColumn {
+                        // Walking by column, entry order serves only the encoder.
+                        if nb == 1 {
+                            for p in rs[s]..<rs[s + 1] {
+                                let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
+                                A[p] = (vs[p] - shift) * keep * norm
+                            }
+                        }
+                    } else {
+                        for p in rs[s]..<rs[s + 1] {
+                            let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
+                            KP[p] = keep
+                            A[p] = (vs[p] - shift) * keep * norm
+                            Y[p] = P[bOff + Int(C[p])]
+                        }
                     }
                 }
             }
-            // The batch's entries grouped by input column (a counting sort, stable in batch order).
-            for c in 0...n { CS[c] = 0 }
-            for bi in 0..<batch {
-                let s = list[bi]
-                for p in rs[s]..<rs[s + 1] { CS[Int(C[p]) + 1] += 1 }
-            }
-            for c in 0..<n { CS[c + 1] += CS[c] }
-            for bi in 0..<batch {
-                let s = list[bi]
-                for p in rs[s]..<rs[s + 1] {
-                    let c = Int(C[p])
-                    let k = CS[c]
-                    CB[k] = Int32(bi); CP[k] = Int32(p)
-                    CS[c] = k + 1
+            if regroup {
+                // The batch's entries grouped by (block of batch positions, input column): a counting
+                // sort, stable in batch order. Entries of column c in block b are CS[b n + c]..<CS[b n + c + 1],
+                // so each blocked pass streams them in order.
+                let keys = nbs * n
+                for key in 0...keys { CS[key] = 0 }
+                for (b, block) in sampleBlocks.enumerated() {
+                    for bi in block {
+                        let s = list[bi]
+                        for p in rs[s]..<rs[s + 1] { CS[b * n + Int(C[p]) + 1] += 1 }
+                    }
                 }
+                for key in 0..<keys { CS[key + 1] += CS[key] }
+                for (b, block) in sampleBlocks.enumerated() {
+                    for bi in block {
+                        let s = list[bi]
+                        for p in rs[s]..<rs[s + 1] {
+                            let key = b * n + Int(C[p])
+                            let k = CS[key]
+                            CB[k] = Int32(bi); CP[k] = Int32(p)
+                            CS[key] = k + 1
+                        }
+                    }
+                }
+                for key in stride(from: keys, to: 0, by: -1) { CS[key] = CS[key - 1] }
+                CS[0] = 0
+                if byColumn {
+                    for k in 0..<CS[keys] {
+                        let p = Int(CP[k]), s = list[Int(CB[k])]
+                        CV[k] = vs[p]
+                        CN[k] = inputScaling.factor(count: rs[s + 1] - rs[s])
+                    }
+                }
+                groupedFor = byColumn ? list : nil
             }
-            for c in stride(from: n, to: 0, by: -1) { CS[c] = CS[c - 1] }
-            CS[0] = 0
-            let columnChunks = balancedChunks(count: n, threads: threads) { CS[$0 + 1] - CS[$0] }
+            let columnChunks = balancedChunks(count: n, threads: threads) { c in
+                (0..<nbs).reduce(0) { $0 + CS[$1 * n + c + 1] - CS[$1 * n + c] }
+            }
             lap(0)
 
             // Stage 1 (by tile): encoder z = mu + sum_k a_k V_k, then h = g(z).
@@ -166,11 +281,23 @@ public final class AutoRecObjective {
                     let lo = tiles[t].lowerBound, w = tiles[t].count
                     let vt = V + n * lo, zt = Z + batch * lo, ht = H + batch * lo
                     // Gathering weight rows into a register tile beats scattering into z at every size tried.
-                    for bi in 0..<batch {
-                        let s = list[bi], p0 = rs[s]
-                        Kernels.gatherAccumulate(w, zt + bi * w, start: P + muOff + lo, startScale: 1,
-                                                 count: rs[s + 1] - p0, indices: C + p0, coefficients: A + p0,
-                                                 base: vt, stride: w)
+                    if nb == 1 {
+                        for bi in 0..<batch {
+                            let s = list[bi], p0 = rs[s]
+                            Kernels.gatherAccumulate(w, zt + bi * w, start: P + muOff + lo, startScale: 1,
+                                                     count: rs[s + 1] - p0, indices: C + p0, coefficients: A + p0,
+                                                     base: vt, stride: w)
+                        }
+                    } else {
+                        // One block of input columns at a time, so that its weight rows stay in cache.
+                        for b in 0..<nb {
+                            for bi in 0..<batch {
+                                let key = b * rows + list[bi], q0 = EBS[key]
+                                Kernels.gatherAccumulate(w, zt + bi * w, start: b == 0 ? P + muOff + lo : UnsafePointer(zt + bi * w),
+                                                         startScale: 1, count: EBS[key + 1] - q0, indices: EBC + q0,
+                                                         coefficients: AB + q0, base: vt, stride: w)
+                            }
+                        }
                     }
                     enc.apply(batch * w, zt, into: ht)
                 }
@@ -184,16 +311,38 @@ public final class AutoRecObjective {
                 Parallel.forEach(columnChunks.count, threads: threads) { chunk in
                     let range = columnChunks[chunk]
                     if range.isEmpty { return }
-                    for c in range { for k in CS[c]..<CS[c + 1] { CY[k] = P[bOff + c] } }
+                    for b in 0..<nbs { for c in range { for k in CS[b * n + c]..<CS[b * n + c + 1] { CY[k] = P[bOff + c] } } }
                     for t in tiles {
                         let lo = t.lowerBound, w = t.count
                         let wt = W + n * lo, ht = H + batch * lo
-                        for c in range {
-                            let wr = wt + c * w
-                            for k in CS[c]..<CS[c + 1] { CY[k] += Kernels.dot(w, wr, ht + Int(CB[k]) * w) }
+                        for b in 0..<nbs {
+                            for c in range {
+                                let wr = wt + c * w, k0 = CS[b * n + c], k = CS[b * n + c + 1]
+                                if w == AutoRecObjective.tileWidth {
+                                    Kernels.gatherDots32(wr, count: k - k0, indices: CB + k0, base: ht, into: CY + k0)
+                                } else {
+                                    for j in k0..<k { CY[j] += Kernels.dot(w, wr, ht + Int(CB[j]) * w) }
+                                }
+                            }
                         }
                     }
-                    for k in CS[range.lowerBound]..<CS[range.upperBound] { Y[Int(CP[k])] = CY[k] }
+                    // The loss and dL/dy in column order, the decoder bias gradient, and the encoder
+                    // inputs in column order for the weight gradients.
+                    for c in range {
+                        var g: Float = 0, l = 0.0
+                        for b in 0..<nbs { for k in CS[b * n + c]..<CS[b * n + c + 1] {
+                            let p = Int(CP[k])
+                            let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
+                            let y = CY[k], o = dec.apply(y), e = o - CV[k]
+                            let weight: Float = keep != 0 ? keptWeight : 1
+                            l += Double(weight * e * e)
+                            let dy = 2 * weight * e * dec.derivative(input: y, output: o)
+                            CY[k] = dy; g += dy
+                            CA[k] = (CV[k] - shift) * keep * CN[k]
+                        } }
+                        G[bOff + c] = g
+                        CL[c] = l
+                    }
                 }
             } else {
                 Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
@@ -201,13 +350,17 @@ public final class AutoRecObjective {
                         let lo = t.lowerBound, w = t.count
                         let wt = W + n * lo, ht = H + batch * lo
                         for bi in sampleChunks[chunk] {
-                            let s = list[bi], hv = ht + bi * w
-                            for p in rs[s]..<rs[s + 1] { Y[p] += Kernels.dot(w, wt + Int(C[p]) * w, hv) }
+                            let s = list[bi], hv = ht + bi * w, p0 = rs[s]
+                            if w == AutoRecObjective.tileWidth {
+                                Kernels.gatherDots32(hv, count: rs[s + 1] - p0, indices: C + p0, base: wt, into: Y + p0)
+                            } else {
+                                for p in p0..<rs[s + 1] { Y[p] += Kernels.dot(w, wt + Int(C[p]) * w, hv) }
+                            }
                         }
                     }
                 }
             }
-            Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
+            if !byColumn { Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
                 for bi in sampleChunks[chunk] {
                     let s = list[bi]
                     var l = 0.0
@@ -219,9 +372,9 @@ public final class AutoRecObjective {
                     }
                     L[bi] = l
                 }
-            }
+            } }
             // Decoder bias gradient and the grouped coefficients, in a fixed order.
-            for c in 0..<n {
+            if !byColumn { for c in 0..<n {
                 var g: Float = 0
                 for k in CS[c]..<CS[c + 1] {
                     let p = Int(CP[k])
@@ -229,7 +382,7 @@ public final class AutoRecObjective {
                     g += Y[p]
                 }
                 G[bOff + c] = g
-            }
+            } }
             lap(2)
 
             // Stage 3 (by tile): dL/dh = sum_k dy_k W_k, dL/dz, then the weight gradients (L2 term
@@ -239,11 +392,14 @@ public final class AutoRecObjective {
                     let lo = tiles[t].lowerBound, w = tiles[t].count
                     let vt = V + n * lo, wt = W + n * lo, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
                     let gvt = G + vOff + n * lo, gwt = G + wOff + n * lo
+                    // Walking by column: one block of batch positions at a time (see sampleBlocks).
                     if byColumn {
                         for j in 0..<(batch * w) { dt[j] = 0 }
-                        for c in 0..<n {
-                            let wr = wt + c * w
-                            for k in CS[c]..<CS[c + 1] { Kernels.axpy(w, CY[k], wr, dt + Int(CB[k]) * w) }
+                        for b in 0..<nbs {
+                            for c in 0..<n {
+                                let wr = wt + c * w
+                                for k in CS[b * n + c]..<CS[b * n + c + 1] { Kernels.axpy(w, CY[k], wr, dt + Int(CB[k]) * w) }
+                            }
                         }
                     } else {
                         for bi in 0..<batch {
@@ -256,12 +412,15 @@ public final class AutoRecObjective {
 
                     var sq = 0.0
                     if byColumn {
-                        for c in 0..<n {
-                            let k0 = CS[c], count = CS[c + 1] - k0
-                            Kernels.gatherAccumulate(w, gwt + c * w, start: wt + c * w, startScale: scale, count: count,
-                                                     indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
-                            Kernels.gatherAccumulate(w, gvt + c * w, start: vt + c * w, startScale: scale, count: count,
-                                                     indices: CB + k0, coefficients: CA + k0, base: dt, stride: w)
+                        for b in 0..<nbs {
+                            for c in 0..<n {
+                                let k0 = CS[b * n + c], k = CS[b * n + c + 1]
+                                let gw = gwt + c * w, gv = gvt + c * w
+                                Kernels.gatherAccumulate(w, gw, start: b == 0 ? wt + c * w : UnsafePointer(gw), startScale: b == 0 ? scale : 1,
+                                                         count: k - k0, indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
+                                Kernels.gatherAccumulate(w, gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
+                                                         count: k - k0, indices: CB + k0, coefficients: CA + k0, base: dt, stride: w)
+                            }
                         }
                     } else {
                         for j in 0..<(n * w) { gwt[j] = scale * wt[j]; gvt[j] = scale * vt[j] }
@@ -282,10 +441,11 @@ public final class AutoRecObjective {
                 }
             }
             lap(3)
-        }}}}}
+        }}}}}}}}
 
         var loss = 0.0, entries = 0
-        for bi in 0..<batch { loss += sampleLoss[bi]; entries += data.count(ofRow: list[bi]) }
+        for bi in 0..<batch { entries += data.count(ofRow: list[bi]) }
+        if byColumn { for c in 0..<data.cols { loss += columnLoss[c] } } else { for bi in 0..<batch { loss += sampleLoss[bi] } }
         lastSquaredError = loss
         lastEntries = entries
         var sq = 0.0

@@ -112,6 +112,9 @@ struct TrainingRun {
         best = params
     }
 
+    /// Whether epochs are scored on held-out ratings (else the last weights are the result).
+    var validating: Bool { (validation?.count ?? 0) > 0 }
+
     /// Validation RMSE of `flat`, encoding from the ratings this run trains on.
     func validationRMSE(_ flat: [Float]) -> Double? {
         guard let val = validation, val.count > 0 else { return nil }
@@ -122,6 +125,15 @@ struct TrainingRun {
         return RatingMetrics(predictions: preds, truth: val.values).rmse
     }
 
+    /// Copies `weights` into `best`'s own storage. Assigning the array instead would share it, and the
+    /// next update would copy the whole vector into fresh pages (267 MB at 10M synthetic ratings).
+    mutating func keepBest(_ weights: [Float]) {
+        guard best.count == weights.count else { best = weights; return }
+        best.withUnsafeMutableBufferPointer { b in
+            weights.withUnsafeBufferPointer { w in b.baseAddress!.update(from: w.baseAddress!, count: w.count) }
+        }
+    }
+
     /// Records an epoch; false when early stopping says to stop.
     mutating func finishEpoch(_ epoch: Int, weights: [Float], objectiveValue: Double, squaredError: Double,
                               entries: Int, started: Double, progress: ((EpochReport) -> Void)?) -> Bool {
@@ -130,9 +142,10 @@ struct TrainingRun {
                               objective: objectiveValue, validationRMSE: rmse,
                               seconds: monotonicSeconds() - started, refitting: refitting))
         epochsRun = epoch
-        guard let r = rmse else { best = weights; bestEpoch = epoch; return true }
+        // Without validation the last weights are the result; `train` takes them when it ends.
+        guard let r = rmse else { bestEpoch = epoch; return true }
         if r < bestRMSE - 1e-6 {
-            bestRMSE = r; best = weights; bestEpoch = epoch; sinceBest = 0
+            bestRMSE = r; keepBest(weights); bestEpoch = epoch; sinceBest = 0
             return true
         }
         sinceBest += 1
@@ -155,7 +168,9 @@ struct TrainingRun {
             var average = params
             for epoch in 1...max(1, epochs) {
                 let t0 = monotonicSeconds()
-                rng.shuffle(&order)
+                // A full batch sums over every sample: its order would change only the rounding, and
+                // keeping it lets the objective reuse its grouping of the entries from epoch to epoch.
+                if batch < order.count { rng.shuffle(&order) }
                 var total = 0.0, se = 0.0, entries = 0
                 var b = 0
                 while b < order.count {
@@ -178,6 +193,7 @@ struct TrainingRun {
                 if !finishEpoch(epoch, weights: decay > 0 ? average : params, objectiveValue: total,
                                 squaredError: se, entries: entries, started: t0, progress: progress) { break }
             }
+            if !validating { best = decay > 0 ? average : params }
         case .lbfgs:
             var opt = LBFGS(memory: config.lbfgsMemory)
             var f = objective.evaluate(params, gradient: &grad)
@@ -189,12 +205,13 @@ struct TrainingRun {
                 evaluations += step.evaluations
                 if !step.improved {
                     stopReason = "L-BFGS line search found no further decrease"
-                    if validation == nil { best = params }
+                    if !validating { best = params }
                     break
                 }
                 if !finishEpoch(epoch, weights: params, objectiveValue: f, squaredError: objective.lastSquaredError,
                                 entries: objective.lastEntries, started: t0, progress: progress) { break }
             }
+            if !validating { best = params }
         }
     }
 }
