@@ -326,13 +326,14 @@ public final class AutoRecObjective {
                 Parallel.forEach(columnChunks.count, threads: threads) { chunk in
                     let range = columnChunks[chunk]
                     if range.isEmpty { return }
-                    for b in 0..<nbs { for c in range { for k in CS[b * n + c]..<CS[b * n + c + 1] { CY[k] = P[bOff + c] } } }
                     for t in tiles {
                         let lo = t.lowerBound, w = t.count
                         let wt = W + n * lo, ht = H + batch * lo
                         for b in 0..<nbs {
                             for c in range {
                                 let wr = wt + c * w, k0 = CS[b * n + c], k = CS[b * n + c + 1]
+                                // The decoder bias first (while these entries are in cache).
+                                if lo == 0 { for j in k0..<k { CY[j] = P[bOff + c] } }
                                 if w == AutoRecObjective.tileWidth {
                                     Kernels.gatherDots32(wr, count: k - k0, indices: CB + k0, base: ht, into: CY + k0)
                                 } else {
@@ -466,6 +467,8 @@ public final class AutoRecObjective {
                             for c in 0..<n {
                                 let k0 = CS[b * n + c], k = CS[b * n + c + 1]
                                 let gw = gwt + c * w, gv = gvt + c * w
+                                // The squared norms for the loss, while the weight rows are read.
+                                if b == 0 { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wt + c * w, wt + c * w)) }
                                 Kernels.gatherAccumulate(w, gw, start: b == 0 ? wt + c * w : UnsafePointer(gw), startScale: b == 0 ? scale : 1,
                                                          count: k - k0, indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
                                 Kernels.gatherAccumulate(w, gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
@@ -495,7 +498,7 @@ public final class AutoRecObjective {
                             }
                         }
                     }
-                    for c in 0..<n { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wt + c * w, wt + c * w)) }
+                    if !byColumn { for c in 0..<n { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wt + c * w, wt + c * w)) } }
                     SQ[t] = sq
                     let gmu = G + muOff + lo
                     for j in 0..<w { gmu[j] = 0 }
