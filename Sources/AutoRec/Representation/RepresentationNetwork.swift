@@ -240,6 +240,32 @@ public struct RepresentationNetwork: Sendable {
         return loss
     }
 
+    /// Back through a dense layer (`input` rows x `in`, weights and bias at those offsets): adds its
+    /// weight and bias gradients for dL/d(output) `dY` and returns dL/d(input).
+    private func denseBackward(_ params: [Float], _ gradient: inout [Float], input x: [Float], rows: Int, in width: Int,
+                               out: Int, weights: Int, bias: Int, dY: [Float]) -> [Float] {
+        var dX = [Float](repeating: 0, count: rows * width)
+        params.withUnsafeBufferPointer { pp in
+            gradient.withUnsafeMutableBufferPointer { gp in
+                x.withUnsafeBufferPointer { xp in
+                    dY.withUnsafeBufferPointer { yp in
+                        dX.withUnsafeMutableBufferPointer { dp in
+                            LayerOps.affineBackward(xp.baseAddress!, rows: rows, in: width, out: out, w: pp.baseAddress! + weights,
+                                                    dY: yp.baseAddress!, gW: gp.baseAddress! + weights, gb: gp.baseAddress! + bias,
+                                                    dX: dp.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        return dX
+    }
+
+    /// d *= 1 - y^2, the tanh derivative from the layer's output y.
+    private static func tanhDerivative(_ d: inout [Float], output y: [Float]) {
+        y.withUnsafeBufferPointer { yp in d.withUnsafeMutableBufferPointer { LayerOps.tanhBackward(yp.baseAddress!, $0.baseAddress!, $0.count) } }
+    }
+
     private func run(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float],
                      rowErrors: inout [Double], observedErrors: inout [Double]) -> Double {
         let rows = s.count, n = inputs, d = dim, ew = encoderWidth
@@ -368,35 +394,11 @@ public struct RepresentationNetwork: Sendable {
         for range in [b1..<w2, b2..<wc, bc..<wh, bh..<deepEnd] { for j in range { gradient[j] = 0 } }
         for j in 0..<y.count { y[j] *= scale }
         // Back through the decoder: dL/d(its input), then (deep) through its tanh layer to dL/dh.
-        var dh = [Float](repeating: 0, count: rows * lastWidth)
-        params.withUnsafeBufferPointer { pp in
-            gradient.withUnsafeMutableBufferPointer { gp in
-                (deep ? u : h).withUnsafeBufferPointer { xp in
-                    y.withUnsafeBufferPointer { yp in
-                        dh.withUnsafeMutableBufferPointer { dp in
-                            LayerOps.affineBackward(xp.baseAddress!, rows: rows, in: lastWidth, out: n, w: pp.baseAddress! + w2,
-                                                    dY: yp.baseAddress!, gW: gp.baseAddress! + w2, gb: gp.baseAddress! + b2,
-                                                    dX: dp.baseAddress!)
-                        }
-                    }
-                }
-                if deep {
-                    var du = dh
-                    dh = [Float](repeating: 0, count: rows * d)
-                    u.withUnsafeBufferPointer { up in
-                        du.withUnsafeMutableBufferPointer { LayerOps.tanhBackward(up.baseAddress!, $0.baseAddress!, $0.count) }
-                    }
-                    h.withUnsafeBufferPointer { hp in
-                        du.withUnsafeBufferPointer { dup in
-                            dh.withUnsafeMutableBufferPointer { dp in
-                                LayerOps.affineBackward(hp.baseAddress!, rows: rows, in: d, out: hiddenUnits, w: pp.baseAddress! + wh,
-                                                        dY: dup.baseAddress!, gW: gp.baseAddress! + wh, gb: gp.baseAddress! + bh,
-                                                        dX: dp.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
+        var dh = denseBackward(params, &gradient, input: deep ? u : h, rows: rows, in: lastWidth, out: n,
+                               weights: w2, bias: b2, dY: y)
+        if deep {
+            Self.tanhDerivative(&dh, output: u)
+            dh = denseBackward(params, &gradient, input: h, rows: rows, in: d, out: hiddenUnits, weights: wh, bias: bh, dY: dh)
         }
         if config.kind == .sparse {
             let rho = config.sparsityTarget, beta = config.sparsityWeight
@@ -436,22 +438,8 @@ public struct RepresentationNetwork: Sendable {
         }
         // Deep: back through the code layer and the encoder's tanh layer to the first layer's output.
         if deep {
-            var dt = [Float](repeating: 0, count: rows * hiddenUnits)
-            params.withUnsafeBufferPointer { pp in
-                gradient.withUnsafeMutableBufferPointer { gp in
-                    t.withUnsafeBufferPointer { tp in
-                        dz.withUnsafeBufferPointer { dzp in
-                            dt.withUnsafeMutableBufferPointer { dtp in
-                                LayerOps.affineBackward(tp.baseAddress!, rows: rows, in: hiddenUnits, out: ew, w: pp.baseAddress! + wc,
-                                                        dY: dzp.baseAddress!, gW: gp.baseAddress! + wc, gb: gp.baseAddress! + bc,
-                                                        dX: dtp.baseAddress!)
-                                LayerOps.tanhBackward(tp.baseAddress!, dtp.baseAddress!, dtp.count)
-                            }
-                        }
-                    }
-                }
-            }
-            dz = dt
+            dz = denseBackward(params, &gradient, input: t, rows: rows, in: hiddenUnits, out: ew, weights: wc, bias: bc, dY: dz)
+            Self.tanhDerivative(&dz, output: t)
         }
         gradient.withUnsafeMutableBufferPointer { gp in
             a.withUnsafeBufferPointer { ap in
