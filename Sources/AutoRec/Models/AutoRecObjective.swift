@@ -180,6 +180,10 @@ public final class AutoRecObjective {
         let Z = zBuf, H = hBuf, D = dBuf, Y = yBuf, A = aBuf, KP = kBuf, L = sampleLoss, SQ = tileSquares
         let CS = colStart, CB = colSample, CP = colEntry, CY = colDY, CA = colA, CV = colValue, CN = colNorm
         let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
+        /// The dropout multiplier of entry p: 0 (hidden from the encoder) or 1/(1-p), a hash of (maskSeed, p).
+        @inline(__always) func keep(_ p: Int) -> Float {
+            dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
+        }
         let scale = l2 * regularizationScale
         // Every pass reads rows of one table at random: the weights (n rows a tile) when it walks the
         // batch sample by sample, the batch's workspaces when it walks the inputs column by column.
@@ -223,29 +227,23 @@ public final class AutoRecObjective {
                             let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
                             for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] {
                                 let p = Int(EBE[q])
-                                let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
-                                AB[q] = (vs[p] - shift) * keep * norm
+                                AB[q] = (vs[p] - shift) * keep(p) * norm
                             }
                         }
                     }
                 }
+                // Entry order: the encoder's inputs unless blocked; walking by sample, also the mask
+                // (for the loss) and, unblocked, the decoder bias.
+                if byColumn && nb > 1 { return }
                 for bi in sampleChunks[chunk] {
                     let s = list[bi]
                     let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
-                    if byColumn {
-                        // Walking by column, entry order serves only the encoder.
+                    for p in rs[s]..<rs[s + 1] {
+                        let k = keep(p)
+                        if !byColumn { KP[p] = k }
                         if nb == 1 {
-                            for p in rs[s]..<rs[s + 1] {
-                                let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
-                                A[p] = (vs[p] - shift) * keep * norm
-                            }
-                        }
-                    } else {
-                        for p in rs[s]..<rs[s + 1] {
-                            let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
-                            KP[p] = keep
-                            A[p] = (vs[p] - shift) * keep * norm
-                            Y[p] = P[bOff + Int(C[p])]
+                            A[p] = (vs[p] - shift) * k * norm
+                            if !byColumn { Y[p] = P[bOff + Int(C[p])] }
                         }
                     }
                 }
@@ -348,13 +346,13 @@ public final class AutoRecObjective {
                         var g: Float = 0, l = 0.0
                         for b in 0..<nbs { for k in CS[b * n + c]..<CS[b * n + c + 1] {
                             let p = Int(CP[k])
-                            let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
+                            let kept = keep(p)
                             let y = CY[k], o = dec.apply(y), e = o - CV[k]
-                            let weight: Float = keep != 0 ? keptWeight : 1
+                            let weight: Float = kept != 0 ? keptWeight : 1
                             l += Double(weight * e * e)
                             let dy = 2 * weight * e * dec.derivative(input: y, output: o)
                             CY[k] = dy; g += dy
-                            CA[k] = (CV[k] - shift) * keep * CN[k]
+                            CA[k] = (CV[k] - shift) * kept * CN[k]
                         } }
                         G[bOff + c] = g
                         CL[c] = l
