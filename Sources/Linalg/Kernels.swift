@@ -102,6 +102,46 @@ extension Kernels {
         }
     }
 
+    /// Two sums over the same entries in one pass: out[0..<32] = startScale * start + sum_k c_k gathered_k
+    /// (as `gatherAccumulate32`, gathering from `base`), and scatter[indices[k] * 32] += c_k * row for
+    /// every k. The backward pass of a weight row needs both (its gradient, and its share of dL/dh), so
+    /// its entries are streamed once, not twice. `row` is read once and held in registers.
+    @inlinable @inline(__always)
+    public static func gatherScatter32(_ out: UnsafeMutablePointer<Float>, start: UnsafePointer<Float>, startScale: Float,
+                                       count: Int, indices: UnsafePointer<Int32>, coefficients: UnsafePointer<Float>,
+                                       base: UnsafePointer<Float>, row: UnsafePointer<Float>, scatter: UnsafeMutablePointer<Float>) {
+        let s = UnsafeRawPointer(start), w = UnsafeRawPointer(row)
+        var a0 = startScale * s.loadUnaligned(as: SIMD8<Float>.self)
+        var a1 = startScale * s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        var a2 = startScale * s.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        var a3 = startScale * s.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        let w0 = w.loadUnaligned(as: SIMD8<Float>.self), w1 = w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let w2 = w.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), w3 = w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        var k = 0
+        while k < count {
+            let i = Int(indices[k]) * 32
+            let r = UnsafeRawPointer(base + i), d = UnsafeMutableRawPointer(scatter + i)
+            let c = SIMD8<Float>(repeating: coefficients[k])
+            a0.addProduct(c, r.loadUnaligned(as: SIMD8<Float>.self))
+            a1.addProduct(c, r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            a2.addProduct(c, r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+            a3.addProduct(c, r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+            var d0 = d.loadUnaligned(as: SIMD8<Float>.self), d1 = d.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var d2 = d.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), d3 = d.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            d0 += c * w0; d1 += c * w1; d2 += c * w2; d3 += c * w3
+            d.storeBytes(of: d0, as: SIMD8<Float>.self)
+            d.storeBytes(of: d1, toByteOffset: 32, as: SIMD8<Float>.self)
+            d.storeBytes(of: d2, toByteOffset: 64, as: SIMD8<Float>.self)
+            d.storeBytes(of: d3, toByteOffset: 96, as: SIMD8<Float>.self)
+            k += 1
+        }
+        let o = UnsafeMutableRawPointer(out)
+        o.storeBytes(of: a0, as: SIMD8<Float>.self)
+        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
     /// The same for any width `w` (the last, narrower tile of a hidden layer).
     @inlinable
     public static func gatherAccumulate(_ w: Int, _ out: UnsafeMutablePointer<Float>, start: UnsafePointer<Float>?,

@@ -324,7 +324,8 @@ public final class AutoRecObjective {
                 Parallel.forEach(columnChunks.count, threads: threads) { chunk in
                     let range = columnChunks[chunk]
                     if range.isEmpty { return }
-                    for t in tiles {
+                    let last = tiles.count - 1
+                    for (ti, t) in tiles.enumerated() {
                         let lo = t.lowerBound, w = t.count
                         let wt = W + n * lo, ht = H + batch * lo
                         for b in 0..<nbs {
@@ -337,25 +338,24 @@ public final class AutoRecObjective {
                                 } else {
                                     for j in k0..<k { CY[j] += Kernels.dot(w, wr, ht + Int(CB[j]) * w) }
                                 }
+                                guard ti == last else { continue }
+                                // After the last tile, while the entries are in cache: the loss and
+                                // dL/dy in column order, the decoder bias gradient, and the encoder
+                                // inputs in column order for the weight gradients.
+                                var g: Float = b == 0 ? 0 : G[bOff + c], l = b == 0 ? 0 : CL[c]
+                                for j in k0..<k {
+                                    let kept = keep(Int(CP[j]))
+                                    let y = CY[j], o = dec.apply(y), e = o - CV[j]
+                                    let weight: Float = kept != 0 ? keptWeight : 1
+                                    l += Double(weight * e * e)
+                                    let dy = 2 * weight * e * dec.derivative(input: y, output: o)
+                                    CY[j] = dy; g += dy
+                                    CA[j] = (CV[j] - shift) * kept * CN[j]
+                                }
+                                G[bOff + c] = g
+                                CL[c] = l
                             }
                         }
-                    }
-                    // The loss and dL/dy in column order, the decoder bias gradient, and the encoder
-                    // inputs in column order for the weight gradients.
-                    for c in range {
-                        var g: Float = 0, l = 0.0
-                        for b in 0..<nbs { for k in CS[b * n + c]..<CS[b * n + c + 1] {
-                            let p = Int(CP[k])
-                            let kept = keep(p)
-                            let y = CY[k], o = dec.apply(y), e = o - CV[k]
-                            let weight: Float = kept != 0 ? keptWeight : 1
-                            l += Double(weight * e * e)
-                            let dy = 2 * weight * e * dec.derivative(input: y, output: o)
-                            CY[k] = dy; g += dy
-                            CA[k] = (CV[k] - shift) * kept * CN[k]
-                        } }
-                        G[bOff + c] = g
-                        CL[c] = l
                     }
                 }
             } else if nb > 1 {
@@ -432,13 +432,26 @@ public final class AutoRecObjective {
                     let lo = tiles[t].lowerBound, w = tiles[t].count
                     let vt = V + n * lo, wt = W + n * lo, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
                     let gvt = G + vOff + n * lo, gwt = G + wOff + n * lo
-                    // Walking by column: one block of batch positions at a time (see sampleBlocks).
+                    var sq = 0.0
+                    // Walking by column: one block of batch positions at a time (see sampleBlocks). One
+                    // pass over each column's entries gives both dL/dh and the decoder weights' gradient.
                     if byColumn {
                         for j in 0..<(batch * w) { dt[j] = 0 }
                         for b in 0..<nbs {
                             for c in 0..<n {
-                                let wr = wt + c * w
-                                for k in CS[b * n + c]..<CS[b * n + c + 1] { Kernels.axpy(w, CY[k], wr, dt + Int(CB[k]) * w) }
+                                let k0 = CS[b * n + c], k = CS[b * n + c + 1]
+                                let wr = wt + c * w, gw = gwt + c * w
+                                // The squared norms for the loss, while the weight rows are read.
+                                if b == 0 { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wr, wr)) }
+                                let start = b == 0 ? wr : UnsafePointer(gw), startScale = b == 0 ? scale : 1
+                                if w == AutoRecObjective.tileWidth {
+                                    Kernels.gatherScatter32(gw, start: start, startScale: startScale, count: k - k0, indices: CB + k0,
+                                                            coefficients: CY + k0, base: ht, row: wr, scatter: dt)
+                                } else {
+                                    Kernels.gatherAccumulate(w, gw, start: start, startScale: startScale, count: k - k0,
+                                                             indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
+                                    for j in k0..<k { Kernels.axpy(w, CY[j], wr, dt + Int(CB[j]) * w) }
+                                }
                             }
                         }
                     } else if nb > 1 {
@@ -459,16 +472,11 @@ public final class AutoRecObjective {
                     }
                     enc.multiplyByDerivative(batch * w, input: zt, output: ht, dt)
 
-                    var sq = 0.0
                     if byColumn {
                         for b in 0..<nbs {
                             for c in 0..<n {
                                 let k0 = CS[b * n + c], k = CS[b * n + c + 1]
-                                let gw = gwt + c * w, gv = gvt + c * w
-                                // The squared norms for the loss, while the weight rows are read.
-                                if b == 0 { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wt + c * w, wt + c * w)) }
-                                Kernels.gatherAccumulate(w, gw, start: b == 0 ? wt + c * w : UnsafePointer(gw), startScale: b == 0 ? scale : 1,
-                                                         count: k - k0, indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
+                                let gv = gvt + c * w
                                 Kernels.gatherAccumulate(w, gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
                                                          count: k - k0, indices: CB + k0, coefficients: CA + k0, base: dt, stride: w)
                             }
