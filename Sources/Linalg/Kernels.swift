@@ -129,6 +129,50 @@ extension Kernels {
         }
     }
 
+    /// out[k] += rowA . (baseA + i_k 32)[0..<32] + rowB . (baseB + i_k 32)[0..<32]: two tiles' dot
+    /// products in one pass over the entries (one reduction and one update of `out` per entry).
+    @inlinable
+    public static func gatherDots32Pair(_ rowA: UnsafePointer<Float>, _ rowB: UnsafePointer<Float>, count: Int,
+                                        indices: UnsafePointer<Int32>, baseA: UnsafePointer<Float>, baseB: UnsafePointer<Float>,
+                                        into out: UnsafeMutablePointer<Float>) {
+        let r = UnsafeRawPointer(rowA), q = UnsafeRawPointer(rowB)
+        let a0 = r.loadUnaligned(as: SIMD8<Float>.self), a1 = r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let a2 = r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), a3 = r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        let b0 = q.loadUnaligned(as: SIMD8<Float>.self), b1 = q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let b2 = q.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), b3 = q.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        @inline(__always) func partial(_ k: Int) -> SIMD8<Float> {
+            let i = Int(indices[k]) * 32
+            let h = UnsafeRawPointer(baseA + i), g = UnsafeRawPointer(baseB + i)
+            var a = a0 * h.loadUnaligned(as: SIMD8<Float>.self)
+            a.addProduct(a1, h.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            a.addProduct(a2, h.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+            a.addProduct(a3, h.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+            a.addProduct(b0, g.loadUnaligned(as: SIMD8<Float>.self))
+            a.addProduct(b1, g.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            a.addProduct(b2, g.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+            a.addProduct(b3, g.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+            return a
+        }
+        var k = 0
+        #if AUTOREC_AVX2
+        while k + 8 <= count {
+            let s01 = _mm256_hadd_ps(partial(k), partial(k + 1)), s23 = _mm256_hadd_ps(partial(k + 2), partial(k + 3))
+            let s45 = _mm256_hadd_ps(partial(k + 4), partial(k + 5)), s67 = _mm256_hadd_ps(partial(k + 6), partial(k + 7))
+            let t0 = _mm256_hadd_ps(s01, s23), t1 = _mm256_hadd_ps(s45, s67)
+            let u = SIMD8(lowHalf: t0.lowHalf, highHalf: t1.lowHalf) + SIMD8(lowHalf: t0.highHalf, highHalf: t1.highHalf)
+            let o = UnsafeMutableRawPointer(out + k)
+            o.storeBytes(of: o.loadUnaligned(as: SIMD8<Float>.self) + u, as: SIMD8<Float>.self)
+            k += 8
+        }
+        #endif
+        while k < count {
+            let p = partial(k)
+            let h = p.lowHalf + p.highHalf, t = h.lowHalf + h.highHalf
+            out[k] += t[0] + t[1]
+            k += 1
+        }
+    }
+
     /// Two sums over the same entries in one pass: out[0..<32] = startScale * start + sum_k c_k gathered_k
     /// (as `gatherAccumulate32`, gathering from `base`), and scatter[indices[k] * 32] += c_k * row for
     /// every k. The backward pass of a weight row needs both (its gradient, and its share of dL/dh), so

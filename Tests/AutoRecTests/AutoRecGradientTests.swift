@@ -20,11 +20,12 @@ final class AutoRecGradientTests: XCTestCase {
 
     func check(encoder: Activation, decoder: Activation, dropout: Float = 0, shift: Float = 0,
                samples: [Int]? = nil, regScale: Float = 1, scaling: InputScaling = .none, keptWeight: Float = 1,
+               shapes: [(samples: Int, inputs: Int)] = AutoRecGradientTests.shapes, hidden: Int = 37,
                eps: Float = 1e-2, tolerance: Float = 4e-3, file: StaticString = #filePath, line: UInt = #line) {
       // A tiny cache budget cuts the inputs and the batch into blocks of two rows: the blocked passes.
-      for shape in Self.shapes { for cacheBytes in [AutoRecObjective.defaultCacheBytes, 256] {
+      // 37 hidden units make two tiles, the second narrower: both kernel paths.
+      for shape in shapes { for cacheBytes in [AutoRecObjective.defaultCacheBytes, 256] {
         let data = smallData(samples: shape.samples, inputs: shape.inputs, seed: 11)
-        let hidden = 37  // two tiles, the second narrower: exercises both kernel paths
         let objective = AutoRecObjective(data: data, hidden: hidden, encoder: encoder, decoder: decoder,
                                          l2: 0.7, inputShift: shift, inputScaling: scaling, threads: 2,
                                          cacheBytes: cacheBytes)
@@ -62,6 +63,11 @@ final class AutoRecGradientTests: XCTestCase {
     func testMiniBatchWithScaledRegularisation() { check(encoder: .sigmoid, decoder: .identity, samples: [4, 1, 3], regScale: 0.3) }
     func testInputScalingAndLossWeights() { check(encoder: .sigmoid, decoder: .identity, dropout: 0.3, scaling: .sqrt, keptWeight: 0.2) }
     func testInputDropoutAndCentring() { check(encoder: .sigmoid, decoder: .identity, dropout: 0.4, shift: 3) }
+    /// Columns and samples with a dozen or more entries take the kernels' eight- and four-at-a-time
+    /// paths, and 101 hidden units make four tiles: two decoded in one pass, one alone, one narrower.
+    func testLongRunsAndTilePairs() {
+        check(encoder: .sigmoid, decoder: .identity, dropout: 0.2, shapes: [(24, 40), (40, 24)], hidden: 101)
+    }
 
     /// Both orientations train on the same objective over a transposed matrix; check each on real shapes.
     func testBothOrientationsOfOneRatingTable() {

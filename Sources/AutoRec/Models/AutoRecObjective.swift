@@ -320,20 +320,29 @@ public final class AutoRecObjective {
             // Stage 2: decoder outputs on observed entries (by sample or by column), then the loss
             // and dL/dy per entry (by sample).
             if byColumn {
-                // Accumulate in column order (CY, sequential), then scatter to entry order once.
+                // Accumulate in column order (CY, sequential); the loss follows in column order too.
                 Parallel.forEach(columnChunks.count, threads: threads) { chunk in
                     let range = columnChunks[chunk]
                     if range.isEmpty { return }
                     let last = tiles.count - 1
-                    for (ti, t) in tiles.enumerated() {
+                    // Two full tiles in one pass where possible (not the last, which computes the
+                    // loss): each entry's running sum is then read and written half as often.
+                    var ti = 0
+                    while ti < tiles.count {
+                        let t = tiles[ti]
                         let lo = t.lowerBound, w = t.count
                         let wt = W + n * lo, ht = H + batch * lo
+                        let pair = ti + 1 < last && w == AutoRecObjective.tileWidth && tiles[ti + 1].count == w
+                        defer { ti += pair ? 2 : 1 }
                         for b in 0..<nbs {
                             for c in range {
                                 let wr = wt + c * w, k0 = CS[b * n + c], k = CS[b * n + c + 1]
                                 // The decoder bias first (while these entries are in cache).
                                 if lo == 0 { for j in k0..<k { CY[j] = P[bOff + c] } }
-                                if w == AutoRecObjective.tileWidth {
+                                if pair {
+                                    Kernels.gatherDots32Pair(wr, wt + n * w + c * w, count: k - k0, indices: CB + k0, baseA: ht,
+                                                             baseB: ht + batch * w, into: CY + k0)
+                                } else if w == AutoRecObjective.tileWidth {
                                     Kernels.gatherDots32(wr, count: k - k0, indices: CB + k0, base: ht, into: CY + k0)
                                 } else {
                                     for j in k0..<k { CY[j] += Kernels.dot(w, wr, ht + Int(CB[j]) * w) }
