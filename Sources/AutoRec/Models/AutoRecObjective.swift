@@ -220,11 +220,12 @@ public final class AutoRecObjective {
             // Stage 0 (by sample): encoder inputs with the dropout mask; decoder bias per entry.
             Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
                 if nb > 1 {
-                    // The encoder's inputs in (block, row) order, block by block (in that order in memory).
-                    for b in 0..<nb {
-                        for bi in sampleChunks[chunk] {
-                            let s = list[bi]
-                            let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
+                    // The encoder's inputs in (block, row) order, row by row so that each row's
+                    // ratings are read from memory once (its blocks' slices are written in order).
+                    for bi in sampleChunks[chunk] {
+                        let s = list[bi]
+                        let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
+                        for b in 0..<nb {
                             for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] {
                                 let p = Int(EBE[q])
                                 AB[q] = (vs[p] - shift) * keep(p) * norm
