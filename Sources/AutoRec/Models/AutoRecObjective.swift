@@ -493,14 +493,16 @@ public final class AutoRecObjective {
                         }
                     } else if nb > 1 {
                         for j in 0..<(n * w) { gwt[j] = scale * wt[j]; gvt[j] = scale * vt[j] }
+                        // The two gradients in separate passes: each block's rows of one of them fit in
+                        // L2 where both would not.
                         for b in 0..<nb {
                             for bi in 0..<batch {
-                                let key = b * rows + list[bi], hv = ht + bi * w, dv = dt + bi * w
-                                for q in EBS[key]..<EBS[key + 1] {
-                                    let c = Int(EBC[q])
-                                    Kernels.axpy(w, YB[q], hv, gwt + c * w)
-                                    if AB[q] != 0 { Kernels.axpy(w, AB[q], dv, gvt + c * w) }
-                                }
+                                let key = b * rows + list[bi], hv = ht + bi * w
+                                for q in EBS[key]..<EBS[key + 1] { Kernels.axpy(w, YB[q], hv, gwt + Int(EBC[q]) * w) }
+                            }
+                            for bi in 0..<batch {
+                                let key = b * rows + list[bi], dv = dt + bi * w
+                                for q in EBS[key]..<EBS[key + 1] where AB[q] != 0 { Kernels.axpy(w, AB[q], dv, gvt + Int(EBC[q]) * w) }
                             }
                         }
                     } else {
