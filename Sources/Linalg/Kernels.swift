@@ -85,23 +85,10 @@ extension Kernels {
         o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
 
-    /// out[k] += row . (base + indices[k] * 32)[0..<32] for k in 0..<count: the dot products of one
-    /// 32-float row (held in registers) with gathered rows, the decoder's inner loop. Reducing each
-    /// product's eight lanes to one float is half the work; it is done for several products at once.
-    @inlinable
-    public static func gatherDots32(_ row: UnsafePointer<Float>, count: Int, indices: UnsafePointer<Int32>,
-                                      base: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let r = UnsafeRawPointer(row)
-        let w0 = r.loadUnaligned(as: SIMD8<Float>.self), w1 = r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let w2 = r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), w3 = r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-        @inline(__always) func partial(_ k: Int) -> SIMD8<Float> {
-            let h = UnsafeRawPointer(base + Int(indices[k]) * 32)
-            var a = w0 * h.loadUnaligned(as: SIMD8<Float>.self)
-            fma(&a, w1, h.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-            fma(&a, w2, h.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-            fma(&a, w3, h.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-            return a
-        }
+    /// out[k] += the sum of the eight lanes of partial(k), for k in 0..<count: the reduction shared by
+    /// the dot-product kernels, several products at a time.
+    @inlinable @inline(__always)
+    static func addLaneSums(count: Int, into out: UnsafeMutablePointer<Float>, _ partial: (Int) -> SIMD8<Float>) {
         var k = 0
         #if AUTOREC_AVX2
         // Eight products reduced by a tree of horizontal adds (vhaddps), then the two 128-bit halves:
@@ -144,6 +131,26 @@ extension Kernels {
         }
     }
 
+    /// out[k] += row . (base + indices[k] * 32)[0..<32] for k in 0..<count: the dot products of one
+    /// 32-float row (held in registers) with gathered rows, the decoder's inner loop. Reducing each
+    /// product's eight lanes to one float is half the work; it is done for several products at once.
+    @inlinable
+    public static func gatherDots32(_ row: UnsafePointer<Float>, count: Int, indices: UnsafePointer<Int32>,
+                                      base: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let r = UnsafeRawPointer(row)
+        let w0 = r.loadUnaligned(as: SIMD8<Float>.self), w1 = r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let w2 = r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), w3 = r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        @inline(__always) func partial(_ k: Int) -> SIMD8<Float> {
+            let h = UnsafeRawPointer(base + Int(indices[k]) * 32)
+            var a = w0 * h.loadUnaligned(as: SIMD8<Float>.self)
+            fma(&a, w1, h.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            fma(&a, w2, h.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+            fma(&a, w3, h.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+            return a
+        }
+        addLaneSums(count: count, into: out, partial)
+    }
+
     /// out[k] += rowA . (baseA + i_k 32)[0..<32] + rowB . (baseB + i_k 32)[0..<32]: two tiles' dot
     /// products in one pass over the entries (one reduction and one update of `out` per entry).
     @inlinable
@@ -168,24 +175,7 @@ extension Kernels {
             fma(&a, b3, g.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
             return a
         }
-        var k = 0
-        #if AUTOREC_AVX2
-        while k + 8 <= count {
-            let s01 = _mm256_hadd_ps(partial(k), partial(k + 1)), s23 = _mm256_hadd_ps(partial(k + 2), partial(k + 3))
-            let s45 = _mm256_hadd_ps(partial(k + 4), partial(k + 5)), s67 = _mm256_hadd_ps(partial(k + 6), partial(k + 7))
-            let t0 = _mm256_hadd_ps(s01, s23), t1 = _mm256_hadd_ps(s45, s67)
-            let u = SIMD8(lowHalf: t0.lowHalf, highHalf: t1.lowHalf) + SIMD8(lowHalf: t0.highHalf, highHalf: t1.highHalf)
-            let o = UnsafeMutableRawPointer(out + k)
-            o.storeBytes(of: o.loadUnaligned(as: SIMD8<Float>.self) + u, as: SIMD8<Float>.self)
-            k += 8
-        }
-        #endif
-        while k < count {
-            let p = partial(k)
-            let h = p.lowHalf + p.highHalf, t = h.lowHalf + h.highHalf
-            out[k] += t[0] + t[1]
-            k += 1
-        }
+        addLaneSums(count: count, into: out, partial)
     }
 
     /// Two sums over the same entries in one pass: out[0..<32] = startScale * start + sum_k c_k gathered_k
