@@ -37,6 +37,42 @@ public enum Kernels {
     }
 }
 
+/// 32 floats held in four 8-lane registers: the accumulator (and the scattered row) of the 32-wide
+/// kernels, loaded, updated by c * row and stored in one place.
+@usableFromInline
+struct Row32 {
+    @usableFromInline var v0, v1, v2, v3: SIMD8<Float>
+
+    @inlinable @inline(__always)
+    init() { v0 = SIMD8(); v1 = SIMD8(); v2 = SIMD8(); v3 = SIMD8() }
+
+    /// scale * p[0..<32].
+    @inlinable @inline(__always)
+    init(_ p: UnsafeRawPointer, scale: Float = 1) {
+        v0 = scale * p.loadUnaligned(as: SIMD8<Float>.self)
+        v1 = scale * p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        v2 = scale * p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        v3 = scale * p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
+    /// self += c * p[0..<32], fused where the build targets FMA.
+    @inlinable @inline(__always)
+    mutating func add(_ c: SIMD8<Float>, _ p: UnsafeRawPointer) {
+        Kernels.fma(&v0, c, p.loadUnaligned(as: SIMD8<Float>.self))
+        Kernels.fma(&v1, c, p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+        Kernels.fma(&v2, c, p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+        Kernels.fma(&v3, c, p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+    }
+
+    @inlinable @inline(__always)
+    func store(_ p: UnsafeMutableRawPointer) {
+        p.storeBytes(of: v0, as: SIMD8<Float>.self)
+        p.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
+        p.storeBytes(of: v2, toByteOffset: 64, as: SIMD8<Float>.self)
+        p.storeBytes(of: v3, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+}
+
 extension Kernels {
     /// acc += a * b lane by lane: one fused multiply-add where the build targets FMA (AUTOREC_AVX2,
     /// which the tools set only on CPUs that have it), else a multiply and an add. Without FMA in
@@ -60,29 +96,11 @@ extension Kernels {
     public static func gatherAccumulate32(_ out: UnsafeMutablePointer<Float>, start: UnsafePointer<Float>?,
                                           startScale: Float, count: Int, indices: UnsafePointer<Int32>,
                                           coefficients: UnsafePointer<Float>, base: UnsafePointer<Float>, stride: Int) {
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        if let s = start {
-            let r = UnsafeRawPointer(s)
-            a0 = startScale * r.loadUnaligned(as: SIMD8<Float>.self)
-            a1 = startScale * r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            a2 = startScale * r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-            a3 = startScale * r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        var acc = start.map { Row32(UnsafeRawPointer($0), scale: startScale) } ?? Row32()
+        for k in 0..<count {
+            acc.add(SIMD8(repeating: coefficients[k]), UnsafeRawPointer(base + Int(indices[k]) * stride))
         }
-        var k = 0
-        while k < count {
-            let r = UnsafeRawPointer(base + Int(indices[k]) * stride)
-            let c = SIMD8<Float>(repeating: coefficients[k])
-            fma(&a0, c, r.loadUnaligned(as: SIMD8<Float>.self))
-            fma(&a1, c, r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-            fma(&a2, c, r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-            fma(&a3, c, r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-            k += 1
-        }
-        let o = UnsafeMutableRawPointer(out)
-        o.storeBytes(of: a0, as: SIMD8<Float>.self)
-        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        acc.store(UnsafeMutableRawPointer(out))
     }
 
     /// out[k] += the sum of the eight lanes of partial(k), for k in 0..<count: the reduction shared by
@@ -186,36 +204,18 @@ extension Kernels {
     public static func gatherScatter32(_ out: UnsafeMutablePointer<Float>, start: UnsafePointer<Float>, startScale: Float,
                                        count: Int, indices: UnsafePointer<Int32>, coefficients: UnsafePointer<Float>,
                                        base: UnsafePointer<Float>, row: UnsafePointer<Float>, scatter: UnsafeMutablePointer<Float>) {
-        let s = UnsafeRawPointer(start), w = UnsafeRawPointer(row)
-        var a0 = startScale * s.loadUnaligned(as: SIMD8<Float>.self)
-        var a1 = startScale * s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        var a2 = startScale * s.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-        var a3 = startScale * s.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-        let w0 = w.loadUnaligned(as: SIMD8<Float>.self), w1 = w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let w2 = w.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), w3 = w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-        var k = 0
-        while k < count {
+        var acc = Row32(UnsafeRawPointer(start), scale: startScale)
+        let w = Row32(UnsafeRawPointer(row))
+        for k in 0..<count {
             let i = Int(indices[k]) * 32
-            let r = UnsafeRawPointer(base + i), d = UnsafeMutableRawPointer(scatter + i)
             let c = SIMD8<Float>(repeating: coefficients[k])
-            fma(&a0, c, r.loadUnaligned(as: SIMD8<Float>.self))
-            fma(&a1, c, r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-            fma(&a2, c, r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-            fma(&a3, c, r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-            var d0 = d.loadUnaligned(as: SIMD8<Float>.self), d1 = d.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            var d2 = d.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), d3 = d.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-            d0 += c * w0; d1 += c * w1; d2 += c * w2; d3 += c * w3
-            d.storeBytes(of: d0, as: SIMD8<Float>.self)
-            d.storeBytes(of: d1, toByteOffset: 32, as: SIMD8<Float>.self)
-            d.storeBytes(of: d2, toByteOffset: 64, as: SIMD8<Float>.self)
-            d.storeBytes(of: d3, toByteOffset: 96, as: SIMD8<Float>.self)
-            k += 1
+            acc.add(c, UnsafeRawPointer(base + i))
+            let d = UnsafeMutableRawPointer(scatter + i)
+            var dr = Row32(UnsafeRawPointer(d))
+            dr.v0 += c * w.v0; dr.v1 += c * w.v1; dr.v2 += c * w.v2; dr.v3 += c * w.v3
+            dr.store(d)
         }
-        let o = UnsafeMutableRawPointer(out)
-        o.storeBytes(of: a0, as: SIMD8<Float>.self)
-        o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-        o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-        o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        acc.store(UnsafeMutableRawPointer(out))
     }
 
     /// The same for any width `w` (the last, narrower tile of a hidden layer).
