@@ -15,12 +15,15 @@ import Linalg
 /// over cores by tile, the others by sample or column; nothing is accumulated across threads, so the
 /// result is bit-identical for any thread count.
 ///
-/// Large data (10M ratings): when the random side of a tile outgrows `cacheBytes`, the passes are
-/// blocked so that it stays in L2: the inputs in blocks of columns (entries also stored block by block,
+/// Blocking: when the random side of a tile outgrows `cacheBytes`, the passes are blocked so that
+/// it stays in L2 (ML-100K's I-AutoRec column walks take 2 blocks, 10M ratings 8 and 22): the inputs in blocks of columns (entries also stored block by block,
 /// so each block's are read in order), the batch in blocks of positions (its entries grouped by
 /// block, then column). Walking by column, the loss is computed in column order, and the grouping
 /// is kept from one call to the next on the same samples (every epoch of full-batch training).
-/// Blocking changes only the order of sums; data that fits (ML-100K) takes the unblocked passes.
+/// Blocking changes only the order of sums.
+///
+/// Input dropout: the encoder and its weights' gradient skip the entries that dropout hides (their
+/// terms are zero), so with the I-AutoRec default of 0.5 those two passes do half the work.
 public final class AutoRecObjective {
     public let data: CSRMatrix            // samples x inputs
     public let hidden: Int
@@ -43,6 +46,11 @@ public final class AutoRecObjective {
     private let dBuf: UnsafeMutablePointer<Float>   // dL/dh, then dL/dz in place
     private let yBuf: UnsafeMutablePointer<Float>   // decoder pre-activation per entry, then dL/dy in place
     private let aBuf: UnsafeMutablePointer<Float>   // encoder input per entry: (r - shift) * dropout multiplier
+    // The encoder's inputs skip the entries that dropout hides (their terms are zero): each row's kept
+    // entries are packed at the front of its range, aBuf (or blockedInput) holding their inputs, aCol
+    // their input columns, and aEnd the end of the packed part per row (per (block, row) when blocked).
+    private let aCol: UnsafeMutablePointer<Int32>
+    private let aEnd: UnsafeMutablePointer<Int>
     private let kBuf: UnsafeMutablePointer<Float>   // dropout multiplier per entry: 0 (dropped) or 1/(1-p)
     // The batch's entries grouped by input column, for the weight gradients.
     private let colStart: UnsafeMutablePointer<Int>
@@ -50,6 +58,11 @@ public final class AutoRecObjective {
     private let colEntry: UnsafeMutablePointer<Int32>
     private let colDY: UnsafeMutablePointer<Float>
     private let colA: UnsafeMutablePointer<Float>
+    // Walking by column, the encoder inputs of the kept entries of each (block, column) are packed at
+    // the front of its range of colA, with their batch positions in colKept and the end in colKeptEnd,
+    // so that the encoder weights' gradient skips the entries dropout hid (their terms are zero).
+    private let colKept: UnsafeMutablePointer<Int32>
+    private let colKeptEnd: UnsafeMutablePointer<Int>
     // Walking by column, the grouping is kept for the next call with the same samples (every epoch
     // of full-batch training), with each entry's rating and its row's input scaling in column order,
     // so that the loss is computed in column order without gathering from entry order.
@@ -73,9 +86,11 @@ public final class AutoRecObjective {
     private let blockedOutput: UnsafeMutablePointer<Float>
 
     /// Bytes of a weight or workspace slice that one pass reads at random and that should stay in
-    /// the L2 cache (1.25 MB a core on the machines measured, shared with the streamed data); the
-    /// encoder's weight blocks get twice this.
-    public static let defaultCacheBytes = 512 * 1024
+    /// the L2 cache (1.25 MB a core on the machines measured, shared with the streamed data and, in
+    /// the decoder and backward passes, with a second slice); the encoder's weight blocks get twice
+    /// this. Chosen by same-process A/B runs on 1M and 10M synthetic ratings: 128-256 KB were within
+    /// noise of each other and 10% faster than 512 KB at both sizes.
+    public static let defaultCacheBytes = 192 * 1024
     /// This objective's slice budget (tests use tiny ones to exercise the blocked paths).
     public let cacheBytes: Int
 
@@ -107,12 +122,16 @@ public final class AutoRecObjective {
         dBuf = alloc(data.rows * hidden, 0)
         yBuf = alloc(data.nonZeros, 0)
         aBuf = alloc(data.nonZeros, 0)
+        aCol = alloc(data.nonZeros, 0)
         kBuf = alloc(data.nonZeros, 1)
-        colStart = alloc(Self.blocks(count: data.rows, rowBytes: Self.tileWidth * 4, budget: max(1, cacheBytes)).count * data.cols + 1, 0)
+        let columnKeys = Self.blocks(count: data.rows, rowBytes: Self.tileWidth * 4, budget: max(1, cacheBytes)).count * data.cols
+        colStart = alloc(columnKeys + 1, 0)
+        colKeptEnd = alloc(columnKeys, 0)
         colSample = alloc(data.nonZeros, 0)
         colEntry = alloc(data.nonZeros, 0)
         colDY = alloc(data.nonZeros, 0)
         colA = alloc(data.nonZeros, 0)
+        colKept = alloc(data.nonZeros, 0)
         colValue = alloc(data.nonZeros, 0)
         colNorm = alloc(data.nonZeros, 0)
         columnLoss = alloc(data.cols, 0.0)
@@ -141,6 +160,7 @@ public final class AutoRecObjective {
             }
         }
         blockedStart = start
+        aEnd = alloc(nb * rows, 0)
         blockedColumn = column
         blockedEntry = entry
         blockedInput = alloc(nb > 1 ? data.nonZeros : 1, 0)
@@ -155,6 +175,7 @@ public final class AutoRecObjective {
 
     deinit {
         Memory.free(zBuf); Memory.free(hBuf); Memory.free(dBuf); Memory.free(yBuf); Memory.free(aBuf); Memory.free(kBuf)
+        Memory.free(aCol); Memory.free(aEnd); Memory.free(colKept); Memory.free(colKeptEnd)
         Memory.free(colStart); Memory.free(colSample); Memory.free(colEntry); Memory.free(colDY); Memory.free(colA)
         Memory.free(colValue); Memory.free(colNorm); Memory.free(columnLoss); Memory.free(blockedInput); Memory.free(blockedOutput)
         Memory.free(sampleLoss); Memory.free(tileSquares)
@@ -179,6 +200,7 @@ public final class AutoRecObjective {
         let vOff = 0, muOff = n * h, wOff = n * h + h, bOff = 2 * n * h + h
         let Z = zBuf, H = hBuf, D = dBuf, Y = yBuf, A = aBuf, KP = kBuf, L = sampleLoss, SQ = tileSquares
         let CS = colStart, CB = colSample, CP = colEntry, CY = colDY, CA = colA, CV = colValue, CN = colNorm
+        let AC = aCol, AE = aEnd, CK = colKept, CKE = colKeptEnd
         let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
         /// The dropout multiplier of entry p: 0 (hidden from the encoder) or 1/(1-p), a hash of (maskSeed, p).
         @inline(__always) func keep(_ p: Int) -> Float {
@@ -217,7 +239,8 @@ public final class AutoRecObjective {
             let EBE = bep.baseAddress ?? UnsafePointer(CB), AB = blockedInput, YB = blockedOutput, rows = data.rows
             let V = P + vOff, W = P + wOff
 
-            // Stage 0 (by sample): encoder inputs with the dropout mask; decoder bias per entry.
+            // Stage 0 (by sample): encoder inputs with the dropout mask, the kept entries packed at the
+            // front of each row's range (see aCol); decoder bias per entry.
             Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
                 if nb > 1 {
                     // The encoder's inputs in (block, row) order, row by row so that each row's
@@ -226,10 +249,13 @@ public final class AutoRecObjective {
                         let s = list[bi]
                         let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
                         for b in 0..<nb {
-                            for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] {
-                                let p = Int(EBE[q])
-                                AB[q] = (vs[p] - shift) * keep(p) * norm
+                            let key = b * rows + s
+                            var m = EBS[key]
+                            for q in EBS[key]..<EBS[key + 1] {
+                                let p = Int(EBE[q]), k = keep(p)
+                                if k != 0 { AB[m] = (vs[p] - shift) * k * norm; AC[m] = EBC[q]; m += 1 }
                             }
+                            AE[key] = m
                         }
                     }
                 }
@@ -239,14 +265,16 @@ public final class AutoRecObjective {
                 for bi in sampleChunks[chunk] {
                     let s = list[bi]
                     let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
+                    var m = rs[s]
                     for p in rs[s]..<rs[s + 1] {
                         let k = keep(p)
                         if !byColumn { KP[p] = k }
                         if nb == 1 {
-                            A[p] = (vs[p] - shift) * k * norm
+                            if k != 0 { A[m] = (vs[p] - shift) * k * norm; AC[m] = C[p]; m += 1 }
                             if !byColumn { Y[p] = P[bOff + Int(C[p])] }
                         }
                     }
+                    if nb == 1 { AE[s] = m }
                 }
             }
             if regroup {
@@ -299,7 +327,7 @@ public final class AutoRecObjective {
                         for bi in 0..<batch {
                             let s = list[bi], p0 = rs[s]
                             Kernels.gatherAccumulate(w, zt + bi * w, start: P + muOff + lo, startScale: 1,
-                                                     count: rs[s + 1] - p0, indices: C + p0, coefficients: A + p0,
+                                                     count: AE[s] - p0, indices: AC + p0, coefficients: A + p0,
                                                      base: vt, stride: w)
                         }
                     } else {
@@ -308,7 +336,7 @@ public final class AutoRecObjective {
                             for bi in 0..<batch {
                                 let key = b * rows + list[bi], q0 = EBS[key]
                                 Kernels.gatherAccumulate(w, zt + bi * w, start: b == 0 ? P + muOff + lo : UnsafePointer(zt + bi * w),
-                                                         startScale: 1, count: EBS[key + 1] - q0, indices: EBC + q0,
+                                                         startScale: 1, count: AE[key] - q0, indices: AC + q0,
                                                          coefficients: AB + q0, base: vt, stride: w)
                             }
                         }
@@ -353,6 +381,7 @@ public final class AutoRecObjective {
                                 // dL/dy in column order, the decoder bias gradient, and the encoder
                                 // inputs in column order for the weight gradients.
                                 var g: Float = b == 0 ? 0 : G[bOff + c], l = b == 0 ? 0 : CL[c]
+                                var m = k0
                                 for j in k0..<k {
                                     let kept = keep(Int(CP[j]))
                                     let y = CY[j], o = dec.apply(y), e = o - CV[j]
@@ -360,8 +389,9 @@ public final class AutoRecObjective {
                                     l += Double(weight * e * e)
                                     let dy = 2 * weight * e * dec.derivative(input: y, output: o)
                                     CY[j] = dy; g += dy
-                                    CA[j] = (CV[j] - shift) * kept * CN[j]
+                                    if kept != 0 { CA[m] = (CV[j] - shift) * kept * CN[j]; CK[m] = CB[j]; m += 1 }
                                 }
+                                CKE[b * n + c] = m
                                 G[bOff + c] = g
                                 CL[c] = l
                             }
@@ -488,7 +518,7 @@ public final class AutoRecObjective {
                                 let k0 = CS[b * n + c], k = CS[b * n + c + 1]
                                 let gv = gvt + c * w
                                 Kernels.gatherAccumulate(w, gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
-                                                         count: k - k0, indices: CB + k0, coefficients: CA + k0, base: dt, stride: w)
+                                                         count: CKE[b * n + c] - k0, indices: CK + k0, coefficients: CA + k0, base: dt, stride: w)
                             }
                         }
                     } else if nb > 1 {
@@ -502,18 +532,15 @@ public final class AutoRecObjective {
                             }
                             for bi in 0..<batch {
                                 let key = b * rows + list[bi], dv = dt + bi * w
-                                for q in EBS[key]..<EBS[key + 1] where AB[q] != 0 { Kernels.axpy(w, AB[q], dv, gvt + Int(EBC[q]) * w) }
+                                for q in EBS[key]..<AE[key] { Kernels.axpy(w, AB[q], dv, gvt + Int(AC[q]) * w) }
                             }
                         }
                     } else {
                         for j in 0..<(n * w) { gwt[j] = scale * wt[j]; gvt[j] = scale * vt[j] }
                         for bi in 0..<batch {
                             let s = list[bi], hv = ht + bi * w, dv = dt + bi * w
-                            for p in rs[s]..<rs[s + 1] {
-                                let c = Int(C[p])
-                                Kernels.axpy(w, Y[p], hv, gwt + c * w)
-                                if A[p] != 0 { Kernels.axpy(w, A[p], dv, gvt + c * w) }
-                            }
+                            for p in rs[s]..<rs[s + 1] { Kernels.axpy(w, Y[p], hv, gwt + Int(C[p]) * w) }
+                            for p in rs[s]..<AE[s] { Kernels.axpy(w, A[p], dv, gvt + Int(AC[p]) * w) }
                         }
                     }
                     if !byColumn { for c in 0..<n { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wt + c * w, wt + c * w)) } }
