@@ -23,7 +23,7 @@ final class AutoRecGradientTests: XCTestCase {
                shapes: [(samples: Int, inputs: Int)] = AutoRecGradientTests.shapes, hidden: Int = 37,
                eps: Float = 1e-2, tolerance: Float = 4e-3, file: StaticString = #filePath, line: UInt = #line) {
       // A tiny cache budget cuts the inputs and the batch into blocks of two rows: the blocked passes.
-      // 37 hidden units make two tiles, the second narrower: both kernel paths.
+      // 37 hidden units make two tiles, the second narrower (its weights run through padded copies).
       for shape in shapes { for cacheBytes in [AutoRecObjective.defaultCacheBytes, 256] {
         let data = smallData(samples: shape.samples, inputs: shape.inputs, seed: 11)
         let objective = AutoRecObjective(data: data, hidden: hidden, encoder: encoder, decoder: decoder,

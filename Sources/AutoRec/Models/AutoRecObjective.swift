@@ -16,11 +16,15 @@ import Linalg
 /// result is bit-identical for any thread count.
 ///
 /// Blocking: when the random side of a tile outgrows `cacheBytes`, the passes are blocked so that
-/// it stays in L2 (ML-100K's I-AutoRec column walks take 2 blocks, 10M ratings 8 and 22): the inputs in blocks of columns (entries also stored block by block,
-/// so each block's are read in order), the batch in blocks of positions (its entries grouped by
+/// it stays in L2 (ML-100K's I-AutoRec column walks take 2 blocks, 10M ratings 8 and 22): the inputs
+/// in blocks of columns (entries also stored block by block, so each block's are read in order), the batch in blocks of positions (its entries grouped by
 /// block, then column). Walking by column, the loss is computed in column order, and the grouping
 /// is kept from one call to the next on the same samples (every epoch of full-batch training).
 /// Blocking changes only the order of sums.
+///
+/// A narrower last tile (500 = 15 x 32 + 20 units) runs through the same 32-wide kernels: its
+/// weights are copied each call into rows padded with zeros to 32 floats, its workspace rows are 32
+/// floats apart like every tile's, and its gradient rows are copied back.
 ///
 /// Input dropout: the encoder and its weights' gradient skip the entries that dropout hides (their
 /// terms are zero), so with the I-AutoRec default of 0.5 those two passes do half the work.
@@ -38,9 +42,14 @@ public final class AutoRecObjective {
     /// Units per hidden tile.
     public static let tileWidth = AutoRecParameters.tileWidth
     let tiles: [Range<Int>]
+    /// The index of the last tile when it is narrower than `tileWidth`, else -1.
+    let narrowTile: Int
+    /// That tile's encoder weights, decoder weights, encoder bias, and their gradients, in rows of
+    /// `tileWidth` floats (the weights' padding stays zero).
+    private let narrowPad: UnsafeMutablePointer<Float>
 
     // Workspaces, sized for the whole data set, tile-major: tile t of batch position bi starts at
-    // batch * t.lowerBound + bi * t.count.
+    // batch * t.lowerBound + bi * tileWidth (a narrower last tile's rows are padded).
     private let zBuf: UnsafeMutablePointer<Float>   // encoder pre-activations
     private let hBuf: UnsafeMutablePointer<Float>   // codes
     private let dBuf: UnsafeMutablePointer<Float>   // dL/dh, then dL/dz in place
@@ -117,9 +126,12 @@ public final class AutoRecObjective {
         self.threads = max(1, threads)
         tiles = AutoRecParameters.tiles(hidden: hidden)
         func alloc<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> { Memory.allocate(n, v) }
-        zBuf = alloc(data.rows * hidden, 0)
-        hBuf = alloc(data.rows * hidden, 0)
-        dBuf = alloc(data.rows * hidden, 0)
+        narrowTile = (tiles.last?.count ?? Self.tileWidth) < Self.tileWidth ? tiles.count - 1 : -1
+        narrowPad = alloc(narrowTile >= 0 ? 4 * data.cols * Self.tileWidth + Self.tileWidth : 1, 0)
+        let paddedHidden = tiles.count * Self.tileWidth
+        zBuf = alloc(data.rows * paddedHidden, 0)
+        hBuf = alloc(data.rows * paddedHidden, 0)
+        dBuf = alloc(data.rows * paddedHidden, 0)
         yBuf = alloc(data.nonZeros, 0)
         aBuf = alloc(data.nonZeros, 0)
         aCol = alloc(data.nonZeros, 0)
@@ -178,7 +190,7 @@ public final class AutoRecObjective {
         Memory.free(aCol); Memory.free(aEnd); Memory.free(colKept); Memory.free(colKeptEnd)
         Memory.free(colStart); Memory.free(colSample); Memory.free(colEntry); Memory.free(colDY); Memory.free(colA)
         Memory.free(colValue); Memory.free(colNorm); Memory.free(columnLoss); Memory.free(blockedInput); Memory.free(blockedOutput)
-        Memory.free(sampleLoss); Memory.free(tileSquares)
+        Memory.free(sampleLoss); Memory.free(tileSquares); Memory.free(narrowPad)
     }
 
     /// Loss over `samples` (all when nil) and its gradient into `grad`. `regularizationScale`
@@ -238,6 +250,22 @@ public final class AutoRecObjective {
             let EBS = bsp.baseAddress ?? UnsafePointer(CS), EBC = bcp.baseAddress ?? UnsafePointer(CB)
             let EBE = bep.baseAddress ?? UnsafePointer(CB), AB = blockedInput, YB = blockedOutput, rows = data.rows
             let V = P + vOff, W = P + wOff
+            let tw = Self.tileWidth, narrow = narrowTile, NP = narrowPad
+            /// Tile t's encoder weights, decoder weights and encoder bias, and where their gradients go:
+            /// rows of `tw` floats (the padded copies for a narrow tile).
+            @inline(__always) func tilePointers(_ t: Int) -> (v: UnsafePointer<Float>, w: UnsafePointer<Float>, mu: UnsafePointer<Float>,
+                                                              gv: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>) {
+                if t == narrow { return (UnsafePointer(NP), UnsafePointer(NP + n * tw), UnsafePointer(NP + 2 * n * tw), NP + 2 * n * tw + tw, NP + 3 * n * tw + tw) }
+                let lo = tiles[t].lowerBound
+                return (V + n * lo, W + n * lo, P + muOff + lo, G + vOff + n * lo, G + wOff + n * lo)
+            }
+            if narrow >= 0 {
+                let lo = tiles[narrow].lowerBound, width = tiles[narrow].count
+                for c in 0..<n {
+                    for j in 0..<width { NP[c * tw + j] = V[n * lo + c * width + j]; NP[n * tw + c * tw + j] = W[n * lo + c * width + j] }
+                }
+                for j in 0..<width { NP[2 * n * tw + j] = P[muOff + lo + j] }
+            }
 
             // Stage 0 (by sample): encoder inputs with the dropout mask, the kept entries packed at the
             // front of each row's range (see aCol); decoder bias per entry.
@@ -320,24 +348,24 @@ public final class AutoRecObjective {
             // Stage 1 (by tile): encoder z = mu + sum_k a_k V_k, then h = g(z).
             Parallel.forChunks(tiles.count, threads: threads) { _, tileRange in
                 for t in tileRange {
-                    let lo = tiles[t].lowerBound, w = tiles[t].count
-                    let vt = V + n * lo, zt = Z + batch * lo, ht = H + batch * lo
+                    let lo = tiles[t].lowerBound, w = tw, tp = tilePointers(t)
+                    let vt = tp.v, zt = Z + batch * lo, ht = H + batch * lo
                     // Gathering weight rows into a register tile beats scattering into z at every size tried.
                     if nb == 1 {
                         for bi in 0..<batch {
                             let s = list[bi], p0 = rs[s]
-                            Kernels.gatherAccumulate(w, zt + bi * w, start: P + muOff + lo, startScale: 1,
-                                                     count: AE[s] - p0, indices: AC + p0, coefficients: A + p0,
-                                                     base: vt, stride: w)
+                            Kernels.gatherAccumulate32(zt + bi * w, start: tp.mu, startScale: 1,
+                                                       count: AE[s] - p0, indices: AC + p0, coefficients: A + p0,
+                                                       base: vt, stride: w)
                         }
                     } else {
                         // One block of input columns at a time, so that its weight rows stay in cache.
                         for b in 0..<nb {
                             for bi in 0..<batch {
                                 let key = b * rows + list[bi], q0 = EBS[key]
-                                Kernels.gatherAccumulate(w, zt + bi * w, start: b == 0 ? P + muOff + lo : UnsafePointer(zt + bi * w),
-                                                         startScale: 1, count: AE[key] - q0, indices: AC + q0,
-                                                         coefficients: AB + q0, base: vt, stride: w)
+                                Kernels.gatherAccumulate32(zt + bi * w, start: b == 0 ? tp.mu : UnsafePointer(zt + bi * w),
+                                                           startScale: 1, count: AE[key] - q0, indices: AC + q0,
+                                                           coefficients: AB + q0, base: vt, stride: w)
                             }
                         }
                     }
@@ -358,10 +386,9 @@ public final class AutoRecObjective {
                     // loss): each entry's running sum is then read and written half as often.
                     var ti = 0
                     while ti < tiles.count {
-                        let t = tiles[ti]
-                        let lo = t.lowerBound, w = t.count
-                        let wt = W + n * lo, ht = H + batch * lo
-                        let pair = ti + 1 < last && w == AutoRecObjective.tileWidth && tiles[ti + 1].count == w
+                        let lo = tiles[ti].lowerBound, w = tw
+                        let wt = tilePointers(ti).w, ht = H + batch * lo
+                        let pair = ti + 1 < last
                         defer { ti += pair ? 2 : 1 }
                         for b in 0..<nbs {
                             for c in range {
@@ -371,10 +398,8 @@ public final class AutoRecObjective {
                                 if pair {
                                     Kernels.gatherDots32Pair(wr, wt + n * w + c * w, count: k - k0, indices: CB + k0, baseA: ht,
                                                              baseB: ht + batch * w, into: CY + k0)
-                                } else if w == AutoRecObjective.tileWidth {
-                                    Kernels.gatherDots32(wr, count: k - k0, indices: CB + k0, base: ht, into: CY + k0)
                                 } else {
-                                    for j in k0..<k { CY[j] += Kernels.dot(w, wr, ht + Int(CB[j]) * w) }
+                                    Kernels.gatherDots32(wr, count: k - k0, indices: CB + k0, base: ht, into: CY + k0)
                                 }
                                 guard ti == last else { continue }
                                 // After the last tile, while the entries are in cache: the loss and
@@ -406,17 +431,13 @@ public final class AutoRecObjective {
                         let s = list[bi]
                         for b in 0..<nb { for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] { YB[q] = P[bOff + Int(EBC[q])] } }
                     }
-                    for t in tiles {
-                        let lo = t.lowerBound, w = t.count
-                        let wt = W + n * lo, ht = H + batch * lo
+                    for t in tiles.indices {
+                        let lo = tiles[t].lowerBound, w = tw
+                        let wt = tilePointers(t).w, ht = H + batch * lo
                         for b in 0..<nb {
                             for bi in sampleChunks[chunk] {
                                 let key = b * rows + list[bi], q0 = EBS[key], hv = ht + bi * w
-                                if w == AutoRecObjective.tileWidth {
-                                    Kernels.gatherDots32(hv, count: EBS[key + 1] - q0, indices: EBC + q0, base: wt, into: YB + q0)
-                                } else {
-                                    for q in q0..<EBS[key + 1] { YB[q] += Kernels.dot(w, wt + Int(EBC[q]) * w, hv) }
-                                }
+                                Kernels.gatherDots32(hv, count: EBS[key + 1] - q0, indices: EBC + q0, base: wt, into: YB + q0)
                             }
                         }
                     }
@@ -427,16 +448,12 @@ public final class AutoRecObjective {
                 }
             } else {
                 Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
-                    for t in tiles {
-                        let lo = t.lowerBound, w = t.count
-                        let wt = W + n * lo, ht = H + batch * lo
+                    for t in tiles.indices {
+                        let lo = tiles[t].lowerBound, w = tw
+                        let wt = tilePointers(t).w, ht = H + batch * lo
                         for bi in sampleChunks[chunk] {
                             let s = list[bi], hv = ht + bi * w, p0 = rs[s]
-                            if w == AutoRecObjective.tileWidth {
-                                Kernels.gatherDots32(hv, count: rs[s + 1] - p0, indices: C + p0, base: wt, into: Y + p0)
-                            } else {
-                                for p in p0..<rs[s + 1] { Y[p] += Kernels.dot(w, wt + Int(C[p]) * w, hv) }
-                            }
+                            Kernels.gatherDots32(hv, count: rs[s + 1] - p0, indices: C + p0, base: wt, into: Y + p0)
                         }
                     }
                 }
@@ -469,9 +486,10 @@ public final class AutoRecObjective {
             // plus sums over each weight row's entries) and the squared norms for the loss.
             Parallel.forChunks(tiles.count, threads: threads) { _, tileRange in
                 for t in tileRange {
-                    let lo = tiles[t].lowerBound, w = tiles[t].count
-                    let vt = V + n * lo, wt = W + n * lo, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
-                    let gvt = G + vOff + n * lo, gwt = G + wOff + n * lo
+                    // Rows are tw floats apart; width is the tile's own (narrower for a narrow last tile).
+                    let lo = tiles[t].lowerBound, w = tw, width = tiles[t].count, tp = tilePointers(t)
+                    let vt = tp.v, wt = tp.w, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
+                    let gvt = tp.gv, gwt = tp.gw
                     var sq = 0.0
                     // Walking by column: one block of batch positions at a time (see sampleBlocks). One
                     // pass over each column's entries gives both dL/dh and the decoder weights' gradient.
@@ -482,16 +500,10 @@ public final class AutoRecObjective {
                                 let k0 = CS[b * n + c], k = CS[b * n + c + 1]
                                 let wr = wt + c * w, gw = gwt + c * w
                                 // The squared norms for the loss, while the weight rows are read.
-                                if b == 0 { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wr, wr)) }
+                                if b == 0 { sq += Double(Kernels.dot(width, vt + c * w, vt + c * w) + Kernels.dot(width, wr, wr)) }
                                 let start = b == 0 ? wr : UnsafePointer(gw), startScale = b == 0 ? scale : 1
-                                if w == AutoRecObjective.tileWidth {
-                                    Kernels.gatherScatter32(gw, start: start, startScale: startScale, count: k - k0, indices: CB + k0,
-                                                            coefficients: CY + k0, base: ht, row: wr, scatter: dt)
-                                } else {
-                                    Kernels.gatherAccumulate(w, gw, start: start, startScale: startScale, count: k - k0,
-                                                             indices: CB + k0, coefficients: CY + k0, base: ht, stride: w)
-                                    for j in k0..<k { Kernels.axpy(w, CY[j], wr, dt + Int(CB[j]) * w) }
-                                }
+                                Kernels.gatherScatter32(gw, start: start, startScale: startScale, count: k - k0, indices: CB + k0,
+                                                        coefficients: CY + k0, base: ht, row: wr, scatter: dt)
                             }
                         }
                     } else if nb > 1 {
@@ -499,15 +511,15 @@ public final class AutoRecObjective {
                         for b in 0..<nb {
                             for bi in 0..<batch {
                                 let key = b * rows + list[bi], q0 = EBS[key], dv = dt + bi * w
-                                Kernels.gatherAccumulate(w, dv, start: b == 0 ? nil : UnsafePointer(dv), startScale: b == 0 ? 0 : 1,
-                                                         count: EBS[key + 1] - q0, indices: EBC + q0, coefficients: YB + q0, base: wt, stride: w)
+                                Kernels.gatherAccumulate32(dv, start: b == 0 ? nil : UnsafePointer(dv), startScale: b == 0 ? 0 : 1,
+                                                           count: EBS[key + 1] - q0, indices: EBC + q0, coefficients: YB + q0, base: wt, stride: w)
                             }
                         }
                     } else {
                         for bi in 0..<batch {
                             let s = list[bi], p0 = rs[s]
-                            Kernels.gatherAccumulate(w, dt + bi * w, start: nil, startScale: 0, count: rs[s + 1] - p0,
-                                                     indices: C + p0, coefficients: Y + p0, base: wt, stride: w)
+                            Kernels.gatherAccumulate32(dt + bi * w, start: nil, startScale: 0, count: rs[s + 1] - p0,
+                                                       indices: C + p0, coefficients: Y + p0, base: wt, stride: w)
                         }
                     }
                     enc.multiplyByDerivative(batch * w, input: zt, output: ht, dt)
@@ -515,10 +527,9 @@ public final class AutoRecObjective {
                     if byColumn {
                         for b in 0..<nbs {
                             for c in 0..<n {
-                                let k0 = CS[b * n + c], k = CS[b * n + c + 1]
-                                let gv = gvt + c * w
-                                Kernels.gatherAccumulate(w, gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
-                                                         count: CKE[b * n + c] - k0, indices: CK + k0, coefficients: CA + k0, base: dt, stride: w)
+                                let k0 = CS[b * n + c], gv = gvt + c * w
+                                Kernels.gatherAccumulate32(gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
+                                                           count: CKE[b * n + c] - k0, indices: CK + k0, coefficients: CA + k0, base: dt, stride: w)
                             }
                         }
                     } else if nb > 1 {
@@ -543,11 +554,17 @@ public final class AutoRecObjective {
                             for p in rs[s]..<AE[s] { Kernels.axpy(w, A[p], dv, gvt + Int(AC[p]) * w) }
                         }
                     }
-                    if !byColumn { for c in 0..<n { sq += Double(Kernels.dot(w, vt + c * w, vt + c * w) + Kernels.dot(w, wt + c * w, wt + c * w)) } }
+                    if !byColumn { for c in 0..<n { sq += Double(Kernels.dot(width, vt + c * w, vt + c * w) + Kernels.dot(width, wt + c * w, wt + c * w)) } }
                     SQ[t] = sq
                     let gmu = G + muOff + lo
-                    for j in 0..<w { gmu[j] = 0 }
-                    for bi in 0..<batch { Kernels.axpy(w, 1, dt + bi * w, gmu) }
+                    for j in 0..<width { gmu[j] = 0 }
+                    for bi in 0..<batch { Kernels.axpy(width, 1, dt + bi * w, gmu) }
+                    if t == narrow {
+                        // The padded gradient rows back into the tile's own layout.
+                        for c in 0..<n {
+                            for j in 0..<width { G[vOff + n * lo + c * width + j] = gvt[c * w + j]; G[wOff + n * lo + c * width + j] = gwt[c * w + j] }
+                        }
+                    }
                 }
             }
             lap(3)
