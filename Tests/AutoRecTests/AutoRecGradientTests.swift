@@ -64,7 +64,7 @@ final class AutoRecGradientTests: XCTestCase {
     func testInputScalingAndLossWeights() { check(encoder: .sigmoid, decoder: .identity, dropout: 0.3, scaling: .sqrt, keptWeight: 0.2) }
     func testInputDropoutAndCentring() { check(encoder: .sigmoid, decoder: .identity, dropout: 0.4, shift: 3) }
     /// Columns and samples with a dozen or more entries take the kernels' eight- and four-at-a-time
-    /// paths, and 101 hidden units make four tiles: two decoded in one pass, one alone, one narrower.
+    /// paths, and 101 hidden units make four tiles, the last narrower, decoded two at a time.
     func testLongRunsAndTilePairs() {
         check(encoder: .sigmoid, decoder: .identity, dropout: 0.2, shapes: [(24, 40), (40, 24)], hidden: 101)
     }

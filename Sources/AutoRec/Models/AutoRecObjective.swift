@@ -382,13 +382,14 @@ public final class AutoRecObjective {
                     let range = columnChunks[chunk]
                     if range.isEmpty { return }
                     let last = tiles.count - 1
-                    // Two full tiles in one pass where possible (not the last, which computes the
-                    // loss): each entry's running sum is then read and written half as often.
+                    // Two tiles in one pass where possible: each entry's running sum is then read and
+                    // written half as often.
                     var ti = 0
                     while ti < tiles.count {
                         let lo = tiles[ti].lowerBound, w = tw
-                        let wt = tilePointers(ti).w, ht = H + batch * lo
-                        let pair = ti + 1 < last
+                        let pair = ti < last
+                        let wt = tilePointers(ti).w, wtB = tilePointers(pair ? ti + 1 : ti).w, ht = H + batch * lo
+                        let final = pair ? ti + 1 == last : ti == last
                         defer { ti += pair ? 2 : 1 }
                         for b in 0..<nbs {
                             for c in range {
@@ -396,12 +397,12 @@ public final class AutoRecObjective {
                                 // The decoder bias first (while these entries are in cache).
                                 if lo == 0 { for j in k0..<k { CY[j] = P[bOff + c] } }
                                 if pair {
-                                    Kernels.gatherDots32Pair(wr, wt + n * w + c * w, count: k - k0, indices: CB + k0, baseA: ht,
+                                    Kernels.gatherDots32Pair(wr, wtB + c * w, count: k - k0, indices: CB + k0, baseA: ht,
                                                              baseB: ht + batch * w, into: CY + k0)
                                 } else {
                                     Kernels.gatherDots32(wr, count: k - k0, indices: CB + k0, base: ht, into: CY + k0)
                                 }
-                                guard ti == last else { continue }
+                                guard final else { continue }
                                 // After the last tile, while the entries are in cache: the loss and
                                 // dL/dy in column order, the decoder bias gradient, and the encoder
                                 // inputs in column order for the weight gradients.
