@@ -16,10 +16,11 @@ import Linalg
 /// result is bit-identical for any thread count.
 ///
 /// Blocking: when the random side of a tile outgrows `cacheBytes`, the passes are blocked so that
-/// it stays in L2 (ML-100K's I-AutoRec column walks take 2 blocks, 10M ratings 8 and 22): the inputs
-/// in blocks of columns (entries also stored block by block, so each block's are read in order), the batch in blocks of positions (its entries grouped by
-/// block, then column). Walking by column, the loss is computed in column order, and the grouping
-/// is kept from one call to the next on the same samples (every epoch of full-batch training).
+/// it stays in L2 (ML-100K fits; I-AutoRec on 1M ratings takes 3 and 3 blocks, on 10M 8 and 22):
+/// the inputs in blocks of columns (entries also stored block by block, so each block's are read in
+/// order), the batch in blocks of positions (its entries grouped by block, then column). Walking by
+/// column, the loss is computed in column order, and the grouping is kept from one call to the next
+/// on the same samples (every epoch of full-batch training).
 /// Blocking changes only the order of sums.
 ///
 /// A narrower last tile (500 = 15 x 32 + 20 units) runs through the same 32-wide kernels: its
