@@ -6,7 +6,7 @@ import Linalg
 enum SyntheticCommand: Command {
     static let spec = CommandSpec(
         name: "synthetic",
-        abstract: "Write a synthetic ratings file (low-rank tastes plus noise) for benchmarks.",
+        abstract: "Write a synthetic ratings file (low-rank tastes plus noise, distinct user-item pairs) for benchmarks.",
         options: [
             .value("--ratings", as: "n", help: "Number of ratings.", default: "1000000"),
             .value("--users", as: "n", help: "Number of users (default: ratings / 150, as in MovieLens 1M)."),
@@ -21,8 +21,13 @@ enum SyntheticCommand: Command {
         let users = try args.int("--users", range: 1...100_000_000) ?? max(100, n / 150)
         let items = try args.int("--items", range: 1...100_000_000) ?? max(100, Int(3700 * (Double(n) / 1e6).squareRoot()))
         let out = try args.required("--out")
-        let text = SyntheticRatings.tsv(ratings: n, users: users, items: items, seed: UInt64(try args.int("--seed")!))
+        let text: String
+        do {
+            text = try SyntheticRatings.tsv(ratings: n, users: users, items: items, seed: UInt64(try args.int("--seed")!))
+        } catch let error as SyntheticRatings.TooDense {
+            throw CLIError(message: error.description)
+        }
         try text.write(toFile: out, atomically: true, encoding: .utf8)
-        print("wrote \(n) ratings (\(users) users, \(items) items) to \(out)")
+        print("wrote \(n) distinct ratings (\(users) users, \(items) items) to \(out)")
     }
 }
