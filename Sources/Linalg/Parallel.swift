@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// Parallel loops over the machine's cores. Work is split into contiguous, deterministic chunks so
-/// that results never depend on scheduling.
+/// that results never depend on scheduling. Every body runs with subnormal floats flushed to zero
+/// (see `Subnormals`): these loops are the numeric hot paths, where one subnormal value costs a
+/// microcode assist per instruction that touches it.
 public enum Parallel {
     /// The number of worker threads: `AUTOREC_THREADS` if set, else the number of active cores.
     public static let defaultThreads: Int = {
@@ -19,11 +21,11 @@ public enum Parallel {
                                  _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         if count <= 0 { return }
         let t = max(1, min(threads, count))
-        if t == 1 { body(0, 0..<count); return }
+        if t == 1 { Subnormals.flushedToZero { body(0, 0..<count) }; return }
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: t) { c in
                 let lo = count * c / t, hi = count * (c + 1) / t
-                body(c, lo..<hi)
+                Subnormals.flushedToZero { body(c, lo..<hi) }
             }
         }
     }
