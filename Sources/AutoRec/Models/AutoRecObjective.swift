@@ -13,7 +13,9 @@ import Linalg
 /// when it walks the batch sample by sample, the batch's rows when it walks the inputs column by
 /// column; it walks so that the random side is the smaller one. Stages that write weights are split
 /// over cores by tile, the others by sample or column; nothing is accumulated across threads, so the
-/// result is bit-identical for any thread count.
+/// result is bit-identical for any thread count. Every stage runs inside `Parallel` loops, which
+/// flush subnormal floats to zero: saturated sigmoid codes (near 1e-39) otherwise cost a microcode
+/// assist per instruction, and made 10M-rating epochs 1.5x slower.
 ///
 /// Blocking: when the random side of a tile outgrows `cacheBytes`, the passes are blocked so that
 /// it stays in L2 (ML-100K fits; I-AutoRec on 1M ratings takes 3 and 3 blocks, on 10M 8 and 22):
