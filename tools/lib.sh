@@ -36,10 +36,15 @@ ensure_swift() {
   command -v swift >/dev/null || die "Swift 6 toolchain not found (expected on PATH or in /opt/swift)"
 }
 
-# Release build of the CLI.
+# Drops the build's progress lines; never fails itself, so that under pipefail a pipeline into it
+# fails exactly when the build does.
+quiet_build_output() { grep -Ev '^(\[[0-9]+/[0-9]+\]|Building for|Compiling|Write|Emitting)' || true; }
+
+# Release build of the CLI; a failed build stops the calling script.
 build_release() {
   say "building autorec (release)"
-  (cd "$ROOT" && swift build -c release "${SWIFT_FLAGS[@]}" 2>&1 | grep -Ev '^(\[[0-9]+/[0-9]+\]|Building for|Compiling|Write|Emitting)' || true)
+  (cd "$ROOT" && swift build -c release "${SWIFT_FLAGS[@]}" 2>&1 | quiet_build_output) \
+    || die "build failed (see the errors above)"
   [ -x "$ROOT/.build/release/autorec" ] || die "build failed; run 'swift build -c release' to see why"
   AUTOREC="$ROOT/.build/release/autorec"
 }

@@ -42,6 +42,8 @@ public struct QueryResult: Sendable {
 /// never string building.
 public final class Connection {
     private let conn: OpaquePointer
+    /// The libpq handle, for the COPY helpers in other files of this module.
+    var raw: OpaquePointer { conn }
 
     /// Connects to `url` (or to what DATABASE_URL / PG* variables name when nil).
     public init(url: String? = nil) throws {
@@ -154,30 +156,43 @@ public final class Connection {
     /// Returns the number of rows copied.
     @discardableResult
     public func copyIn(_ copySQL: String, rows: [[String?]]) throws -> Int {
-        guard let start = PQexec(conn, copySQL) else { throw StoreError("out of memory starting COPY") }
-        let status = PQresultStatus(start)
-        let startError = String(cString: PQresultErrorMessage(start))
-        PQclear(start)
-        guard status == PGRES_COPY_IN else { throw StoreError("COPY failed to start: \(startError)") }
+        try startCopyIn(copySQL)
         var buffer = ""
         buffer.reserveCapacity(1 << 20)
-        func flush() throws {
-            let bytes = Array(buffer.utf8)
-            let ok = bytes.withUnsafeBufferPointer { b in
-                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
-            }
-            if ok != 1 { throw StoreError("COPY data could not be sent: \(String(cString: PQerrorMessage(conn)))") }
-            buffer.removeAll(keepingCapacity: true)
-        }
         for row in rows {
             for (i, v) in row.enumerated() {
                 if i > 0 { buffer += "\t" }
                 buffer += v.map(Connection.escapeCopy) ?? "\\N"
             }
             buffer += "\n"
-            if buffer.utf8.count > 1 << 20 { try flush() }
+            if buffer.utf8.count > 1 << 20 {
+                try putCopyData(Array(buffer.utf8))
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
-        if !buffer.isEmpty { try flush() }
+        if !buffer.isEmpty { try putCopyData(Array(buffer.utf8)) }
+        return try endCopyIn()
+    }
+
+    /// Sends a COPY ... FROM STDIN statement and checks that the server waits for data.
+    func startCopyIn(_ copySQL: String) throws {
+        guard let start = PQexec(conn, copySQL) else { throw StoreError("out of memory starting COPY") }
+        let status = PQresultStatus(start)
+        let startError = String(cString: PQresultErrorMessage(start))
+        PQclear(start)
+        guard status == PGRES_COPY_IN else { throw StoreError("COPY failed to start: \(startError)") }
+    }
+
+    /// Hands one chunk of COPY data to libpq.
+    func putCopyData(_ bytes: [UInt8]) throws {
+        let ok = bytes.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
+        }
+        if ok != 1 { throw StoreError("COPY data could not be sent: \(String(cString: PQerrorMessage(conn)))") }
+    }
+
+    /// Ends the COPY and returns the number of rows the server copied, or throws its error.
+    func endCopyIn() throws -> Int {
         guard PQputCopyEnd(conn, nil) == 1 else { throw StoreError("COPY could not finish: \(String(cString: PQerrorMessage(conn)))") }
         var copied = 0
         var failure: String? = nil

@@ -49,14 +49,14 @@ public struct Migrator {
         return Set(try connection.execute("SELECT version FROM schema_migrations").rows.compactMap { $0[0].flatMap(Int.init) })
     }
 
-    /// Applies what is missing; returns the versions applied now.
+    /// Applies what is missing (up to `target` when given); returns the versions applied now.
     @discardableResult
-    public func migrate() throws -> [Int] {
+    public func migrate(upTo target: Int? = nil) throws -> [Int] {
         try connection.execute("SELECT pg_advisory_lock($1)", [Migrator.lockKey])
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [Migrator.lockKey]) }
         let done = try applied()
         var now: [Int] = []
-        for m in migrations where !done.contains(m.version) {
+        for m in migrations where !done.contains(m.version) && m.version <= (target ?? Int.max) {
             do {
                 try connection.transaction {
                     try connection.executeScript(m.sql)
@@ -76,7 +76,7 @@ public struct Migrator {
 
 /// Row counts of the store's tables, for `autorec db status`.
 public enum StoreStatus {
-    public static let tables = ["users", "items", "ratings", "models", "recommendations", "item_embeddings",
+    public static let tables = ["users", "items", "ratings", "models", "recommendation_lists", "item_embeddings",
                                 "clusters", "evaluations", "job_runs"]
 
     public static func counts(_ c: Connection) throws -> [(table: String, rows: Int?)] {

@@ -60,19 +60,26 @@ public struct ModelRegistry {
         try connection.execute("SELECT \(Self.columns) FROM models WHERE task = $1 AND status = 'active'", [task]).rows.first.map(Self.row)
     }
 
-    /// Makes `id` the active model of its task; the one active before is retired. One transaction.
+    /// Makes `id` the active model of its task; the one active before is retired and its stored
+    /// lists dropped. One transaction.
     public func activate(_ id: Int) throws {
         let m = try show(id)
         try connection.transaction {
-            try connection.execute("UPDATE models SET status = 'retired' WHERE task = $1 AND status = 'active' AND id <> $2",
-                                   [m.task, String(id)])
+            let retired = try connection.execute("""
+                UPDATE models SET status = 'retired' WHERE task = $1 AND status = 'active' AND id <> $2 RETURNING id
+                """, [m.task, String(id)]).rows.compactMap { $0[0].flatMap(Int.init) }
             try connection.execute("UPDATE models SET status = 'active', activated_at = now() WHERE id = $1", [String(id)])
+            for old in retired { try RecommendationStore(connection: connection).dropLists(modelID: old) }
         }
     }
 
+    /// Retires a model and drops its stored lists (its partition goes whole: no dead rows left).
     public func retire(_ id: Int) throws {
         _ = try show(id)
-        try connection.execute("UPDATE models SET status = 'retired' WHERE id = $1", [String(id)])
+        try connection.transaction {
+            try connection.execute("UPDATE models SET status = 'retired' WHERE id = $1", [String(id)])
+            try RecommendationStore(connection: connection).dropLists(modelID: id)
+        }
     }
 
     /// The model file's bytes.

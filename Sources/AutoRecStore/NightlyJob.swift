@@ -172,7 +172,7 @@ public struct NightlyJob {
             if promoted {
                 // Lists first, under the candidate's id; the active model's lists are untouched.
                 scored = try RecommendationStore(connection: connection)
-                    .scoreAndReplace(model: trained, modelID: candidateID, top: top).users
+                    .scoreAndStore(model: trained, modelID: candidateID, top: top).users
                 step("score")
                 try registry.activate(candidateID)
                 step("activate")

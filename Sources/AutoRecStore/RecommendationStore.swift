@@ -1,11 +1,22 @@
 import Foundation
 import AutoRec
 
-/// Stored top-N lists. A model's lists (or one shard's) are replaced in one transaction, so a
-/// reader sees the old lists or the new ones, never a mix; a scorer that dies midway changes nothing.
+/// Stored top-N lists: one row per (model, user) with `items bigint[]` and `scores real[]`, in the
+/// model's own partition of `recommendation_lists` (migration 002).
+///
+/// A scorer writes into `recommendation_lists_m<id>_next`, a table of its own, in one transaction
+/// per shard, and records the shard in `scoring_shards`. When every shard of the run is in, the table
+/// is attached as the model's partition in one transaction that drops the partition it replaces:
+/// readers see the old lists or the new ones, never a mix, and a scorer killed at any point changes
+/// nothing that is served. Retiring a model drops its partition (`ModelRegistry`).
 public struct RecommendationStore {
     public let connection: Connection
     public init(connection: Connection) { self.connection = connection }
+
+    /// The partition that serves model `modelID`'s lists.
+    static func partition(_ modelID: Int) -> String { "recommendation_lists_m\(modelID)" }
+    /// The table a scoring run of `modelID` fills before it is attached.
+    static func staging(_ modelID: Int) -> String { "recommendation_lists_m\(modelID)_next" }
 
     /// Database ids of users or items by external id.
     public func ids(_ table: String) throws -> [String: Int] {
@@ -17,61 +28,147 @@ public struct RecommendationStore {
         return out
     }
 
-    /// Replaces the model's lists for the users of shard `shard` of `shards` (database user id
-    /// modulo `shards`) with `rows` (user id, rank, item id, score), all in one transaction.
-    /// Returns the rows written.
-    @discardableResult
-    public func replace(modelID: Int, shard: Int = 0, of shards: Int = 1,
-                        rows: [(user: Int, rank: Int, item: Int, score: Float)]) throws -> Int {
+    /// Creates the staging table of `modelID` when it is missing (several shards may race to it:
+    /// an advisory lock on the model makes them take turns).
+    func prepareStaging(modelID: Int) throws {
+        let table = Self.staging(modelID)
         try connection.transaction {
-            try connection.execute("DELETE FROM recommendations WHERE model_id = $1 AND user_id % $2 = $3",
-                                   [String(modelID), String(shards), String(shard)])
-            return try connection.copyIn("COPY recommendations (model_id, user_id, rank, item_id, score) FROM STDIN",
-                                         rows: rows.map { [String(modelID), String($0.user), String($0.rank), String($0.item), String($0.score)] })
+            try connection.execute("SELECT pg_advisory_xact_lock(72081527, $1::integer)", [String(modelID)])
+            guard try connection.scalar("SELECT to_regclass($1) IS NULL", [table]) == "t" else { return }
+            try connection.execute("""
+                CREATE TABLE \(table) (LIKE recommendation_lists INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+                """)
+            // The check lets ATTACH skip its scan; the key is the partition's own.
+            try connection.execute("""
+                ALTER TABLE \(table) ADD CONSTRAINT \(table)_model CHECK (model_id = \(modelID)),
+                    ADD CONSTRAINT \(table)_pkey PRIMARY KEY (model_id, user_id)
+                """)
         }
     }
 
-    /// What `scoreAndReplace` did.
+    /// Writes shard `shard` of `shards` of a model's lists into its staging table in one
+    /// transaction (a shard's earlier rows are replaced) and records the shard as done. `write`
+    /// streams the rows through the writer. Returns the rows written.
+    func writeShard(modelID: Int, shard: Int, of shards: Int, top: Int, users: Int,
+                    write: (inout BinaryCopyWriter) throws -> Void) throws -> Int {
+        try prepareStaging(modelID: modelID)
+        let table = Self.staging(modelID)
+        return try connection.transaction {
+            if shards == 1 {
+                try connection.execute("TRUNCATE \(table)")
+            } else {
+                try connection.execute("DELETE FROM \(table) WHERE user_id % $1 = $2", [String(shards), String(shard)])
+            }
+            let rows = try connection.copyInBinary("COPY \(table) (model_id, user_id, items, scores) FROM STDIN (FORMAT binary)", write)
+            try connection.execute("""
+                INSERT INTO scoring_shards (model_id, shard, shards, top_n, users) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (model_id, shards, shard) DO UPDATE SET top_n = EXCLUDED.top_n, users = EXCLUDED.users, finished_at = now()
+                """, [String(modelID), String(shard), String(shards), String(top), String(users)])
+            return rows
+        }
+    }
+
+    /// Shards of `shards` that have finished writing `modelID`'s lists.
+    public func finishedShards(modelID: Int, of shards: Int) throws -> Int {
+        Int(try connection.scalar("SELECT count(*) FROM scoring_shards WHERE model_id = $1 AND shards = $2",
+                                  [String(modelID), String(shards)]) ?? "0") ?? 0
+    }
+
+    /// Attaches the staging table as the model's partition, replacing the one it had, once all
+    /// `shards` shards are in; one transaction. Returns false (and changes nothing) while some are missing.
+    @discardableResult
+    public func publish(modelID: Int, shards: Int = 1) throws -> Bool {
+        let partition = Self.partition(modelID), staging = Self.staging(modelID)
+        return try connection.transaction {
+            try connection.execute("SELECT pg_advisory_xact_lock(72081527, $1::integer)", [String(modelID)])
+            guard try finishedShards(modelID: modelID, of: shards) == shards,
+                  try connection.scalar("SELECT to_regclass($1) IS NOT NULL", [staging]) == "t" else { return false }
+            try connection.execute("DROP TABLE IF EXISTS \(partition)")
+            try connection.execute("ALTER TABLE \(staging) RENAME TO \(partition)")
+            try connection.execute("ALTER INDEX \(staging)_pkey RENAME TO \(partition)_pkey")
+            try connection.execute("ALTER TABLE \(partition) RENAME CONSTRAINT \(staging)_model TO \(partition)_model")
+            try connection.execute("ALTER TABLE recommendation_lists ATTACH PARTITION \(partition) FOR VALUES IN (\(modelID))")
+            try connection.execute("DELETE FROM scoring_shards WHERE model_id = $1", [String(modelID)])
+            return true
+        }
+    }
+
+    /// Drops a model's lists (its partition and any unfinished staging table); for retired models.
+    func dropLists(modelID: Int) throws {
+        try connection.execute("DROP TABLE IF EXISTS \(Self.partition(modelID)), \(Self.staging(modelID))")
+        try connection.execute("DELETE FROM scoring_shards WHERE model_id = $1", [String(modelID)])
+    }
+
+    /// What `scoreAndStore` did.
     public struct ScoringReport: Sendable {
         public var users: Int
         public var rows: Int
         public var scoreSeconds: Double
         public var writeSeconds: Double
+        /// Whether the lists were attached (every shard of the run done).
+        public var published: Bool
     }
 
     /// Scores the top `top` items of every user of `model` that the store knows and is in shard
-    /// `shard` of `shards`, and replaces the lists stored under `modelID` for that shard.
-    public func scoreAndReplace(model: some Ranker, modelID: Int, top: Int, shard: Int = 0, of shards: Int = 1,
-                                progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ScoringReport {
+    /// `shard` of `shards` (database user id modulo `shards`), streams the lists into the model's
+    /// staging table block by block, and attaches them when every shard is in.
+    public func scoreAndStore(model: some Ranker, modelID: Int, top: Int, shard: Int = 0, of shards: Int = 1,
+                              blockSize: Int = 4096,
+                              progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ScoringReport {
         let userIDs = try ids("users"), itemIDs = try ids("items")
         let users = (0..<model.users.count).filter { u in
             guard let id = userIDs[model.users.id(at: u)] else { return false }
             return id % shards == shard
         }
-        let t0 = Date()
-        let lists = model.topN(users: users, count: top) { progress?($0, users.count) }
-        let t1 = Date()
-        var rows: [(user: Int, rank: Int, item: Int, score: Float)] = []
-        rows.reserveCapacity(users.count * top)
-        for (u, list) in zip(users, lists) {
-            let uid = userIDs[model.users.id(at: u)]!
-            for (r, e) in list.enumerated() {
-                if let iid = itemIDs[model.items.id(at: e.item)] { rows.append((uid, r + 1, iid, e.score)) }
+        let itemDatabaseIDs = (0..<model.items.count).map { Int64(itemIDs[model.items.id(at: $0)] ?? -1) }
+        var scoreSeconds = 0.0
+        let started = Date()
+        let rows = try writeShard(modelID: modelID, shard: shard, of: shards, top: top, users: users.count) { writer in
+            var start = 0
+            var items: [Int64] = [], scores: [Float] = []
+            while start < users.count {
+                let block = Array(users[start..<min(users.count, start + blockSize)])
+                let t0 = Date()
+                let lists = model.topN(users: block, count: top)
+                scoreSeconds += Date().timeIntervalSince(t0)
+                for (u, list) in zip(block, lists) {
+                    items.removeAll(keepingCapacity: true)
+                    scores.removeAll(keepingCapacity: true)
+                    for e in list where itemDatabaseIDs[e.item] >= 0 {
+                        items.append(itemDatabaseIDs[e.item])
+                        scores.append(e.score)
+                    }
+                    try writer.beginRow(fields: 4)
+                    writer.int64(Int64(modelID))
+                    writer.int64(Int64(userIDs[model.users.id(at: u)]!))
+                    items.withUnsafeBufferPointer { writer.int64Array($0) }
+                    scores.withUnsafeBufferPointer { writer.float32Array($0) }
+                }
+                start += block.count
+                progress?(start, users.count)
             }
         }
-        let written = try replace(modelID: modelID, shard: shard, of: shards, rows: rows)
-        return ScoringReport(users: users.count, rows: written, scoreSeconds: t1.timeIntervalSince(t0),
-                             writeSeconds: Date().timeIntervalSince(t1))
+        let published = try publish(modelID: modelID, shards: shards)
+        return ScoringReport(users: users.count, rows: rows, scoreSeconds: scoreSeconds,
+                             writeSeconds: Date().timeIntervalSince(started) - scoreSeconds, published: published)
     }
 
     /// A user's stored list under a model, best first, with titles.
     public func list(modelID: Int, user: String, count: Int) throws -> [(rank: Int, item: String, title: String?, score: Float)] {
         try connection.execute("""
-            SELECT r.rank, i.external_id, i.title, r.score
-            FROM recommendations r JOIN users u ON u.id = r.user_id JOIN items i ON i.id = r.item_id
-            WHERE r.model_id = $1 AND u.external_id = $2 ORDER BY r.rank LIMIT $3
+            SELECT e.rank, i.external_id, i.title, e.score
+            FROM users u
+            JOIN recommendation_lists l ON l.model_id = $1 AND l.user_id = u.id
+            CROSS JOIN LATERAL unnest(l.items[1:$3], l.scores[1:$3]) WITH ORDINALITY AS e (item_id, score, rank)
+            JOIN items i ON i.id = e.item_id
+            WHERE u.external_id = $2 ORDER BY e.rank
             """, [String(modelID), user, String(count)]).rows.map { r in
             (Int(r[0]!)!, r[1]!, r[2], Float(r[3]!)!)
         }
+    }
+
+    /// Number of users with a stored list under a model (0 when it has no partition).
+    public func listCount(modelID: Int) throws -> Int {
+        Int(try connection.scalar("SELECT count(*) FROM recommendation_lists WHERE model_id = $1", [String(modelID)]) ?? "0") ?? 0
     }
 }

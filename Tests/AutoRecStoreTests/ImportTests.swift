@@ -90,3 +90,74 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(try connection.scalar("SELECT external_id FROM users"), odd)
     }
 }
+
+/// Imports at once from several connections, and the bulk path's rebuilt keys.
+final class ConcurrentImportTests: XCTestCase {
+    /// Ratings of users `users` on items `items`, one per pair, with value `value`.
+    func ratings(users: Range<Int>, items: Range<Int>, value: Float) -> Ratings {
+        var r = Ratings()
+        for u in users { for i in items { r.append(user: "u\(u)", item: "i\(i)", value: value) } }
+        return r
+    }
+
+    func testTwoImportsWithOverlappingNewUsersBothLand() throws {
+        let setup = try TestDatabase.fresh()
+        try Importer(connection: setup).importRatings(ratings(users: 0..<1, items: 0..<1, value: 1))
+        // Both files create users u100..u699 (and their own), on items of their own.
+        let first = ratings(users: 100..<700, items: 0..<5, value: 3)
+        let second = ratings(users: 400..<1000, items: 5..<10, value: 4)
+        let url = try TestDatabase.url
+        var results = [Result<ImportSummary, Error>?](repeating: nil, count: 2)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            let outcome = Result { try Importer(connection: try Connection(url: url)).importRatings(k == 0 ? first : second) }
+            lock.lock(); results[k] = outcome; lock.unlock()
+        }
+        for (k, r) in results.enumerated() {
+            switch r! {
+            case .success(let s): XCTAssertEqual(s.inserted, 3000, "import \(k)")
+            case .failure(let e): XCTFail("import \(k) failed: \(e)")
+            }
+        }
+        XCTAssertEqual(try setup.scalar("SELECT count(*) FROM ratings"), "6001")
+        XCTAssertEqual(try setup.scalar("SELECT count(*) FROM users"), "901")
+        XCTAssertEqual(try setup.scalar("SELECT count(DISTINCT external_id) FROM users"), "901")
+    }
+
+    func testBulkLoadRebuildsKeysAndIndexes() throws {
+        let connection = try TestDatabase.fresh()
+        let definitions = "SELECT string_agg(pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'ratings'::regclass"
+        let indexes = "SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'ratings'"
+        let before = (try connection.scalar(definitions), try connection.scalar(indexes))
+        var importer = Importer(connection: connection)
+        importer.bulkLoadMinimum = 100
+        var messages: [String] = []
+        importer.progress = { messages.append($0) }
+        let summary = try importer.importRatings(ratings(users: 0..<30, items: 0..<20, value: 2))
+        XCTAssertEqual(summary.inserted, 600)
+        XCTAssertTrue(messages.contains { $0.hasPrefix("rebuilt the keys") }, "\(messages)")
+        XCTAssertEqual(try connection.scalar(definitions), before.0)
+        XCTAssertEqual(try connection.scalar(indexes), before.1)
+        XCTAssertThrowsError(try connection.execute("INSERT INTO ratings SELECT user_id, item_id, 1 FROM ratings LIMIT 1"),
+                             "the primary key is back")
+        XCTAssertThrowsError(try connection.execute("INSERT INTO ratings VALUES (999999, 1, 1)"), "the foreign keys are back")
+        // The second import takes the upsert path and finds every rating unchanged.
+        let again = try importer.importRatings(ratings(users: 0..<30, items: 0..<20, value: 2))
+        XCTAssertEqual(again.unchanged, 600)
+        XCTAssertFalse(messages.filter { $0.hasPrefix("rebuilt the keys") }.count > 1)
+    }
+
+    func testDuplicatesInOneFileKeepTheNewestThenTheLastLine() throws {
+        let connection = try TestDatabase.fresh()
+        var importer = Importer(connection: connection)
+        importer.bulkLoadMinimum = 1
+        let text = "u1\ti1\t2\t3000\nu1\ti1\t4\t4000\nu1\ti1\t1\t3500\nu1\ti2\t1\t0\nu1\ti2\t5\t0\nu1\ti3\t3\t0\nu1\ti3\t2\t10\n"
+        let summary = try importer.importRatings(try RatingFileReader.parse(text: text, file: "dups.tsv"))
+        XCTAssertEqual(summary.inserted, 3)
+        XCTAssertEqual(summary.rowsRead, 7)
+        let stored = try connection.execute("""
+            SELECT i.external_id, r.rating FROM ratings r JOIN items i ON i.id = r.item_id ORDER BY 1
+            """).rows.map { "\($0[0]!)=\($0[1]!)" }
+        XCTAssertEqual(stored, ["i1=4", "i2=5", "i3=2"])
+    }
+}

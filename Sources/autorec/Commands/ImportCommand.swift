@@ -20,6 +20,7 @@ enum ImportCommand: Command {
             .value("--format", as: "format", help: "Ratings only: auto, tsv, csv or movielens.", default: "auto"),
             .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
             .flag("--json", help: "Print one JSON object."),
+            .flag("--progress", help: "Stage messages on stderr even when it is not a terminal."),
         ],
         positionals: ["kind", "file"])
 
@@ -33,16 +34,21 @@ enum ImportCommand: Command {
         }
         // Parse before connecting: a bad file never reaches the database.
         let summary: ImportSummary
+        let started = Date()
+        let force = args.flag("--progress")
+        let progress: (String) -> Void = { Output.progress(String(format: "%7.1f s  ", Date().timeIntervalSince(started)) + $0, force: force) }
+        func importer() throws -> Importer { Importer(connection: try Connection(url: args.string("--database")), progress: progress) }
         switch kind {
         case "ratings":
             let ratings = try loadRatings(path, format: args.string("--format"))
-            summary = try Importer(connection: try Connection(url: args.string("--database"))).importRatings(ratings)
+            progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(path)")
+            summary = try importer().importRatings(ratings)
         case "items":
             let catalogue = try ItemCatalogue.read(path: path)
-            summary = try Importer(connection: try Connection(url: args.string("--database"))).importItems(catalogue)
+            summary = try importer().importItems(catalogue)
         default:
             let table = try AttributeTable.read(path: path, idColumns: ["user", "id", "user_id"])
-            summary = try Importer(connection: try Connection(url: args.string("--database"))).importUsers(table)
+            summary = try importer().importUsers(table)
         }
         if args.flag("--json") {
             Output.json(["kind": summary.kind, "rows": summary.rowsRead, "inserted": summary.inserted,

@@ -9,16 +9,19 @@ enum ScoreCommand: Command {
         abstract: "Compute every user's top-N with a registered model and store the lists.",
         discussion: """
         Scores blocks of users with one matrix product each, skips the items a user rated in
-        training, and replaces the model's stored lists in one transaction: readers see the old lists
-        or the new ones, never a mix, and a scorer that dies midway changes nothing.
-        With --shard k/n only the users whose database id is k modulo n are scored and replaced, so
-        several machines can score disjoint users into the same table.
+        training, and streams the lists (one row per user) into a table of the model's own, which
+        replaces the model's stored lists in one transaction: readers see the old lists or the new
+        ones, never a mix, and a scorer that dies midway changes nothing.
+        With --shard k/n only the users whose database id is k modulo n are scored, so n processes
+        (or machines) can score one model at once; the lists are swapped in when the last of the n
+        shards finishes, and --activate-when-complete then makes the model the active one.
         """,
         options: [
             .value("--model", as: "id|active", help: "Registered model id.", default: "active"),
             .value("--top", as: "n", help: "Items per user.", default: "100"),
             .value("--shard", as: "k/n", help: "Score shard k of n (0-based).", default: "0/1"),
             .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
+            .flag("--activate-when-complete", help: "Activate the model once every shard's lists are stored."),
             .flag("--json", help: "Print one JSON object."),
         ])
 
@@ -45,18 +48,23 @@ enum ScoreCommand: Command {
         let model = try registry.loadRanker(modelID)
         let loaded = Date()
         let showProgress = Output.stderrIsTerminal && !args.flag("--json")
-        let report = try RecommendationStore(connection: connection).scoreAndReplace(
+        let report = try RecommendationStore(connection: connection).scoreAndStore(
             model: model, modelID: modelID, top: top, shard: k, of: n) { done, total in
             if showProgress { Output.note("scored \(done)/\(total) users") }
         }
+        let activated = report.published && args.flag("--activate-when-complete")
+        if activated { try registry.activate(modelID) }
         let perSecond = Double(report.users) / max(report.scoreSeconds, 1e-9)
         if args.flag("--json") {
             Output.json(["model": modelID, "users": report.users, "rows": report.rows, "shard": shardText,
                          "load_seconds": rounded(loaded.timeIntervalSince(t0), 3), "score_seconds": rounded(report.scoreSeconds, 3),
-                         "write_seconds": rounded(report.writeSeconds, 3),
+                         "write_seconds": rounded(report.writeSeconds, 3), "published": report.published,
+                         "activated": activated,
                          "users_per_second": rounded(perSecond, 0)] as [String: Any])
         } else {
-            print("model \(modelID): scored \(report.users) users in \(fixed(report.scoreSeconds, 2)) s (\(Int(perSecond)) users/s), wrote \(report.rows) rows in \(fixed(report.writeSeconds, 2)) s")
+            print("model \(modelID): scored \(report.users) users in \(fixed(report.scoreSeconds, 2)) s (\(Int(perSecond)) users/s), wrote \(report.rows) lists in \(fixed(report.writeSeconds, 2)) s")
+            if !report.published { print("shard \(shardText) stored; the lists are swapped in when all \(n) shards are done") }
+            if activated { print("model \(modelID) is now the active model") }
         }
     }
 }

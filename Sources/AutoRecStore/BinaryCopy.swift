@@ -1,0 +1,115 @@
+import CLibPQ
+import Foundation
+
+/// Rows for `COPY ... FROM STDIN (FORMAT binary)`, written straight from numeric columns: no text
+/// formatting on our side and no parsing on the server's. Fields are big-endian; the buffer is
+/// handed to libpq whenever it passes `flushBytes`, so memory stays bounded however many rows go.
+public struct BinaryCopyWriter {
+    /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC).
+    static let postgresEpochMicroseconds: Int64 = 946_684_800 * 1_000_000
+    static let flushBytes = 1 << 20
+
+    var buffer: [UInt8] = []
+    let send: ([UInt8]) throws -> Void
+    public private(set) var rows = 0
+
+    init(send: @escaping ([UInt8]) throws -> Void) {
+        self.send = send
+        buffer.reserveCapacity(Self.flushBytes + 4096)
+        // Signature, flags (no OIDs), header extension length.
+        buffer.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
+        appendBigEndian(UInt32(0))
+        appendBigEndian(UInt32(0))
+    }
+
+    private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    /// Starts a row of `fields` columns.
+    public mutating func beginRow(fields: Int) throws {
+        if buffer.count >= Self.flushBytes { try flush() }
+        appendBigEndian(Int16(fields))
+        rows += 1
+    }
+
+    public mutating func int64(_ value: Int64) {
+        appendBigEndian(Int32(8))
+        appendBigEndian(value)
+    }
+
+    public mutating func float32(_ value: Float) {
+        appendBigEndian(Int32(4))
+        appendBigEndian(value.bitPattern)
+    }
+
+    public mutating func null() {
+        appendBigEndian(Int32(-1))
+    }
+
+    /// A timestamptz from Unix seconds.
+    public mutating func timestamp(unixSeconds: Int64) {
+        appendBigEndian(Int32(8))
+        appendBigEndian(unixSeconds &* 1_000_000 &- Self.postgresEpochMicroseconds)
+    }
+
+    /// A one-dimensional array without NULLs of int8 (element OID 20) or float4 (700) values.
+    private mutating func arrayHeader(count: Int, elementOID: Int32, elementSize: Int32) {
+        appendBigEndian(Int32(20 + count * (4 + Int(elementSize))))
+        appendBigEndian(Int32(1))        // dimensions
+        appendBigEndian(Int32(0))        // no NULLs
+        appendBigEndian(elementOID)
+        appendBigEndian(Int32(count))    // length of the dimension
+        appendBigEndian(Int32(1))        // lower bound
+    }
+
+    /// A `bigint[]` field.
+    public mutating func int64Array(_ values: UnsafeBufferPointer<Int64>) {
+        arrayHeader(count: values.count, elementOID: 20, elementSize: 8)
+        for v in values {
+            appendBigEndian(Int32(8))
+            appendBigEndian(v)
+        }
+    }
+
+    /// A `real[]` field.
+    public mutating func float32Array(_ values: UnsafeBufferPointer<Float>) {
+        arrayHeader(count: values.count, elementOID: 700, elementSize: 4)
+        for v in values {
+            appendBigEndian(Int32(4))
+            appendBigEndian(v.bitPattern)
+        }
+    }
+
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try send(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The trailer (-1 as the field count), then what is left.
+    mutating func finish() throws {
+        appendBigEndian(Int16(-1))
+        try flush()
+    }
+}
+
+extension Connection {
+    /// Runs `COPY table (columns) FROM STDIN (FORMAT binary)` and lets `body` write the rows through
+    /// a `BinaryCopyWriter`. If `body` throws, the COPY is cancelled and the error rethrown. Returns
+    /// the number of rows the server copied.
+    @discardableResult
+    public func copyInBinary(_ copySQL: String, _ body: (inout BinaryCopyWriter) throws -> Void) throws -> Int {
+        try startCopyIn(copySQL)
+        var writer = BinaryCopyWriter { bytes in try self.putCopyData(bytes) }
+        do {
+            try body(&writer)
+            try writer.finish()
+        } catch {
+            _ = PQputCopyEnd(raw, "cancelled by the client: \(error)")
+            while let r = PQgetResult(raw) { PQclear(r) }
+            throw error
+        }
+        return try endCopyIn()
+    }
+}
