@@ -113,3 +113,83 @@ extension Connection {
         return try endCopyIn()
     }
 }
+
+/// One row of `COPY ... TO STDOUT (FORMAT binary)`: its fields as raw big-endian bytes.
+public struct BinaryCopyRow {
+    let base: UnsafeRawPointer
+    /// Start and length of each field (length -1 for NULL).
+    var fields: [(offset: Int, length: Int)] = []
+
+    public var count: Int { fields.count }
+    public func isNull(_ i: Int) -> Bool { fields[i].length < 0 }
+
+    private func bigEndian<T: FixedWidthInteger>(_ i: Int, as: T.Type) -> T {
+        precondition(fields[i].length == MemoryLayout<T>.size, "field \(i) is not \(MemoryLayout<T>.size) bytes")
+        return T(bigEndian: base.loadUnaligned(fromByteOffset: fields[i].offset, as: T.self))
+    }
+
+    /// A bigint field.
+    public func int64(_ i: Int) -> Int64 { bigEndian(i, as: Int64.self) }
+    /// A real field.
+    public func float32(_ i: Int) -> Float { Float(bitPattern: bigEndian(i, as: UInt32.self)) }
+    /// A timestamptz field as Unix seconds (rounded down).
+    public func unixSeconds(_ i: Int) -> Int64 {
+        let micros = bigEndian(i, as: Int64.self) &+ BinaryCopyWriter.postgresEpochMicroseconds
+        return micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+    }
+    /// A text field.
+    public func text(_ i: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(start: base + fields[i].offset, count: fields[i].length), as: UTF8.self)
+    }
+}
+
+extension Connection {
+    /// Runs `COPY (...) TO STDOUT (FORMAT binary)` and hands each row to `row`, without text
+    /// formatting on the server or parsing of numbers here.
+    public func copyOutBinary(_ copySQL: String, row: (BinaryCopyRow) throws -> Void) throws {
+        guard let start = PQexec(raw, copySQL) else { throw StoreError("out of memory starting COPY") }
+        let status = PQresultStatus(start)
+        let startError = String(cString: PQresultErrorMessage(start))
+        PQclear(start)
+        guard status == PGRES_COPY_OUT else { throw StoreError("COPY failed to start: \(startError)") }
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        var first = true
+        var fields: [(offset: Int, length: Int)] = []
+        while true {
+            let n = Int(PQgetCopyData(raw, &buffer, 0))
+            if n == -1 { break }
+            if n == -2 { throw StoreError("COPY failed: \(String(cString: PQerrorMessage(raw)))") }
+            guard let b = buffer else { continue }
+            defer { PQfreemem(b) }
+            let bytes = UnsafeRawPointer(b)
+            var offset = 0
+            if first {
+                // Signature (11 bytes), flags, header extension and its length.
+                guard n >= 19 else { throw StoreError("COPY binary header too short") }
+                let extensionLength = Int(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 15, as: UInt32.self)))
+                offset = 19 + extensionLength
+                first = false
+            }
+            guard offset + 2 <= n else { continue }
+            let fieldCount = Int(Int16(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
+            if fieldCount == -1 { continue }  // the trailer
+            offset += 2
+            fields.removeAll(keepingCapacity: true)
+            for _ in 0..<fieldCount {
+                guard offset + 4 <= n else { throw StoreError("COPY binary row cut short") }
+                let length = Int(Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+                offset += 4
+                guard offset + max(0, length) <= n else { throw StoreError("COPY binary field cut short") }
+                fields.append((offset, length))
+                offset += max(0, length)
+            }
+            try row(BinaryCopyRow(base: bytes, fields: fields))
+        }
+        var failure: String? = nil
+        while let r = PQgetResult(raw) {
+            if PQresultStatus(r) != PGRES_COMMAND_OK { failure = String(cString: PQresultErrorMessage(r)) }
+            PQclear(r)
+        }
+        if let f = failure { throw StoreError("COPY failed: \(f.trimmingCharacters(in: .whitespacesAndNewlines))") }
+    }
+}

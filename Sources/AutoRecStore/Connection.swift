@@ -55,7 +55,14 @@ public final class Connection {
             throw StoreError("cannot connect\(target): \(msg). Start the private server with tools/pg start, or pass --database URL")
         }
         conn = c
-        _ = try? execute("SET client_min_messages = warning")
+        // Notices (NOTICE, INFO, ...) are dropped here rather than by a SET, which would cost a round
+        // trip on every connection; warnings and above still reach stderr.
+        PQsetNoticeReceiver(c, { _, result in
+            guard let result else { return }
+            let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) } ?? "WARNING"
+            guard !["NOTICE", "INFO", "LOG", "DEBUG"].contains(severity) else { return }
+            fputs(String(cString: PQresultErrorMessage(result)), stderr)
+        }, nil)
     }
 
     deinit { PQfinish(conn) }

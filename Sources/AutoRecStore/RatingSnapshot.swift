@@ -1,36 +1,79 @@
 import Foundation
 import AutoRec
 
-/// A consistent snapshot of the ratings, read in one REPEATABLE READ transaction through COPY:
-/// what training sees even while imports run.
+/// A consistent snapshot of the ratings, read in one REPEATABLE READ transaction: what training
+/// sees even while imports run. The ratings come by binary COPY, in (user id, item id) order,
+/// straight into column arrays (numbers only, no text per row); the users' and items' external ids
+/// follow, once each.
 public struct RatingSnapshot: Sendable {
     public var ratings: Ratings
     /// Number of ratings and the newest rating time (Unix seconds, 0 when none has one).
     public var count: Int { ratings.count }
     public var newest: Int64
 
+    /// Dense indices for database ids in order of first appearance.
+    struct DenseIDs {
+        var indexByID: [Int64: Int32] = [:]
+        var ids: [Int64] = []
+        var last: (id: Int64, index: Int32) = (-1, -1)
+
+        mutating func index(_ id: Int64) -> Int32 {
+            if id == last.id { return last.index }
+            let i: Int32
+            if let known = indexByID[id] { i = known } else {
+                i = Int32(ids.count)
+                indexByID[id] = i
+                ids.append(id)
+            }
+            last = (id, i)
+            return i
+        }
+    }
+
     public static func read(_ connection: Connection) throws -> RatingSnapshot {
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
-            var r = Ratings()
-            var newest: Int64 = 0
-            try connection.copyOut("""
-                COPY (SELECT u.external_id, i.external_id, r.rating, coalesce(extract(epoch FROM r.rated_at)::bigint, 0)
-                      FROM ratings r JOIN users u ON u.id = r.user_id JOIN items i ON i.id = r.item_id
-                      ORDER BY r.user_id, r.item_id) TO STDOUT
-                """) { row in
-                guard row.count == 4, let u = row[0], let i = row[1], let v = row[2].flatMap(Float.init) else {
-                    throw StoreError("unexpected row in the ratings snapshot")
-                }
-                let ts = row[3].flatMap { Int64($0) } ?? 0
-                newest = max(newest, ts)
-                r.append(user: u, item: i, value: v, timestamp: ts)
-            }
+            let snapshot = try readInTransaction(connection)
             try connection.execute("COMMIT")
-            return RatingSnapshot(ratings: r, newest: newest)
+            return snapshot
         } catch {
             _ = try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+
+    private static func readInTransaction(_ connection: Connection) throws -> RatingSnapshot {
+        let estimate = Int(Double(try connection.scalar("SELECT reltuples FROM pg_class WHERE oid = 'ratings'::regclass") ?? "0") ?? 0)
+        let capacity = max(0, estimate) + max(0, estimate) / 20 + 1024
+        var users = DenseIDs(), items = DenseIDs()
+        var userIndex: [Int32] = [], itemIndex: [Int32] = [], values: [Float] = [], timestamps: [Int64] = []
+        userIndex.reserveCapacity(capacity); itemIndex.reserveCapacity(capacity)
+        values.reserveCapacity(capacity); timestamps.reserveCapacity(capacity)
+        var newest: Int64 = 0
+        try connection.copyOutBinary("""
+            COPY (SELECT user_id, item_id, rating, rated_at FROM ratings ORDER BY user_id, item_id) TO STDOUT (FORMAT binary)
+            """) { row in
+            guard row.count == 4 else { throw StoreError("unexpected row in the ratings snapshot") }
+            userIndex.append(users.index(row.int64(0)))
+            itemIndex.append(items.index(row.int64(1)))
+            values.append(row.float32(2))
+            let t = row.isNull(3) ? 0 : row.unixSeconds(3)
+            timestamps.append(t)
+            newest = max(newest, t)
+        }
+        let userNames = try externalIDs("users", of: users, connection)
+        let itemNames = try externalIDs("items", of: items, connection)
+        let ratings = Ratings(users: IDMap(userNames), items: IDMap(itemNames), userIndex: userIndex, itemIndex: itemIndex,
+                              values: values, timestamps: timestamps)
+        return RatingSnapshot(ratings: ratings, newest: newest)
+    }
+
+    /// The external ids of the rows of `table` that `dense` numbered, in its order.
+    private static func externalIDs(_ table: String, of dense: DenseIDs, _ connection: Connection) throws -> [String] {
+        var names = [String](repeating: "", count: dense.ids.count)
+        try connection.copyOutBinary("COPY (SELECT id, external_id FROM \(table)) TO STDOUT (FORMAT binary)") { row in
+            if let i = dense.indexByID[row.int64(0)] { names[Int(i)] = row.text(1) }
+        }
+        return names
     }
 }

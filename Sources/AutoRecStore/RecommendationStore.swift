@@ -167,6 +167,17 @@ public struct RecommendationStore {
         }
     }
 
+    /// The active model's stored list of `user` (best first, at most `count`, with titles), read
+    /// through the `active_recommendations` view: the serving query any application can use.
+    public func activeList(user: String, count: Int, task: String = "default") throws -> [(rank: Int, item: String, title: String?, score: Float)] {
+        try connection.execute("""
+            SELECT rank, item_external_id, title, score FROM active_recommendations
+            WHERE task = $1 AND user_external_id = $2 AND rank <= $3 ORDER BY rank
+            """, [task, user, String(count)]).rows.map { r in
+            (Int(r[0]!)!, r[1]!, r[2], Float(r[3]!)!)
+        }
+    }
+
     /// Number of users with a stored list under a model (0 when it has no partition).
     public func listCount(modelID: Int) throws -> Int {
         Int(try connection.scalar("SELECT count(*) FROM recommendation_lists WHERE model_id = $1", [String(modelID)]) ?? "0") ?? 0

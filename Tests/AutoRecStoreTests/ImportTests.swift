@@ -161,3 +161,30 @@ final class ConcurrentImportTests: XCTestCase {
         XCTAssertEqual(stored, ["i1=4", "i2=5", "i3=2"])
     }
 }
+
+/// The optional ratings layout hash-partitioned by user: imports (bulk and upsert) and the snapshot
+/// work on it as on the plain table.
+final class PartitionedRatingsTests: XCTestCase {
+    func testImportAndSnapshotOnHashPartitionedRatings() throws {
+        let connection = try TestDatabase.fresh()
+        let partitioning = RatingPartitioning(connection: connection)
+        XCTAssertNil(try partitioning.partitions())
+        var importer = Importer(connection: connection)
+        try importer.importRatings(try RatingFileReader.parse(text: "a\tx\t3\nb\ty\t4\n", file: "small.tsv"))
+        try partitioning.partitionByUser(count: 4)
+        XCTAssertEqual(try partitioning.partitions(), 4)
+        XCTAssertThrowsError(try partitioning.partitionByUser(count: 4))
+        XCTAssertEqual(try connection.scalar("SELECT count(*) FROM ratings"), "2", "the ratings moved")
+        try connection.execute("TRUNCATE ratings")
+        let all = try RatingFileReader.read(path: ImportTests.data.appendingPathComponent("ratings.tsv").path)
+        importer.bulkLoadMinimum = 1000
+        XCTAssertEqual(try importer.importRatings(all).inserted, 100_000)
+        XCTAssertEqual(try partitioning.partitions(), 4, "the bulk path rebuilt keys, not the layout")
+        XCTAssertEqual(try connection.scalar("SELECT count(DISTINCT tableoid) FROM ratings"), "4")
+        XCTAssertEqual(try importer.importRatings(all).unchanged, 100_000)
+        XCTAssertThrowsError(try connection.execute("INSERT INTO ratings SELECT user_id, item_id, 1 FROM ratings LIMIT 1"))
+        let snapshot = try RatingSnapshot.read(connection)
+        XCTAssertEqual(snapshot.count, 100_000)
+        XCTAssertEqual(Set(snapshot.ratings.users.externalIDs), Set(all.users.externalIDs))
+    }
+}

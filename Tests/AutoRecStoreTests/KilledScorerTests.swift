@@ -60,4 +60,51 @@ final class KilledScorerTests: XCTestCase {
             }
         }
     }
+
+    func testAKilledNightlyLeavesTheActiveListsServing() throws {
+        let url = try TestDatabase.url
+        let connection = try TestDatabase.fresh()
+        try TestDatabase.importRatings(connection)
+        func nightly(killAfter seconds: Double?) throws -> (status: Int32, killedWhileRunning: Bool) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.binary)
+            p.arguments = ["nightly", "--epochs", "4", "--top", "20", "--database", url]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            var killed = false
+            if let s = seconds {
+                Thread.sleep(forTimeInterval: s)
+                if p.isRunning { kill(p.processIdentifier, SIGKILL); killed = true }
+            }
+            p.waitUntilExit()
+            return (p.terminationStatus, killed)
+        }
+        func served() throws -> (model: String?, lists: [[String?]]) {
+            (try connection.scalar("SELECT id FROM models WHERE status = 'active'"),
+             try connection.execute("SELECT user_id, items::text FROM active_lists ORDER BY user_id").rows)
+        }
+        XCTAssertEqual(try nightly(killAfter: nil).status, 0)
+        let before = try served()
+        XCTAssertEqual(before.lists.count, 943)
+        var kills = 0
+        for delay in [0.2, 0.8, 1.5, 2.5, 4.0] {
+            let run = try nightly(killAfter: delay)
+            let after = try served()
+            XCTAssertEqual(after.lists.count, 943, "after a kill at \(delay) s every user still has a served list")
+            if after.model == before.model {
+                XCTAssertEqual(after.lists, before.lists, "after a kill at \(delay) s the active lists are unchanged")
+            }
+            if run.killedWhileRunning {
+                kills += 1
+                XCTAssertEqual(try connection.scalar("SELECT status FROM job_runs ORDER BY id DESC LIMIT 1"), "running",
+                               "the kill at \(delay) s landed before the run finished")
+            }
+        }
+        XCTAssertGreaterThan(kills, 0, "at least one kill landed mid-run")
+        // The next run closes the interrupted ones and serves again.
+        XCTAssertEqual(try nightly(killAfter: nil).status, 0)
+        XCTAssertEqual(try connection.scalar("SELECT count(*) FROM job_runs WHERE status = 'running'"), "0")
+        XCTAssertEqual(try served().lists.count, 943)
+    }
 }

@@ -27,6 +27,19 @@ final class NightlyJobTests: XCTestCase {
 
     func scalar(_ sql: String) throws -> String? { try connection.scalar(sql) }
 
+    func testHoldoutSplitMatchesTheHashOfEachPair() throws {
+        var r = Ratings()
+        for u in ["1", "42", "user-\u{e9}", ""] { for i in ["7", "50", "x\ty", "\u{1F600}"] { r.append(user: u, item: i, value: 3) } }
+        for share in [0.0, 0.1, 0.5, 1.0] {
+            let split = NightlyJob.holdoutSplit(r, share: share)
+            let expected = (0..<r.count).filter {
+                NightlyJob.inHoldout(user: r.users.id(at: Int(r.userIndex[$0])), item: r.items.id(at: Int(r.itemIndex[$0])), share: share)
+            }
+            XCTAssertEqual(split.holdout, expected, "share \(share)")
+            XCTAssertEqual(split.train.count + split.holdout.count, r.count)
+        }
+    }
+
     func testPromoteThenRejectAWorseCandidate() throws {
         try importSlice()
         let first = try job(epochs: 40).run()

@@ -98,7 +98,9 @@ public enum RatingFileReader {
 
         var users = IDMap()
         var items = IDMap()
-        let estimate = n / 16
+        // One quick pass counts the lines, so the columns are allocated once at their final size
+        // (growing by doubling would briefly hold two copies and leave up to half unused).
+        let estimate = lineCount(p) + 1
         var userIndex: [Int32] = []; userIndex.reserveCapacity(estimate)
         var itemIndex: [Int32] = []; itemIndex.reserveCapacity(estimate)
         var values: [Float] = []; values.reserveCapacity(estimate)
@@ -219,6 +221,19 @@ public enum RatingFileReader {
     }
 
     // MARK: - Lines and fields
+
+    /// The number of newline bytes, found with memchr.
+    private static func lineCount(_ p: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = p.baseAddress, p.count > 0 else { return 0 }
+        var count = 0
+        var position = UnsafeRawPointer(base)
+        let end = UnsafeRawPointer(base) + p.count
+        while position < end, let hit = memchr(position, Int32(newline), end - position) {
+            count += 1
+            position = UnsafeRawPointer(hit) + 1
+        }
+        return count
+    }
 
     @inline(__always)
     private static func isWhitespace(_ b: UInt8) -> Bool { b == space || b == tab || b == cr }

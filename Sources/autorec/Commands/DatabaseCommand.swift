@@ -5,17 +5,21 @@ import AutoRecStore
 enum DatabaseCommand: Command {
     static let spec = CommandSpec(
         name: "db",
-        abstract: "Migrate the PostgreSQL store or show its status.",
+        abstract: "Migrate the PostgreSQL store, show its status, or partition its ratings by user.",
         discussion: """
         ACTIONS:
           migrate   apply the numbered SQL files of migrations/ that are missing, each in a transaction
           status    the schema version and the row count of every table
+          partition-ratings --partitions N
+                    rebuild the ratings table as N hash partitions by user (optional; the
+                    single-server form of spreading users over servers, see docs/SCALING.md)
         The server: --database URL, else DATABASE_URL, else libpq's PG* variables.
         tools/pg start runs a private server and prints its URL.
         """,
         options: [
             .value("--database", as: "url", help: "PostgreSQL connection URL."),
             .value("--migrations", as: "dir", help: "Folder of NNN_name.sql files (default: the project's migrations/)."),
+            .value("--partitions", as: "n", help: "partition-ratings: the number of hash partitions (2-1024)."),
             .flag("--json", help: "Print one JSON object."),
         ],
         positionals: ["action"])
@@ -36,7 +40,7 @@ enum DatabaseCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         guard let action = args.positionals.first else {
-            throw CLIError(message: "say what to do: autorec db migrate or autorec db status")
+            throw CLIError(message: "say what to do: autorec db migrate, status or partition-ratings --partitions N")
         }
         let connection = try Connection(url: args.string("--database"))
         let migrator = try Migrator(connection: connection, directory: args.string("--migrations") ?? defaultMigrations())
@@ -62,8 +66,14 @@ enum DatabaseCommand: Command {
                 print("schema version \(version) of \(latest)\(version < latest ? " (run 'autorec db migrate')" : "")")
                 Output.table(["table", "rows"], counts.map { [$0.table, $0.rows.map(String.init) ?? "-"] })
             }
+        case "partition-ratings":
+            guard let n = try args.int("--partitions", range: 2...1024) else {
+                throw CLIError(message: "partition-ratings needs --partitions N (2 to 1024), e.g. --partitions 8")
+            }
+            try RatingPartitioning(connection: connection).partitionByUser(count: n)
+            if args.flag("--json") { Output.json(["partitions": n] as [String: Any]) } else { print("ratings table: \(n) hash partitions by user") }
         default:
-            throw CLIError(message: "unknown action '\(action)'; use migrate or status")
+            throw CLIError(message: "unknown action '\(action)'; use migrate, status or partition-ratings")
         }
     }
 }

@@ -27,6 +27,7 @@ enum NightlyCommand: Command {
             .value("--seed", as: "n", help: "Random seed.", default: "1"),
             .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
             .flag("--json", help: "Print one JSON object."),
+            .flag("--progress", help: "Step messages on stderr even when it is not a terminal."),
         ])
 
     static func run(_ args: ParsedArguments) throws {
@@ -55,7 +56,7 @@ enum NightlyCommand: Command {
         job.top = try args.int("--top", range: 1...10_000)!
         let report: NightlyJob.Report
         do {
-            report = try job.run { if Output.stderrIsTerminal && !args.flag("--json") { Output.note($0) } }
+            report = try job.run { if args.flag("--progress") || (Output.stderrIsTerminal && !args.flag("--json")) { Output.note($0) } }
         } catch let e as NightlyJob.AlreadyRunning {
             throw CLIError(message: e.description, code: 4)
         }
@@ -65,6 +66,9 @@ enum NightlyCommand: Command {
                          "metric": report.metric, "candidate_\(report.metric)": rounded(report.candidateScore),
                          "active_\(report.metric)": report.activeScore.map { rounded($0) } ?? NSNull(),
                          "decision": report.decision, "users_scored": report.usersScored,
+                         "epochs": report.epochs, "train_seconds": rounded(report.trainSeconds, 3),
+                         "seconds_per_epoch": rounded(report.trainSeconds / Double(max(1, report.epochs)), 3),
+                         "peak_memory_mb": Int(peakMemoryMiB()),
                          "steps": Dictionary(uniqueKeysWithValues: report.steps.map { ($0.name, rounded($0.seconds, 3)) })] as [String: Any])
         } else {
             print("nightly run \(report.runID): \(report.decision)")

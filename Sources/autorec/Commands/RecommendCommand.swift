@@ -38,17 +38,17 @@ enum RecommendCommand: Command {
             model = try RankerFile.load(from: path)
         } else {
             let connection = try Connection(url: args.string("--database"))
-            let registry = ModelRegistry(connection: connection)
-            guard let active = try registry.active() else {
-                throw CLIError(message: "no active model in the store: pass --model FILE, or train --from-db --register and 'autorec models activate ID'", code: 1)
-            }
-            // Stored lists first: the answer of the last 'autorec score', in milliseconds.
+            // Stored lists first: the active model's list of the user, one indexed row in one query.
             if let user {
-                let stored = try RecommendationStore(connection: connection).list(modelID: active.id, user: user, count: n)
+                let stored = try RecommendationStore(connection: connection).activeList(user: user, count: n)
                 if !stored.isEmpty && (stored.count >= n || args.flag("--stored-only")) {
                     print(list: stored.map { ($0.item, $0.score, $0.title) }, json: args.flag("--json"))
                     return
                 }
+            }
+            let registry = ModelRegistry(connection: connection)
+            guard let active = try registry.active() else {
+                throw CLIError(message: "no active model in the store: pass --model FILE, or train --from-db --register and 'autorec models activate ID'", code: 1)
             }
             model = try registry.loadRanker(active.id)
             for row in try connection.execute("SELECT external_id, title FROM items WHERE title IS NOT NULL").rows {
