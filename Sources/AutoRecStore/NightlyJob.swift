@@ -89,6 +89,19 @@ public struct NightlyJob {
         return (train, holdout)
     }
 
+    /// What the job keeps of a snapshot once it is split: its size and newest rating time.
+    struct SnapshotFacts { var count: Int; var newest: Int64 }
+
+    /// Reads the snapshot and splits it into the training part and the holdout; the snapshot's own
+    /// arrays are freed on return, so only the two parts stay in memory.
+    static func snapshotSplit(_ connection: Connection, holdout: Double) throws -> (train: Ratings, test: Ratings, facts: SnapshotFacts) {
+        let snapshot = try RatingSnapshot.read(connection)
+        guard snapshot.count > 0 else { throw StoreError("the store has no ratings; import some first") }
+        let split = holdoutSplit(snapshot.ratings, share: holdout)
+        return (snapshot.ratings.subset(split.train), snapshot.ratings.subset(split.holdout),
+                SnapshotFacts(count: snapshot.count, newest: snapshot.newest))
+    }
+
     public func run(progress: ((String) -> Void)? = nil) throws -> Report {
         guard try connection.scalar("SELECT pg_try_advisory_lock($1)", [Self.lockKey]) == "t" else { throw AlreadyRunning() }
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
@@ -113,11 +126,8 @@ public struct NightlyJob {
             return (try? JSONValue.encode(o)) ?? "{}"
         }
         do {
-            let snapshot = try RatingSnapshot.read(connection)
-            guard snapshot.count > 0 else { throw StoreError("the store has no ratings; import some first") }
-            let all = snapshot.ratings
-            let split = Self.holdoutSplit(all, share: holdout)
-            let train = all.subset(split.train), test = all.subset(split.holdout)
+            let (train, test, snapshot) = try Self.snapshotSplit(connection, holdout: holdout)
+            let trainCount = train.count
             step("snapshot")
 
             let trained: any Ranker
@@ -126,13 +136,14 @@ public struct NightlyJob {
             var positive: Float? = nil
             switch candidate {
             case .autorec(let config):
-                let (m, summary) = AutoRec.fit(train, config: config)
+                // The training part is handed over, not kept: the trainer frees it once its matrices are built.
+                let (m, summary) = AutoRec.fit(consume train, config: config)
                 trained = m
                 trainMetrics = ["validation_rmse": summary.validationRMSE ?? NSNull(), "epochs": summary.epochs,
                                 "train_seconds": summary.trainSeconds]
                 (epochs, trainSeconds) = (summary.epochs, summary.trainSeconds)
             case .topN(let spec):
-                let (m, summary) = try spec.fit(ImplicitData(train, positive: spec.positive))
+                let (m, summary) = try spec.fit(ImplicitData(consume train, positive: spec.positive))
                 trained = m
                 positive = spec.positive
                 trainMetrics = ["epochs": summary.epochs, "train_seconds": summary.trainSeconds]
@@ -184,7 +195,7 @@ public struct NightlyJob {
             }
             var metrics: [String: Any] = ["holdout_\(metric)": candidateScore, "holdout_ratings": test.count]
             for (k, v) in trainMetrics { metrics[k] = v }
-            let file = trained.modelFile(extraHeader: ["trained_on": "database", "train_ratings": train.count,
+            let file = trained.modelFile(extraHeader: ["trained_on": "database", "train_ratings": trainCount,
                                                        "newest_rating": snapshot.newest, "holdout_share": holdout])
             let candidateID = try registry.register(
                 kind: candidate.kind, task: task, artifact: try file.encoded(),
