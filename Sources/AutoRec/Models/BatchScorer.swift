@@ -56,50 +56,6 @@ public struct BatchScorer: Sendable {
         return product
     }
 
-    /// The streaming scorer's blocks: one GEMM into the caller's buffer. With an identity or ReLU
-    /// decoder (monotone in Float arithmetic too) the GEMM's outputs are the ranking keys and only kept
-    /// items are decoded; other decoders are applied to the whole block, eight values at a time.
-    public func blockScoring() -> BlockScoring {
-        let decoder = model.config.decoder
-        let ranksOnKeys = decoder == .identity || decoder == .relu
-        let (userBias, itemBias) = (self.userBias, self.itemBias)
-        let keyScores = ranksOnKeys ? KeyScores(itemOffsets: itemBias) { user, key in
-            decoder.apply(userBias.map { key + $0[user] } ?? key)
-        } : nil
-        let nItems = itemFactors.rows
-        return BlockScoring(itemCount: nItems, flopsPerUser: 2 * Double(nItems) * Double(userFactors.cols),
-                            keyScores: keyScores) { users, buffer in
-            product(users, into: buffer)
-            if !ranksOnKeys { decode(users, buffer) }
-        }
-    }
-
-    /// buffer = the users' factor rows x item factors^T (users.count x items).
-    func product(_ users: [Int], into buffer: UnsafeMutablePointer<Float>) {
-        let hidden = userFactors.cols, nItems = itemFactors.rows
-        let contiguous = users.indices.allSatisfy { users[$0] == users[0] + $0 }
-        let gathered = contiguous ? nil : Matrix(rows: users.count, cols: hidden, storage: users.flatMap { u in
-            userFactors.storage[(u * hidden)..<((u + 1) * hidden)]
-        })
-        (gathered ?? userFactors).storage.withUnsafeBufferPointer { a in
-            itemFactors.storage.withUnsafeBufferPointer { b in
-                BLAS.gemm(m: users.count, n: nItems, k: hidden, a.baseAddress! + (contiguous ? users[0] * hidden : 0), lda: hidden,
-                          b.baseAddress!, ldb: hidden, transposeB: true, buffer, ldc: nItems)
-            }
-        }
-    }
-
-    /// Adds the output bias and applies the decoder to every score of the block, in place.
-    func decode(_ users: [Int], _ buffer: UnsafeMutablePointer<Float>) {
-        let nItems = itemFactors.rows, decoder = model.config.decoder
-        Parallel.forEach(users.count) { r in
-            let row = buffer + r * nItems
-            if let b = userBias { let shift = b[users[r]]; for i in 0..<nItems { row[i] += shift } }
-            if let b = itemBias { for i in 0..<nItems { row[i] += b[i] } }
-            decoder.apply(nItems, row)
-        }
-    }
-
     /// Top `count` unrated items per user (kept for callers of the AutoRec-only API).
     public func topN(users: [Int], count: Int, progress: ((Int) -> Void)? = nil) -> [[(item: Int, score: Float)]] {
         model.topN(users: users, count: count, progress: progress)

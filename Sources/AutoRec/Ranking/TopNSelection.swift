@@ -1,8 +1,9 @@
 import Linalg
 
-/// Partial selection of the best entries of one score row for the streaming scorer. An eight-wide
-/// scan appends every entry that beats a threshold to a candidate buffer; when the buffer fills, a
-/// quickselect keeps the best `capacity` and raises the threshold to the worst kept. Entries are
+/// Partial selection of the best entries of one score row for the streaming scorer. The threshold
+/// starts at the `capacity`-th best of the maxima of chunks of the row; an eight-wide scan appends every
+/// entry that reaches it to a candidate buffer; when the buffer fills, a quickselect keeps the best
+/// `capacity` and raises the threshold to the worst kept. Entries are
 /// packed into one UInt64 that orders as key descending, then item ascending, so the order is that
 /// of `TopN.select`; NaN keys are never kept.
 final class TopNSelection {
@@ -14,7 +15,7 @@ final class TopNSelection {
     private let room: Int
     /// How many candidates the buffer holds.
     private var held = 0
-    /// Keys must beat this to become candidates: the worst kept key after the latest shrink.
+    /// Keys must reach this to become candidates: a key that the best `capacity` all reach.
     private var threshold: Float = -.infinity
 
     init(capacity: Int) {
@@ -30,26 +31,55 @@ final class TopNSelection {
     func select(_ row: UnsafePointer<Float>, count: Int, offsets: UnsafePointer<Float>?) -> [(item: Int32, key: Float)] {
         held = 0
         if capacity == 0 { return [] }
-        var i = 0
-        while i < count && held < capacity {
-            let key = offsets.map { row[i] + $0[i] } ?? row[i]
-            if !key.isNaN { candidates[held] = Self.pack(key, i); held += 1 }
-            i += 1
-        }
-        if held == capacity {
-            threshold = worstHeldKey()
-            if let offsets { scan(row, offsets, from: i, count: count) } else { scan(row, from: i, count: count) }
-        }
+        threshold = initialThreshold(row, count: count, offsets: offsets)
+        if let offsets { scan(row, offsets, count: count) } else { scan(row, count: count) }
         return bestFirst()
     }
 
-    /// The vector loop over `row[start..<count]` once `capacity` candidates are held.
-    private func scan(_ row: UnsafePointer<Float>, from start: Int, count: Int) {
-        var i = start
+    /// The `capacity`-th best of the maxima of up to `room` disjoint chunks of the row (eight entries
+    /// or more each): `capacity` distinct entries reach it, so the best `capacity` all do, and the scan
+    /// can start from it. -infinity when the row has too few chunks for that.
+    private func initialThreshold(_ row: UnsafePointer<Float>, count: Int, offsets: UnsafePointer<Float>?) -> Float {
+        let chunks = min(room, count / 8)
+        guard chunks >= 2 * capacity else { return -.infinity }
+        let width = (count / chunks) & ~7
+        for chunk in 0..<chunks {
+            candidates[chunk] = Self.pack(Self.maximum(row, offsets, (chunk * width)..<((chunk + 1) * width)), chunk)
+        }
+        Self.partition(candidates, count: chunks, keeping: capacity)
+        held = capacity
+        defer { held = 0 }
+        return worstHeldKey()
+    }
+
+    /// The largest non-NaN key in `range` (-infinity when there is none).
+    private static func maximum(_ row: UnsafePointer<Float>, _ offsets: UnsafePointer<Float>?, _ range: Range<Int>) -> Float {
+        var best = SIMD8<Float>(repeating: -.infinity)
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            var v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
+            if let offsets { v += UnsafeRawPointer(offsets + i).loadUnaligned(as: SIMD8<Float>.self) }
+            best = best.replacing(with: v, where: v .> best)
+            i += 8
+        }
+        let half = best.lowHalf.replacing(with: best.highHalf, where: best.highHalf .> best.lowHalf)
+        let quarter = half.lowHalf.replacing(with: half.highHalf, where: half.highHalf .> half.lowHalf)
+        var largest = Swift.max(quarter[0], quarter[1])
+        while i < range.upperBound {
+            let key = offsets.map { row[i] + $0[i] } ?? row[i]
+            if key > largest { largest = key }
+            i += 1
+        }
+        return largest
+    }
+
+    /// The vector loop over the row: entries that reach the threshold become candidates.
+    private func scan(_ row: UnsafePointer<Float>, count: Int) {
+        var i = 0
         var limit = SIMD8<Float>(repeating: threshold)
         while i + 8 <= count {
             let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
-            if any(v .> limit) {
+            if any(v .>= limit) {
                 for j in i..<(i + 8) { offer(row[j], j) }
                 limit = SIMD8<Float>(repeating: threshold)
             }
@@ -59,13 +89,13 @@ final class TopNSelection {
     }
 
     /// The vector loop with a per-item offset added to every key.
-    private func scan(_ row: UnsafePointer<Float>, _ offsets: UnsafePointer<Float>, from start: Int, count: Int) {
-        var i = start
+    private func scan(_ row: UnsafePointer<Float>, _ offsets: UnsafePointer<Float>, count: Int) {
+        var i = 0
         var limit = SIMD8<Float>(repeating: threshold)
         while i + 8 <= count {
             let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
                 + UnsafeRawPointer(offsets + i).loadUnaligned(as: SIMD8<Float>.self)
-            if any(v .> limit) {
+            if any(v .>= limit) {
                 for j in i..<(i + 8) { offer(row[j] + offsets[j], j) }
                 limit = SIMD8<Float>(repeating: threshold)
             }
@@ -74,11 +104,11 @@ final class TopNSelection {
         while i < count { offer(row[i] + offsets[i], i); i += 1 }
     }
 
-    /// Appends entry (key, item) when its key beats the threshold (items arrive in increasing order,
-    /// so an equal key never does); shrinks the buffer when it is full.
+    /// Appends entry (key, item) when its key reaches the threshold (NaN never does); shrinks the
+    /// buffer when it is full.
     @inline(__always)
     private func offer(_ key: Float, _ item: Int) {
-        guard key > threshold else { return }
+        guard key >= threshold else { return }
         candidates[held] = Self.pack(key, item)
         held += 1
         if held == room { shrink() }
