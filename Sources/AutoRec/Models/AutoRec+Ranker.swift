@@ -9,6 +9,8 @@ extension AutoRec: Ranker {
         return { block in scorer.scores(users: block) }
     }
 
+    public func blockScoring() -> BlockScoring { AutoRecBlockScoring(model: self).blockScoring() }
+
     /// U-AutoRec encodes the new user's rating vector and decodes every item; I-AutoRec cannot,
     /// since a user is an input unit of its network, fixed at training.
     public func foldIn(items: [Int], values: [Float]) throws -> [Float] {

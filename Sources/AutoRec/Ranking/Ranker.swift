@@ -17,6 +17,9 @@ public protocol Ranker: Sendable {
     /// Prepares what scoring needs once (factor matrices and the like) and returns a function that
     /// scores blocks of known users: one row per user, one column per item, higher is better.
     func blockScorer() -> @Sendable ([Int]) -> Matrix
+    /// The same scores written into a caller's buffer, for the streaming top-N (`scoreTopN`); the
+    /// default copies `blockScorer()`'s matrix, AutoRec ranks on its decoder's pre-activations.
+    func blockScoring() -> BlockScoring
     /// Scores of every item for a user the model never saw, from that user's items (dense indices)
     /// and their values; throws `FoldInUnsupported` when the model cannot do it.
     func foldIn(items: [Int], values: [Float]) throws -> [Float]
@@ -39,31 +42,15 @@ extension Ranker {
     }
 
     /// Top `count` items per user for the dense user indices `users`, best first, leaving out each
-    /// user's training items. Scores blocks of `blockSize` users at a time (one matrix product per
-    /// block for the models that have one); `progress` gets the number of users done after each block.
-    public func topN(users: [Int], count: Int, blockSize: Int = 256,
+    /// user's training items: `scoreTopN` with the lists kept in memory. `progress` gets the number of
+    /// users done after each block of `blockSize` users (nil: `defaultBlockSize`).
+    public func topN(users: [Int], count: Int, blockSize: Int? = nil,
                      progress: ((Int) -> Void)? = nil) -> [[(item: Int, score: Float)]] {
-        let score = blockScorer()
         var out: [[(item: Int, score: Float)]] = []
         out.reserveCapacity(users.count)
-        var start = 0
-        while start < users.count {
-            let block = Array(users[start..<min(users.count, start + blockSize)])
-            let s = score(block)
-            let n = s.cols
-            var lists = [[(item: Int, score: Float)]](repeating: [], count: block.count)
-            lists.withUnsafeMutableBufferPointer { listBuffer in
-                s.storage.withUnsafeBufferPointer { sp in
-                    Parallel.forEach(block.count) { r in
-                        let row = Array(sp[(r * n)..<((r + 1) * n)])
-                        let best = TopN.select(row, count: count, excluding: Set(historyItems(ofUser: block[r])))
-                        listBuffer[r] = best.map { ($0, row[$0]) }
-                    }
-                }
-            }
-            out.append(contentsOf: lists)
-            start += block.count
-            progress?(start)
+        scoreTopN(users: users, count: count, blockSize: blockSize) { block in
+            for r in 0..<block.users.count { out.append(block.list(at: r)) }
+            progress?(block.offset + block.users.count)
         }
         return out
     }

@@ -1,0 +1,193 @@
+import Foundation
+import Linalg
+
+/// How a model scores blocks of users for the streaming top-N (`Ranker.scoreTopN`): it writes
+/// ranking keys into the scorer's own reusable buffer instead of returning a new matrix per block.
+public struct BlockScoring: Sendable {
+    /// Columns per row: the number of items.
+    public let itemCount: Int
+    /// Writes one row of `itemCount` keys per user of the block into `buffer` (row-major); higher is better.
+    public let fill: @Sendable (_ users: [Int], _ buffer: UnsafeMutablePointer<Float>) -> Void
+    /// Floating-point operations of the block's matrix product per user (2 x items x hidden); nil
+    /// for models that have no such product.
+    public let flopsPerUser: Double?
+    /// Set when the keys are not the scores but rank like them; nil when keys are the scores.
+    public let keyScores: KeyScores?
+
+    public init(itemCount: Int, flopsPerUser: Double? = nil, keyScores: KeyScores? = nil,
+                fill: @escaping @Sendable (_ users: [Int], _ buffer: UnsafeMutablePointer<Float>) -> Void) {
+        self.itemCount = itemCount; self.flopsPerUser = flopsPerUser; self.keyScores = keyScores; self.fill = fill
+    }
+}
+
+/// Keys that rank like the scores without being them (AutoRec's pre-activations): a kept key's
+/// score comes from `score`, which must never decrease as the key grows, so only kept keys are scored.
+public struct KeyScores: Sendable {
+    /// Added to each item's key before ranking (U-AutoRec's output bias); nil for none.
+    public let itemOffsets: [Float]?
+    /// The score of `user`'s item whose key, offset included, is `key`.
+    public let score: @Sendable (_ user: Int, _ key: Float) -> Float
+
+    public init(itemOffsets: [Float]?, score: @escaping @Sendable (_ user: Int, _ key: Float) -> Float) {
+        self.itemOffsets = itemOffsets; self.score = score
+    }
+}
+
+/// One block of top-N lists from `Ranker.scoreTopN`, flat: list `r` is `items[r * count ..< (r + 1) * count]`
+/// with `scores` alongside, best first. A user with fewer than `count` unseen items has a shorter
+/// list, padded with item -1 and score NaN (`length(at:)` gives its length).
+public struct TopNBlock: Sendable {
+    /// Position of the block's first user in the `users` passed to `scoreTopN`.
+    public let offset: Int
+    /// The block's dense user indices, in the order given.
+    public let users: [Int]
+    /// Entries per list (the requested top-N).
+    public let count: Int
+    /// Dense item indices, `count` per user, -1 after a short list's end.
+    public let items: [Int32]
+    /// The items' scores, NaN after a short list's end.
+    public let scores: [Float]
+
+    /// The length of list `r` (its items before the -1 padding).
+    public func length(at r: Int) -> Int {
+        var n = 0
+        while n < count && items[r * count + n] >= 0 { n += 1 }
+        return n
+    }
+
+    /// List `r` as (item, score) pairs.
+    public func list(at r: Int) -> [(item: Int, score: Float)] {
+        (0..<length(at: r)).map { (Int(items[r * count + $0]), scores[r * count + $0]) }
+    }
+}
+
+/// What a `scoreTopN` run measured.
+public struct ScoringStats: Sendable {
+    public var users = 0
+    public var blockSize = 0
+    /// Seconds spent filling score blocks (the GEMM, for the models that have one).
+    public var scoringSeconds = 0.0
+    /// Seconds spent selecting the lists.
+    public var selectionSeconds = 0.0
+    /// Seconds in the sink.
+    public var sinkSeconds = 0.0
+    public var totalSeconds = 0.0
+    /// Floating-point operations of all blocks' matrix products; nil without one.
+    public var flops: Double?
+
+    public var usersPerSecond: Double { Double(users) / max(totalSeconds, 1e-9) }
+    /// The matrix product's rate, 2 x users x items x hidden / scoring seconds; nil without one.
+    public var gemmGFLOPS: Double? { flops.map { $0 / max(scoringSeconds, 1e-9) / 1e9 } }
+}
+
+extension Ranker {
+    /// The default block scoring: `blockScorer()`'s matrix copied into the buffer.
+    public func blockScoring() -> BlockScoring {
+        let score = blockScorer()
+        return BlockScoring(itemCount: items.count) { users, buffer in
+            let block = score(users)
+            block.storage.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: $0.count) }
+        }
+    }
+
+    /// Users per block when the caller gives none: a score block of at most 256 MB, 64 to 2048 users
+    /// (at 27k items the GEMM ran at 52 GFLOP/s with 256 users, 58 with 1024, 62 with 2048 and 4096).
+    public static func defaultBlockSize(items: Int) -> Int {
+        max(64, min(2048, (256 << 20) / (4 * max(1, items))))
+    }
+
+    /// Top `count` items of every user in `users` (dense indices), best first, leaving out each user's
+    /// training items; hands the lists to `sink` block by block, in order, on the calling thread, as
+    /// soon as each block is done. One score buffer of `blockSize` x items floats is reused throughout.
+    @discardableResult
+    public func scoreTopN(users: [Int], count: Int, blockSize: Int? = nil,
+                          sink: (TopNBlock) throws -> Void) rethrows -> ScoringStats {
+        let scoring = blockScoring()
+        let itemCount = scoring.itemCount
+        let size = max(1, min(blockSize ?? Self.defaultBlockSize(items: itemCount), max(1, users.count)))
+        var stats = ScoringStats()
+        stats.users = users.count
+        stats.blockSize = size
+        if scoring.flopsPerUser != nil { stats.flops = 0 }
+        let buffer = Memory.allocate(size * itemCount, Float(0))
+        defer { Memory.free(buffer) }
+        let started = Date()
+        var start = 0
+        while start < users.count {
+            let block = Array(users[start..<min(users.count, start + size)])
+            let t0 = Date()
+            scoring.fill(block, buffer)
+            let t1 = Date()
+            let lists = selectLists(block, offset: start, count: count, buffer: buffer, scoring: scoring)
+            let t2 = Date()
+            try sink(lists)
+            stats.scoringSeconds += t1.timeIntervalSince(t0)
+            stats.selectionSeconds += t2.timeIntervalSince(t1)
+            stats.sinkSeconds += Date().timeIntervalSince(t2)
+            if let f = scoring.flopsPerUser { stats.flops! += f * Double(block.count) }
+            start += block.count
+        }
+        stats.totalSeconds = Date().timeIntervalSince(started)
+        return stats
+    }
+
+    /// The lists of one scored block, selected in parallel over users.
+    func selectLists(_ block: [Int], offset: Int, count: Int, buffer: UnsafeMutablePointer<Float>,
+                     scoring: BlockScoring) -> TopNBlock {
+        var items = [Int32](repeating: -1, count: block.count * count)
+        var scores = [Float](repeating: .nan, count: block.count * count)
+        let itemCount = scoring.itemCount
+        if count > 0 {
+            items.withUnsafeMutableBufferPointer { itemOut in
+                scores.withUnsafeMutableBufferPointer { scoreOut in
+                    Parallel.forChunks(block.count) { _, range in
+                        let selection = TopNSelection(capacity: scoring.keyScores == nil ? count : count + 1)
+                        for r in range {
+                            let list = rankRow(block[r], buffer + r * itemCount, count: count, scoring: scoring, selection: selection)
+                            for (j, entry) in list.enumerated() {
+                                itemOut[r * count + j] = entry.item
+                                scoreOut[r * count + j] = entry.score
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return TopNBlock(offset: offset, users: block, count: count, items: items, scores: scores)
+    }
+
+    /// One user's list from their row of keys; the row is overwritten (history masked, and scored in
+    /// full when kept keys cannot decide the list).
+    func rankRow(_ user: Int, _ row: UnsafeMutablePointer<Float>, count: Int, scoring: BlockScoring,
+                 selection: TopNSelection) -> [(item: Int32, score: Float)] {
+        maskHistory(of: user, in: row)
+        guard let keyScores = scoring.keyScores else {
+            return selection.select(row, count: scoring.itemCount, offsets: nil).map { ($0.item, $0.key) }
+        }
+        let kept = keyScores.itemOffsets.map { offsets in
+            offsets.withUnsafeBufferPointer { selection.select(row, count: scoring.itemCount, offsets: $0.baseAddress!) }
+        } ?? selection.select(row, count: scoring.itemCount, offsets: nil)
+        let scored = kept.prefix(count).map { (item: $0.item, score: keyScores.score(user, $0.key)) }
+        let decided = kept.count <= count || keyScores.score(user, kept[count].key) < scored[count - 1].score
+        if decided && !scored.contains(where: { $0.score.isNaN }) {
+            return scored.sorted { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
+        }
+        scoreInFull(user, row, keyScores: keyScores, itemCount: scoring.itemCount)
+        return selection.select(row, count: scoring.itemCount, offsets: nil).prefix(count).map { ($0.item, $0.key) }
+    }
+
+    /// Sets the keys of `user`'s training items to NaN, which selection never keeps.
+    func maskHistory(of user: Int, in row: UnsafeMutablePointer<Float>) {
+        for p in history.rowStart[user]..<history.rowStart[user + 1] { row[Int(history.columns[p])] = .nan }
+    }
+
+    /// Replaces every key of the row by its score (history masked again): for ties among kept scores.
+    func scoreInFull(_ user: Int, _ row: UnsafeMutablePointer<Float>, keyScores: KeyScores, itemCount: Int) {
+        if let offsets = keyScores.itemOffsets {
+            for i in 0..<itemCount { row[i] = keyScores.score(user, row[i] + offsets[i]) }
+        } else {
+            for i in 0..<itemCount { row[i] = keyScores.score(user, row[i]) }
+        }
+        maskHistory(of: user, in: row)
+    }
+}
