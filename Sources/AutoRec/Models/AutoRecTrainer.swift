@@ -46,37 +46,67 @@ extension AutoRec {
         let orient: (CSRMatrix) -> CSRMatrix = { config.orientation == .item ? $0.transposed() : $0 }
         let all = orient(ratings.userItemMatrix())
         let start = monotonicSeconds()
-        var run: TrainingRun
-        var refitEpochs = 0
+        var outcome: TrainingOutcome
         if config.validationFraction > 0 && ratings.count >= 20 {
-            let split = ratings.randomSplit(fraction: config.validationFraction, seed: config.seed &+ 0x5EED)
-            run = TrainingRun(config: config, ratings: ratings, matrix: orient(split.rest.userItemMatrix()),
-                              validation: split.heldOut, refitting: false)
-            run.train(epochs: config.epochs, progress: progress)
-            if config.refit && run.bestEpoch > 0 {
-                var again = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: true)
-                again.train(epochs: run.bestEpoch, progress: progress)
-                run.best = again.best
-                run.epochsRun += again.epochsRun
-                refitEpochs = again.epochsRun
-                run.evaluations += again.evaluations
-                run.extraStageSeconds = again.objective.stageSeconds
+            outcome = validationOutcome(ratings, config: config, orient: orient, progress: progress)
+            if config.refit && outcome.bestEpoch > 0 {
+                // The first run's arrays are gone by now: only its epoch count is carried over.
+                let again = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: true)
+                    .outcome(epochs: outcome.bestEpoch, progress: progress)
+                outcome.absorbRefit(again)
+            } else if config.refit {
+                // No epoch was scored: the result is the initial weights, as a run that kept them would give.
+                outcome.weights = AutoRecParameters(inputs: all.cols, hidden: config.hidden, seed: config.seed).flat
             }
         } else {
-            run = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: false)
-            run.train(epochs: config.epochs, progress: progress)
+            outcome = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: false)
+                .outcome(epochs: config.epochs, progress: progress)
         }
         let trainSeconds = monotonicSeconds() - start
         let model = AutoRec(config: config,
-                            parameters: AutoRecParameters(inputs: all.cols, hidden: config.hidden, flat: run.best),
+                            parameters: AutoRecParameters(inputs: all.cols, hidden: config.hidden, flat: outcome.weights),
                             users: ratings.users, items: ratings.items, inputs: all,
                             mean: ratings.mean, ratingRange: ratings.range)
-        let summary = TrainingSummary(epochs: run.epochsRun, refitEpochs: refitEpochs, bestEpoch: run.bestEpoch, trainSeconds: trainSeconds,
-                                      secondsPerEpoch: trainSeconds / Double(max(1, run.epochsRun)),
-                                      validationRMSE: run.bestRMSE.isFinite ? run.bestRMSE : nil,
-                                      functionEvaluations: run.evaluations, stopReason: run.stopReason,
-                                      stageSeconds: zip(run.objective.stageSeconds, run.extraStageSeconds).map { $0 + $1 })
+        let summary = TrainingSummary(epochs: outcome.epochsRun, refitEpochs: outcome.refitEpochs, bestEpoch: outcome.bestEpoch,
+                                      trainSeconds: trainSeconds,
+                                      secondsPerEpoch: trainSeconds / Double(max(1, outcome.epochsRun)),
+                                      validationRMSE: outcome.bestRMSE.isFinite ? outcome.bestRMSE : nil,
+                                      functionEvaluations: outcome.evaluations, stopReason: outcome.stopReason,
+                                      stageSeconds: outcome.stageSeconds)
         return (model, summary)
+    }
+
+    /// The early-stopping run on all but a seeded validation share of `ratings`. With `config.refit`
+    /// its weights are not kept (the refit replaces them), which saves a copy of the parameters.
+    static func validationOutcome(_ ratings: Ratings, config: AutoRecConfig, orient: (CSRMatrix) -> CSRMatrix,
+                                  progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
+        let split = ratings.randomSplit(fraction: config.validationFraction, seed: config.seed &+ 0x5EED)
+        var run = TrainingRun(config: config, ratings: ratings, matrix: orient(split.rest.userItemMatrix()),
+                              validation: split.heldOut, refitting: false)
+        run.keepsBest = !config.refit
+        return run.outcome(epochs: config.epochs, progress: progress)
+    }
+}
+
+/// What a finished run hands back: its result weights and its counts. Holding only this, the run's
+/// objective and optimiser state are freed before the next run starts.
+struct TrainingOutcome {
+    var weights: [Float]
+    var bestRMSE: Double
+    var bestEpoch: Int
+    var epochsRun: Int
+    var refitEpochs = 0
+    var evaluations: Int
+    var stopReason: String
+    var stageSeconds: [Double]
+
+    /// Takes the refit's weights, adds its epochs, evaluations and stage times to this run's.
+    mutating func absorbRefit(_ refit: TrainingOutcome) {
+        weights = refit.weights
+        epochsRun += refit.epochsRun
+        refitEpochs = refit.epochsRun
+        evaluations += refit.evaluations
+        stageSeconds = zip(stageSeconds, refit.stageSeconds).map { $0 + $1 }
     }
 }
 
@@ -96,7 +126,9 @@ struct TrainingRun {
     var epochsRun = 0
     var evaluations = 0
     var stopReason = "reached the epoch limit"
-    var extraStageSeconds = [Double](repeating: 0, count: 5)
+    /// Whether the best validation epoch's weights are copied aside (a full copy of the parameters);
+    /// off when a refit will replace them, and unused without validation (the last weights are the result).
+    var keepsBest = true
 
     init(config: AutoRecConfig, ratings: Ratings, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
         self.config = config
@@ -109,7 +141,16 @@ struct TrainingRun {
                                      inputShift: config.centerInputs ? ratings.mean : 0,
                                      inputScaling: config.inputScaling)
         params = AutoRecParameters(inputs: matrix.cols, hidden: config.hidden, seed: config.seed).flat
-        best = params
+        best = []
+    }
+
+    /// Trains for at most `epochs` and hands back the result, consuming the run.
+    consuming func outcome(epochs: Int, progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
+        if validating && keepsBest { best = params }
+        train(epochs: epochs, progress: progress)
+        params = []
+        return TrainingOutcome(weights: best, bestRMSE: bestRMSE, bestEpoch: bestEpoch, epochsRun: epochsRun,
+                               evaluations: evaluations, stopReason: stopReason, stageSeconds: objective.stageSeconds)
     }
 
     /// Whether epochs are scored on held-out ratings (else the last weights are the result).
@@ -145,7 +186,8 @@ struct TrainingRun {
         // Without validation the last weights are the result; `train` takes them when it ends.
         guard let r = rmse else { bestEpoch = epoch; return true }
         if r < bestRMSE - 1e-6 {
-            bestRMSE = r; keepBest(weights); bestEpoch = epoch; sinceBest = 0
+            bestRMSE = r; bestEpoch = epoch; sinceBest = 0
+            if keepsBest { keepBest(weights) }
             return true
         }
         sinceBest += 1
