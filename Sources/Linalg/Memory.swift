@@ -30,3 +30,30 @@ public enum Memory {
         #endif
     }
 }
+
+/// A workspace allocated on the first call that needs it, so that code paths which never read it
+/// cost no memory. Until then a one-element stand-in is handed out.
+public final class LazyWorkspace<T> {
+    public let count: Int
+    private let fill: T
+    private var storage: UnsafeMutablePointer<T>?
+    private let placeholder: UnsafeMutablePointer<T>
+
+    public init(_ count: Int, _ fill: T) {
+        self.count = count
+        self.fill = fill
+        placeholder = Memory.allocate(1, fill)
+    }
+
+    /// The full buffer when `needed` (allocated on the first such call), else whatever is there
+    /// (the stand-in until then): callers read it only on the paths that asked for it.
+    public func pointer(_ needed: Bool) -> UnsafeMutablePointer<T> {
+        if needed && storage == nil { storage = Memory.allocate(count, fill) }
+        return storage ?? placeholder
+    }
+
+    deinit {
+        if let s = storage { Memory.free(s) }
+        Memory.free(placeholder)
+    }
+}

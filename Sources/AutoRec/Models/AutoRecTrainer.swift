@@ -39,51 +39,101 @@ extension AutoRec {
     /// Trains AutoRec on `ratings`. A seeded share of the ratings (config.validationFraction) is held
     /// out for early stopping; the model keeps the weights of the best validation epoch, or with
     /// `config.refit` is trained again on all ratings for that many epochs. It encodes from all the
-    /// training ratings.
-    public static func fit(_ ratings: Ratings, config: AutoRecConfig,
+    /// training ratings. A caller that passes `consume ratings` lets the entry arrays be freed once the
+    /// matrices are built, before the weights are allocated.
+    public static func fit(_ ratings: consuming Ratings, config: AutoRecConfig,
                            progress: ((EpochReport) -> Void)? = nil) -> (model: AutoRec, summary: TrainingSummary) {
         precondition(ratings.count > 0, "no ratings to train on")
         let orient: (CSRMatrix) -> CSRMatrix = { config.orientation == .item ? $0.transposed() : $0 }
         let all = orient(ratings.userItemMatrix())
+        let info = RatingsInfo(ratings)
         let start = monotonicSeconds()
-        var run: TrainingRun
-        var refitEpochs = 0
+        var outcome: TrainingOutcome
         if config.validationFraction > 0 && ratings.count >= 20 {
-            let split = ratings.randomSplit(fraction: config.validationFraction, seed: config.seed &+ 0x5EED)
-            run = TrainingRun(config: config, ratings: ratings, matrix: orient(split.rest.userItemMatrix()),
-                              validation: split.heldOut, refitting: false)
-            run.train(epochs: config.epochs, progress: progress)
-            if config.refit && run.bestEpoch > 0 {
-                var again = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: true)
-                again.train(epochs: run.bestEpoch, progress: progress)
-                run.best = again.best
-                run.epochsRun += again.epochsRun
-                refitEpochs = again.epochsRun
-                run.evaluations += again.evaluations
-                run.extraStageSeconds = again.objective.stageSeconds
+            outcome = validationOutcome(consume ratings, info: info, config: config, orient: orient, progress: progress)
+            if config.refit && outcome.bestEpoch > 0 {
+                // The first run's arrays are gone by now: only its epoch count is carried over.
+                let again = TrainingRun(config: config, info: info, matrix: all, validation: nil, refitting: true)
+                    .outcome(epochs: outcome.bestEpoch, progress: progress)
+                outcome.absorbRefit(again)
+            } else if config.refit {
+                // No epoch was scored: the result is the initial weights, as a run that kept them would give.
+                outcome.weights = AutoRecParameters(inputs: all.cols, hidden: config.hidden, seed: config.seed).flat
             }
         } else {
-            run = TrainingRun(config: config, ratings: ratings, matrix: all, validation: nil, refitting: false)
-            run.train(epochs: config.epochs, progress: progress)
+            _ = consume ratings
+            outcome = TrainingRun(config: config, info: info, matrix: all, validation: nil, refitting: false)
+                .outcome(epochs: config.epochs, progress: progress)
         }
         let trainSeconds = monotonicSeconds() - start
         let model = AutoRec(config: config,
-                            parameters: AutoRecParameters(inputs: all.cols, hidden: config.hidden, flat: run.best),
-                            users: ratings.users, items: ratings.items, inputs: all,
-                            mean: ratings.mean, ratingRange: ratings.range)
-        let summary = TrainingSummary(epochs: run.epochsRun, refitEpochs: refitEpochs, bestEpoch: run.bestEpoch, trainSeconds: trainSeconds,
-                                      secondsPerEpoch: trainSeconds / Double(max(1, run.epochsRun)),
-                                      validationRMSE: run.bestRMSE.isFinite ? run.bestRMSE : nil,
-                                      functionEvaluations: run.evaluations, stopReason: run.stopReason,
-                                      stageSeconds: zip(run.objective.stageSeconds, run.extraStageSeconds).map { $0 + $1 })
+                            parameters: AutoRecParameters(inputs: all.cols, hidden: config.hidden, flat: outcome.weights),
+                            users: info.users, items: info.items, inputs: all,
+                            mean: info.mean, ratingRange: info.range)
+        let summary = TrainingSummary(epochs: outcome.epochsRun, refitEpochs: outcome.refitEpochs, bestEpoch: outcome.bestEpoch,
+                                      trainSeconds: trainSeconds,
+                                      secondsPerEpoch: trainSeconds / Double(max(1, outcome.epochsRun)),
+                                      validationRMSE: outcome.bestRMSE.isFinite ? outcome.bestRMSE : nil,
+                                      functionEvaluations: outcome.evaluations, stopReason: outcome.stopReason,
+                                      stageSeconds: outcome.stageSeconds)
         return (model, summary)
+    }
+
+    /// The early-stopping run on all but a seeded validation share of `ratings`. With `config.refit`
+    /// its weights are not kept (the refit replaces them), which saves a copy of the parameters.
+    static func validationOutcome(_ ratings: consuming Ratings, info: RatingsInfo, config: AutoRecConfig,
+                                  orient: (CSRMatrix) -> CSRMatrix, progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
+        var (rest, heldOut) = ratings.randomSplit(fraction: config.validationFraction, seed: config.seed &+ 0x5EED)
+        _ = consume ratings
+        let matrix = orient(rest.userItemMatrix())
+        rest = Ratings()
+        var run = TrainingRun(config: config, info: info, matrix: matrix, validation: heldOut, refitting: false)
+        run.keepsBest = !config.refit
+        return run.outcome(epochs: config.epochs, progress: progress)
+    }
+}
+
+/// What a finished run hands back: its result weights and its counts. Holding only this, the run's
+/// objective and optimiser state are freed before the next run starts.
+struct TrainingOutcome {
+    var weights: [Float]
+    var bestRMSE: Double
+    var bestEpoch: Int
+    var epochsRun: Int
+    var refitEpochs = 0
+    var evaluations: Int
+    var stopReason: String
+    var stageSeconds: [Double]
+
+    /// Takes the refit's weights, adds its epochs, evaluations and stage times to this run's.
+    mutating func absorbRefit(_ refit: TrainingOutcome) {
+        weights = refit.weights
+        epochsRun += refit.epochsRun
+        refitEpochs = refit.epochsRun
+        evaluations += refit.evaluations
+        stageSeconds = zip(stageSeconds, refit.stageSeconds).map { $0 + $1 }
+    }
+}
+
+/// What a run needs of the ratings besides their matrix: the id maps, the mean and the range.
+struct RatingsInfo {
+    let users: IDMap
+    let items: IDMap
+    let mean: Float
+    let range: ClosedRange<Float>
+
+    init(_ ratings: borrowing Ratings) {
+        users = ratings.users
+        items = ratings.items
+        mean = ratings.mean
+        range = ratings.range
     }
 }
 
 /// One optimisation run over one matrix, with optional validation-based early stopping.
 struct TrainingRun {
     let config: AutoRecConfig
-    let ratings: Ratings
+    let info: RatingsInfo
     let matrix: CSRMatrix
     let validation: Ratings?
     let refitting: Bool
@@ -96,20 +146,31 @@ struct TrainingRun {
     var epochsRun = 0
     var evaluations = 0
     var stopReason = "reached the epoch limit"
-    var extraStageSeconds = [Double](repeating: 0, count: 5)
+    /// Whether the best validation epoch's weights are copied aside (a full copy of the parameters);
+    /// off when a refit will replace them, and unused without validation (the last weights are the result).
+    var keepsBest = true
 
-    init(config: AutoRecConfig, ratings: Ratings, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
+    init(config: AutoRecConfig, info: RatingsInfo, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
         self.config = config
-        self.ratings = ratings
+        self.info = info
         self.matrix = matrix
         self.validation = validation
         self.refitting = refitting
         objective = AutoRecObjective(data: matrix, hidden: config.hidden, encoder: config.encoder,
                                      decoder: config.decoder, l2: config.l2,
-                                     inputShift: config.centerInputs ? ratings.mean : 0,
+                                     inputShift: config.centerInputs ? info.mean : 0,
                                      inputScaling: config.inputScaling)
         params = AutoRecParameters(inputs: matrix.cols, hidden: config.hidden, seed: config.seed).flat
-        best = params
+        best = []
+    }
+
+    /// Trains for at most `epochs` and hands back the result, consuming the run.
+    consuming func outcome(epochs: Int, progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
+        if validating && keepsBest { best = params }
+        train(epochs: epochs, progress: progress)
+        params = []
+        return TrainingOutcome(weights: best, bestRMSE: bestRMSE, bestEpoch: bestEpoch, epochsRun: epochsRun,
+                               evaluations: evaluations, stopReason: stopReason, stageSeconds: objective.stageSeconds)
     }
 
     /// Whether epochs are scored on held-out ratings (else the last weights are the result).
@@ -119,8 +180,8 @@ struct TrainingRun {
     func validationRMSE(_ flat: [Float]) -> Double? {
         guard let val = validation, val.count > 0 else { return nil }
         let m = AutoRec(config: config, parameters: AutoRecParameters(inputs: matrix.cols, hidden: config.hidden, flat: flat),
-                        users: ratings.users, items: ratings.items, inputs: matrix,
-                        mean: ratings.mean, ratingRange: ratings.range)
+                        users: info.users, items: info.items, inputs: matrix,
+                        mean: info.mean, ratingRange: info.range)
         let preds = m.predictAll(indexed: val)
         return RatingMetrics(predictions: preds, truth: val.values).rmse
     }
@@ -145,7 +206,8 @@ struct TrainingRun {
         // Without validation the last weights are the result; `train` takes them when it ends.
         guard let r = rmse else { bestEpoch = epoch; return true }
         if r < bestRMSE - 1e-6 {
-            bestRMSE = r; keepBest(weights); bestEpoch = epoch; sinceBest = 0
+            bestRMSE = r; bestEpoch = epoch; sinceBest = 0
+            if keepsBest { keepBest(weights) }
             return true
         }
         sinceBest += 1
@@ -157,7 +219,6 @@ struct TrainingRun {
     }
 
     mutating func train(epochs: Int, progress: ((EpochReport) -> Void)?) {
-        var grad = [Float](repeating: 0, count: params.count)
         switch config.optimizer {
         case .adam:
             var adam = Adam(parameterCount: params.count, learningRate: config.learningRate)
@@ -165,7 +226,8 @@ struct TrainingRun {
             var order = Array(0..<matrix.rows)
             let batch = config.batchSize > 0 ? config.batchSize : max(1, matrix.rows)
             let decay = config.weightAveraging
-            var average = params
+            // Without averaging the array stays empty and the step skips it.
+            var average = decay > 0 ? params : []
             for epoch in 1...max(1, epochs) {
                 let t0 = monotonicSeconds()
                 // A full batch sums over every sample: its order would change only the rounding, and
@@ -176,17 +238,19 @@ struct TrainingRun {
                 while b < order.count {
                     let slice = Array(order[b..<min(order.count, b + batch)])
                     let scale = Float(slice.count) / Float(order.count)
-                    total += objective.evaluate(params, samples: slice, regularizationScale: scale,
-                                                dropout: config.inputDropout,
-                                                maskSeed: config.seed &* 0x1000193 &+ UInt64(epoch) &* 0x100000001B3 &+ UInt64(b),
-                                                keptWeight: config.keptLossWeight, gradient: &grad)
+                    // The step is fused into the gradient pass: each tile's weights are stepped as soon
+                    // as their gradient is final, so no full gradient vector is ever held.
+                    let objective = self.objective, dropout = config.inputDropout, keptWeight = config.keptLossWeight
+                    let maskSeed = config.seed &* 0x1000193 &+ UInt64(epoch) &* 0x100000001B3 &+ UInt64(b)
+                    let stepDecay: Float = adam.step == 0 ? 0 : decay
+                    total += adam.withStep(average: &average, decay: stepDecay) { step in
+                        objective.evaluate(&params, samples: slice, regularizationScale: scale, dropout: dropout,
+                                           maskSeed: maskSeed, keptWeight: keptWeight) { range, p, g in
+                            step.apply(range, params: p, gradient: g)
+                        }
+                    }
                     se += objective.lastSquaredError
                     entries += objective.lastEntries
-                    if decay > 0 {
-                        adam.update(&params, gradient: grad, average: &average, decay: adam.step == 0 ? 0 : decay)
-                    } else {
-                        adam.update(&params, gradient: grad)
-                    }
                     evaluations += 1
                     b += batch
                 }
@@ -195,6 +259,7 @@ struct TrainingRun {
             }
             if !validating { best = decay > 0 ? average : params }
         case .lbfgs:
+            var grad = [Float](repeating: 0, count: params.count)
             var opt = LBFGS(memory: config.lbfgsMemory)
             var f = objective.evaluate(params, gradient: &grad)
             evaluations += 1

@@ -109,7 +109,9 @@ enum TrainCommand: Command {
         Output.progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(trainPath) in \(fixed(loadSeconds, 2)) s")
         let showProgress = args.flag("--progress") || (!quiet && Output.stderrIsTerminal)
         var epochSeconds: [Double] = []
-        let (model, summary) = AutoRec.fit(ratings, config: c) { r in
+        // Counted before training, which takes the ratings over and frees their arrays.
+        let newest = ratings.timestamps.max() ?? 0, ratingCount = ratings.count
+        let (model, summary) = AutoRec.fit(consume ratings, config: c) { r in
             epochSeconds.append(r.seconds)
             guard showProgress else { return }
             let val = r.validationRMSE.map { "  validation RMSE \(fixed($0))" } ?? ""
@@ -117,10 +119,9 @@ enum TrainCommand: Command {
             let left = r.refitting ? "" : "  (at most \(c.epochs - r.epoch) more)"
             Output.note("\(phase) \(r.epoch)  loss \(String(format: "%.5g", r.objective))  train RMSE \(fixed(r.trainRMSE))\(val)  \(fixed(r.seconds, 3)) s\(left)")
         }
-        let newest = ratings.timestamps.max() ?? 0
         let file = model.modelFile(extraHeader: [
             "trained_on": trainPath,
-            "train_ratings": ratings.count,
+            "train_ratings": ratingCount,
             "newest_rating": newest,
             "train_seconds": summary.trainSeconds,
             "validation_rmse": summary.validationRMSE ?? NSNull(),
@@ -133,7 +134,7 @@ enum TrainCommand: Command {
             if let v = summary.validationRMSE { metrics["validation_rmse"] = v }
             registeredID = try ModelRegistry(connection: db).register(
                 kind: kind.rawValue, artifact: try file.encoded(), hyperparameters: hyper, metrics: metrics,
-                ratingCount: ratings.count, newestRating: newest)
+                ratingCount: ratingCount, newestRating: newest)
         }
         if json {
             Output.json([
@@ -145,7 +146,7 @@ enum TrainCommand: Command {
                 "validation_rmse": summary.validationRMSE.map { rounded($0) } ?? NSNull(),
                 "function_evaluations": summary.functionEvaluations,
                 "stop_reason": summary.stopReason,
-                "ratings": ratings.count, "users": ratings.users.count, "items": ratings.items.count,
+                "ratings": ratingCount, "users": model.users.count, "items": model.items.count,
                 "hidden": c.hidden, "l2": Double(c.l2), "optimizer": c.optimizer.rawValue,
                 "peak_memory_mb": rounded(peakMemoryMiB(), 1),
                 "stage_seconds": Dictionary(uniqueKeysWithValues: zip(AutoRecObjective.stageNames, summary.stageSeconds.map { rounded($0, 4) })), "load_seconds": rounded(loadSeconds, 3),
