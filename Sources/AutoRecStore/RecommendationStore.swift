@@ -102,55 +102,64 @@ public struct RecommendationStore {
     /// What `scoreAndStore` did.
     public struct ScoringReport: Sendable {
         public var users: Int
+        /// Lists written (one row per user).
         public var rows: Int
+        /// Seconds computing the lists (matrix products and selection) and writing them.
         public var scoreSeconds: Double
         public var writeSeconds: Double
+        /// The scorer's own measurements (GEMM seconds and GFLOP/s, selection seconds, block size).
+        public var stats: ScoringStats
         /// Whether the lists were attached (every shard of the run done).
         public var published: Bool
     }
 
     /// Scores the top `top` items of every user of `model` that the store knows and is in shard
-    /// `shard` of `shards` (database user id modulo `shards`), streams the lists into the model's
-    /// staging table block by block, and attaches them when every shard is in.
+    /// `shard` of `shards` (database user id modulo `shards`) with the streaming scorer, and sends
+    /// each block's lists to COPY as soon as they are ready (the server inserts them while the next
+    /// block is scored), so memory stays at a few blocks whatever the number of users. The lists are
+    /// attached when every shard is in.
+    @discardableResult
     public func scoreAndStore(model: some Ranker, modelID: Int, top: Int, shard: Int = 0, of shards: Int = 1,
-                              blockSize: Int = 4096,
+                              blockSize: Int? = nil,
                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ScoringReport {
         let userIDs = try ids("users"), itemIDs = try ids("items")
-        let users = (0..<model.users.count).filter { u in
-            guard let id = userIDs[model.users.id(at: u)] else { return false }
-            return id % shards == shard
+        var users: [Int] = [], userDatabaseIDs: [Int64] = []
+        for u in 0..<model.users.count {
+            guard let id = userIDs[model.users.id(at: u)], id % shards == shard else { continue }
+            users.append(u)
+            userDatabaseIDs.append(Int64(id))
         }
         let itemDatabaseIDs = (0..<model.items.count).map { Int64(itemIDs[model.items.id(at: $0)] ?? -1) }
-        var scoreSeconds = 0.0
+        var measured: ScoringStats?
         let started = Date()
         let rows = try writeShard(modelID: modelID, shard: shard, of: shards, top: top, users: users.count) { writer in
-            var start = 0
             var items: [Int64] = [], scores: [Float] = []
-            while start < users.count {
-                let block = Array(users[start..<min(users.count, start + blockSize)])
-                let t0 = Date()
-                let lists = model.topN(users: block, count: top)
-                scoreSeconds += Date().timeIntervalSince(t0)
-                for (u, list) in zip(block, lists) {
+            items.reserveCapacity(top); scores.reserveCapacity(top)
+            measured = try model.scoreTopN(users: users, count: top, blockSize: blockSize) { block in
+                for r in 0..<block.users.count {
                     items.removeAll(keepingCapacity: true)
                     scores.removeAll(keepingCapacity: true)
-                    for e in list where itemDatabaseIDs[e.item] >= 0 {
-                        items.append(itemDatabaseIDs[e.item])
-                        scores.append(e.score)
+                    for k in (r * block.count)..<(r * block.count + block.length(at: r)) {
+                        let item = itemDatabaseIDs[Int(block.items[k])]
+                        guard item >= 0 else { continue }
+                        items.append(item)
+                        scores.append(block.scores[k])
                     }
                     try writer.beginRow(fields: 4)
                     writer.int64(Int64(modelID))
-                    writer.int64(Int64(userIDs[model.users.id(at: u)]!))
+                    writer.int64(userDatabaseIDs[block.offset + r])
                     items.withUnsafeBufferPointer { writer.int64Array($0) }
                     scores.withUnsafeBufferPointer { writer.float32Array($0) }
                 }
-                start += block.count
-                progress?(start, users.count)
+                progress?(block.offset + block.users.count, users.count)
             }
         }
+        guard let stats = measured else { throw StoreError("the scorer reported nothing") }
         let published = try publish(modelID: modelID, shards: shards)
-        return ScoringReport(users: users.count, rows: rows, scoreSeconds: scoreSeconds,
-                             writeSeconds: Date().timeIntervalSince(started) - scoreSeconds, published: published)
+        let total = Date().timeIntervalSince(started)
+        let computing = stats.scoringSeconds + stats.selectionSeconds
+        return ScoringReport(users: users.count, rows: rows, scoreSeconds: computing, writeSeconds: total - computing,
+                             stats: stats, published: published)
     }
 
     /// A user's stored list under a model, best first, with titles.

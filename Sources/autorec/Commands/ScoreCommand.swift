@@ -59,10 +59,15 @@ enum ScoreCommand: Command {
             Output.json(["model": modelID, "users": report.users, "rows": report.rows, "shard": shardText,
                          "load_seconds": rounded(loaded.timeIntervalSince(t0), 3), "score_seconds": rounded(report.scoreSeconds, 3),
                          "write_seconds": rounded(report.writeSeconds, 3), "published": report.published,
+                         "gemm_seconds": rounded(report.stats.scoringSeconds, 3),
+                         "selection_seconds": rounded(report.stats.selectionSeconds, 3),
+                         "gemm_gflops": report.stats.gemmGFLOPS.map { rounded($0, 1) } ?? NSNull(),
+                         "block_size": report.stats.blockSize, "peak_memory_mb": Int(peakMemoryMiB()),
                          "activated": activated,
                          "users_per_second": rounded(perSecond, 0)] as [String: Any])
         } else {
-            print("model \(modelID): scored \(report.users) users in \(fixed(report.scoreSeconds, 2)) s (\(Int(perSecond)) users/s), wrote \(report.rows) lists in \(fixed(report.writeSeconds, 2)) s")
+            let gflops = report.stats.gemmGFLOPS.map { ", GEMM \(fixed($0, 1)) GFLOP/s" } ?? ""
+            print("model \(modelID): scored \(report.users) users in \(fixed(report.scoreSeconds, 2)) s (\(Int(perSecond)) users/s\(gflops)), wrote \(report.rows) lists in \(fixed(report.writeSeconds, 2)) s more")
             if !report.published { print("shard \(shardText) stored; the lists are swapped in when all \(n) shards are done") }
             if activated { print("model \(modelID) is now the active model") }
         }
