@@ -38,9 +38,20 @@ public struct BinaryCopyWriter {
         appendBigEndian(value)
     }
 
+    public mutating func int32(_ value: Int32) {
+        appendBigEndian(Int32(4))
+        appendBigEndian(value)
+    }
+
     public mutating func float32(_ value: Float) {
         appendBigEndian(Int32(4))
         appendBigEndian(value.bitPattern)
+    }
+
+    /// A bytea field.
+    public mutating func bytes(_ value: UnsafeRawBufferPointer) {
+        appendBigEndian(Int32(value.count))
+        buffer.append(contentsOf: value)
     }
 
     public mutating func null() {
@@ -130,6 +141,8 @@ public struct BinaryCopyRow {
 
     /// A bigint field.
     public func int64(_ i: Int) -> Int64 { bigEndian(i, as: Int64.self) }
+    /// An integer field.
+    public func int32(_ i: Int) -> Int32 { bigEndian(i, as: Int32.self) }
     /// A real field.
     public func float32(_ i: Int) -> Float { Float(bitPattern: bigEndian(i, as: UInt32.self)) }
     /// A timestamptz field as Unix seconds (rounded down).
@@ -137,6 +150,11 @@ public struct BinaryCopyRow {
         let micros = bigEndian(i, as: Int64.self) &+ BinaryCopyWriter.postgresEpochMicroseconds
         return micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
     }
+    /// A bytea field's bytes.
+    public func bytes(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + fields[i].offset, count: max(0, fields[i].length))
+    }
+
     /// A text field.
     public func text(_ i: Int) -> String {
         String(decoding: UnsafeRawBufferPointer(start: base + fields[i].offset, count: fields[i].length), as: UTF8.self)

@@ -21,20 +21,36 @@ public struct ModelRegistry {
     public let connection: Connection
     public init(connection: Connection) { self.connection = connection }
 
-    /// Stores a model as a candidate; returns its id.
+    /// Bytes per chunk of a stored model file (migration 003).
+    static let chunkBytes = 16 << 20
+
+    /// Stores a model as a candidate; returns its id. The file's bytes go to `model_artifacts` in
+    /// 16 MB chunks by binary COPY, in the same transaction as the model's row.
     public func register(kind: String, task: String = "default", artifact: Data, hyperparameters: [String: Any],
                          metrics: [String: Any], ratingCount: Int, newestRating: Int64) throws -> Int {
-        func json(_ o: [String: Any]) throws -> String {
-            try JSONValue.encode(o)
+        try connection.transaction {
+            let row = try connection.execute("""
+                INSERT INTO models (kind, task, hyperparameters, metrics, rating_count, newest_rating)
+                VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, CASE WHEN $6::bigint = 0 THEN NULL ELSE to_timestamp($6::bigint) END)
+                RETURNING id
+                """, [kind, task, try JSONValue.encode(hyperparameters), try JSONValue.encode(metrics),
+                      String(ratingCount), String(newestRating)]).rows.first
+            guard let id = row?.first.flatMap({ $0 }).flatMap(Int.init) else { throw StoreError("registering the model returned no id") }
+            try artifact.withUnsafeBytes { raw in
+                try connection.copyInBinary("COPY model_artifacts (model_id, chunk, bytes) FROM STDIN (FORMAT binary)") { writer in
+                    var chunk = 0
+                    while chunk * Self.chunkBytes < max(raw.count, 1) {
+                        let start = chunk * Self.chunkBytes
+                        try writer.beginRow(fields: 3)
+                        writer.int64(Int64(id))
+                        writer.int32(Int32(chunk))
+                        writer.bytes(UnsafeRawBufferPointer(rebasing: raw[start..<min(raw.count, start + Self.chunkBytes)]))
+                        chunk += 1
+                    }
+                }
+            }
+            return id
         }
-        let id = try connection.execute("""
-            INSERT INTO models (kind, task, artifact, hyperparameters, metrics, rating_count, newest_rating)
-            VALUES ($1, $2, $3::bytea, $4::jsonb, $5::jsonb, $6, CASE WHEN $7::bigint = 0 THEN NULL ELSE to_timestamp($7::bigint) END)
-            RETURNING id
-            """, [kind, task, nil, try json(hyperparameters), try json(metrics), String(ratingCount), String(newestRating)],
-            bytes: artifact, at: 2)
-        guard let s = id, let v = Int(s) else { throw StoreError("registering the model returned no id") }
-        return v
     }
 
     static let columns = "id, kind, task, status, hyperparameters::text, metrics::text, rating_count, newest_rating::text, created_at::text, activated_at::text"
@@ -82,10 +98,28 @@ public struct ModelRegistry {
         }
     }
 
-    /// The model file's bytes.
+    /// The model file's bytes: its chunks in order, or the single value of a model registered
+    /// before migration 3.
     public func artifact(_ id: Int) throws -> Data {
-        guard let data = try connection.fetchBytes("SELECT artifact FROM models WHERE id = $1::bigint", [String(id)]) else {
+        guard let size = try connection.execute("""
+            SELECT coalesce(octet_length(m.artifact), (SELECT sum(octet_length(bytes)) FROM model_artifacts WHERE model_id = m.id))
+            FROM models m WHERE m.id = $1
+            """, [String(id)]).rows.first else {
             throw StoreError("no model \(id) in the registry; see 'autorec models list'")
+        }
+        if try connection.scalar("SELECT artifact IS NOT NULL FROM models WHERE id = $1", [String(id)]) == "t",
+           let data = try connection.fetchBytes("SELECT artifact FROM models WHERE id = $1::bigint", [String(id)]) {
+            return data
+        }
+        var data = Data()
+        data.reserveCapacity(Int(size[0] ?? "0") ?? 0)
+        var expected = 0
+        try connection.copyOutBinary("""
+            COPY (SELECT chunk, bytes FROM model_artifacts WHERE model_id = \(id) ORDER BY chunk) TO STDOUT (FORMAT binary)
+            """) { row in
+            guard Int(row.int32(0)) == expected else { throw StoreError("registry model \(id): chunk \(expected) of its file is missing") }
+            data.append(contentsOf: row.bytes(1))
+            expected += 1
         }
         return data
     }

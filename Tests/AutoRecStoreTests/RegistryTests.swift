@@ -49,10 +49,24 @@ final class RegistryTests: XCTestCase {
         XCTAssertThrowsError(try registry.show(999)) { XCTAssertTrue("\($0)".contains("no model 999")) }
     }
 
+    func testLargeArtifactsGoInChunksAndOldSingleValuesStillLoad() throws {
+        var bytes = Data(count: 2 * ModelRegistry.chunkBytes + 12345)
+        bytes.withUnsafeMutableBytes { raw in for k in stride(from: 0, to: raw.count, by: 4093) { raw[k] = UInt8(k % 251) } }
+        let id = try registry.register(kind: "popularity", artifact: bytes, hyperparameters: [:], metrics: [:],
+                                       ratingCount: 0, newestRating: 0)
+        XCTAssertEqual(try connection.scalar("SELECT count(*) FROM model_artifacts WHERE model_id = $1", [String(id)]), "3")
+        XCTAssertEqual(try registry.artifact(id), bytes)
+        try connection.execute("DELETE FROM model_artifacts WHERE model_id = $1 AND chunk = 1", [String(id)])
+        XCTAssertThrowsError(try registry.artifact(id)) { XCTAssertTrue("\($0)".contains("chunk 1"), "\($0)") }
+        // A model registered before migration 3 keeps its bytes in models.artifact.
+        let old = try connection.scalar("INSERT INTO models (kind, artifact) VALUES ('popularity', '\\x0102ff') RETURNING id")!
+        XCTAssertEqual(try registry.artifact(Int(old)!), Data([1, 2, 255]))
+    }
+
     func testDamagedArtifactIsRefused() throws {
         let slice = try importSlice()
         let id = try TestDatabase.register(smallModel(slice), connection, ratingCount: slice.count)
-        try connection.execute("UPDATE models SET artifact = set_byte(artifact, 200, get_byte(artifact, 200) # 255) WHERE id = $1", [String(id)])
+        try connection.execute("UPDATE model_artifacts SET bytes = set_byte(bytes, 200, get_byte(bytes, 200) # 255) WHERE model_id = $1 AND chunk = 0", [String(id)])
         XCTAssertThrowsError(try registry.loadModel(id)) { error in
             XCTAssertTrue("\(error)".contains("checksum mismatch") || "\(error)".contains("damaged"), "\(error)")
         }
