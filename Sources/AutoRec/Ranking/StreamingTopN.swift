@@ -134,8 +134,8 @@ extension Ranker {
     /// The lists of one scored block, selected in parallel over users.
     func selectLists(_ block: [Int], offset: Int, count: Int, buffer: UnsafeMutablePointer<Float>,
                      scoring: BlockScoring) -> TopNBlock {
-        var items = [Int32](repeating: -1, count: block.count * count)
-        var scores = [Float](repeating: .nan, count: block.count * count)
+        var items = filledArray(block.count * count, with: Int32(-1))
+        var scores = filledArray(block.count * count, with: Float.nan)
         let itemCount = scoring.itemCount
         if count > 0 {
             items.withUnsafeMutableBufferPointer { itemOut in
@@ -215,5 +215,14 @@ extension Ranker {
             for i in 0..<itemCount { row[i] = keyScores.score(user, row[i]) }
         }
         maskHistory(of: user, in: row)
+    }
+}
+
+/// An array of `count` copies of `value`, filled through a pointer (the generic initialiser copied
+/// one element at a time).
+func filledArray<T>(_ count: Int, with value: T) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        buffer.baseAddress?.initialize(repeating: value, count: count)
+        initialized = count
     }
 }
