@@ -134,8 +134,8 @@ extension Ranker {
     /// The lists of one scored block, selected in parallel over users.
     func selectLists(_ block: [Int], offset: Int, count: Int, buffer: UnsafeMutablePointer<Float>,
                      scoring: BlockScoring) -> TopNBlock {
-        var items = [Int32](repeating: -1, count: block.count * count)
-        var scores = [Float](repeating: .nan, count: block.count * count)
+        var items = filledArray(block.count * count, with: Int32(-1))
+        var scores = filledArray(block.count * count, with: Float.nan)
         let itemCount = scoring.itemCount
         if count > 0 {
             items.withUnsafeMutableBufferPointer { itemOut in
@@ -143,11 +143,8 @@ extension Ranker {
                     Parallel.forChunks(block.count) { _, range in
                         let selection = TopNSelection(capacity: scoring.keyScores == nil ? count : count + 1)
                         for r in range {
-                            let list = rankRow(block[r], buffer + r * itemCount, count: count, scoring: scoring, selection: selection)
-                            for (j, entry) in list.enumerated() {
-                                itemOut[r * count + j] = entry.item
-                                scoreOut[r * count + j] = entry.score
-                            }
+                            rankRow(block[r], buffer + r * itemCount, count: count, scoring: scoring, selection: selection,
+                                    items: itemOut.baseAddress! + r * count, scores: scoreOut.baseAddress! + r * count)
                         }
                     }
                 }
@@ -156,24 +153,53 @@ extension Ranker {
         return TopNBlock(offset: offset, users: block, count: count, items: items, scores: scores)
     }
 
-    /// One user's list from their row of keys; the row is overwritten (history masked, and scored in
-    /// full when kept keys cannot decide the list).
-    func rankRow(_ user: Int, _ row: UnsafeMutablePointer<Float>, count: Int, scoring: BlockScoring,
-                 selection: TopNSelection) -> [(item: Int32, score: Float)] {
+    /// Writes one user's list from their row of keys into `items` and `scores` (`count` places,
+    /// padded with -1 and NaN already); the row is overwritten (history masked, and scored in full
+    /// when the kept keys cannot decide the list).
+    func rankRow(_ user: Int, _ row: UnsafeMutablePointer<Float>, count: Int, scoring: BlockScoring, selection: TopNSelection,
+                 items: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) {
         maskHistory(of: user, in: row)
         guard let keyScores = scoring.keyScores else {
-            return selection.select(row, count: scoring.itemCount, offsets: nil).map { ($0.item, $0.key) }
+            copyKept(selection, selection.select(row, count: scoring.itemCount, offsets: nil), items: items, scores: scores)
+            return
         }
-        let kept = keyScores.itemOffsets.map { offsets in
+        let found = keyScores.itemOffsets.map { offsets in
             offsets.withUnsafeBufferPointer { selection.select(row, count: scoring.itemCount, offsets: $0.baseAddress!) }
         } ?? selection.select(row, count: scoring.itemCount, offsets: nil)
-        let scored = kept.prefix(count).map { (item: $0.item, score: keyScores.score(user, $0.key)) }
-        let decided = kept.count <= count || keyScores.score(user, kept[count].key) < scored[count - 1].score
-        if decided && !scored.contains(where: { $0.score.isNaN }) {
-            return scored.sorted { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
+        let kept = min(found, count)
+        for j in 0..<kept {
+            items[j] = selection.item(at: j)
+            scores[j] = keyScores.score(user, selection.key(at: j))
         }
+        let decided = found <= count || keyScores.score(user, selection.key(at: count)) < scores[count - 1]
+        if decided && !(0..<kept).contains(where: { scores[$0].isNaN }) {
+            orderEqualScoresByItem(kept, items: items, scores: scores)
+            return
+        }
+        for j in 0..<kept { items[j] = -1; scores[j] = .nan }
         scoreInFull(user, row, keyScores: keyScores, itemCount: scoring.itemCount)
-        return selection.select(row, count: scoring.itemCount, offsets: nil).prefix(count).map { ($0.item, $0.key) }
+        copyKept(selection, min(count, selection.select(row, count: scoring.itemCount, offsets: nil)), items: items, scores: scores)
+    }
+
+    /// Copies the first `kept` entries of the latest selection, keys as scores.
+    func copyKept(_ selection: TopNSelection, _ kept: Int, items: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) {
+        for j in 0..<kept {
+            items[j] = selection.item(at: j)
+            scores[j] = selection.key(at: j)
+        }
+    }
+
+    /// Scores that never increase down the list, with items in key order: puts each run of equal
+    /// scores in item order (an insertion sort, linear when there are no ties).
+    func orderEqualScoresByItem(_ count: Int, items: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) {
+        guard count > 1 else { return }
+        for j in 1..<count {
+            var k = j
+            while k > 0 && scores[k - 1] == scores[k] && items[k - 1] > items[k] {
+                let item = items[k]; items[k] = items[k - 1]; items[k - 1] = item
+                k -= 1
+            }
+        }
     }
 
     /// Sets the keys of `user`'s training items to NaN, which selection never keeps.
@@ -189,5 +215,14 @@ extension Ranker {
             for i in 0..<itemCount { row[i] = keyScores.score(user, row[i]) }
         }
         maskHistory(of: user, in: row)
+    }
+}
+
+/// An array of `count` copies of `value`, filled through a pointer (the generic initialiser copied
+/// one element at a time).
+func filledArray<T>(_ count: Int, with value: T) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        buffer.baseAddress?.initialize(repeating: value, count: count)
+        initialized = count
     }
 }

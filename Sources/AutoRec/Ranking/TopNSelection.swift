@@ -26,11 +26,12 @@ final class TopNSelection {
 
     deinit { Memory.free(candidates) }
 
-    /// The best `capacity` non-NaN entries of `row[0..<count]`, each key plus `offsets[i]` when given,
-    /// best first.
-    func select(_ row: UnsafePointer<Float>, count: Int, offsets: UnsafePointer<Float>?) -> [(item: Int32, key: Float)] {
+    /// Selects the best `capacity` non-NaN entries of `row[0..<count]`, each key plus `offsets[i]`
+    /// when given, and returns how many there are; `item(at:)` and `key(at:)` read them, best first.
+    @discardableResult
+    func select(_ row: UnsafePointer<Float>, count: Int, offsets: UnsafePointer<Float>?) -> Int {
         held = 0
-        if capacity == 0 { return [] }
+        if capacity == 0 { return 0 }
         threshold = initialThreshold(row, count: count, offsets: offsets)
         if let offsets { scan(row, offsets, count: count) } else { scan(row, count: count) }
         return bestFirst()
@@ -129,12 +130,20 @@ final class TopNSelection {
     }
 
     /// The kept entries, best first.
-    private func bestFirst() -> [(item: Int32, key: Float)] {
+    private func bestFirst() -> Int {
         if held > capacity { Self.partition(candidates, count: held, keeping: capacity); held = capacity }
         var kept = UnsafeMutableBufferPointer(start: candidates, count: held)
         kept.sort()
-        return kept.map { (Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF), Self.key(of: $0)) }
+        return held
     }
+
+    /// The item of the `rank`-th best entry of the latest selection (0 is the best).
+    @inline(__always)
+    func item(at rank: Int) -> Int32 { Int32(truncatingIfNeeded: candidates[rank] & 0xFFFF_FFFF) }
+
+    /// The key of the `rank`-th best entry of the latest selection.
+    @inline(__always)
+    func key(at rank: Int) -> Float { Self.key(of: candidates[rank]) }
 
     /// One entry as a UInt64 that is smaller for a higher key, then for a lower item. -0 packs as +0,
     /// so that the two compare equal as they do as Floats.

@@ -47,7 +47,7 @@ enum BenchScoreCommand: Command {
     static func report(round: Int, stats s: ScoringStats) {
         let gflops = s.gemmGFLOPS.map { fixed($0, 1) } ?? "-"
         print("round \(round) block \(s.blockSize): \(Int(s.usersPerSecond)) users/s, total \(fixed(s.totalSeconds, 2)) s, "
-              + "scoring \(fixed(s.scoringSeconds, 2)) s (\(gflops) GFLOP/s), selection \(fixed(s.selectionSeconds, 2)) s, "
+              + "scoring \(fixed(s.scoringSeconds, 3)) s (\(gflops) GFLOP/s), selection \(fixed(s.selectionSeconds, 3)) s, "
               + "peak RSS \(megabytes(memoryKB("VmHWM"))) MB")
     }
 
