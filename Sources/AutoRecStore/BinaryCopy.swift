@@ -165,11 +165,7 @@ extension Connection {
     /// Runs `COPY (...) TO STDOUT (FORMAT binary)` and hands each row to `row`, without text
     /// formatting on the server or parsing of numbers here.
     public func copyOutBinary(_ copySQL: String, row: (BinaryCopyRow) throws -> Void) throws {
-        guard let start = PQexec(raw, copySQL) else { throw StoreError("out of memory starting COPY") }
-        let status = PQresultStatus(start)
-        let startError = String(cString: PQresultErrorMessage(start))
-        PQclear(start)
-        guard status == PGRES_COPY_OUT else { throw StoreError("COPY failed to start: \(startError)") }
+        try startCopy(copySQL, expecting: PGRES_COPY_OUT)
         var buffer: UnsafeMutablePointer<CChar>? = nil
         var first = true
         var fields: [(offset: Int, length: Int)] = []
@@ -203,11 +199,6 @@ extension Connection {
             }
             try row(BinaryCopyRow(base: bytes, fields: fields))
         }
-        var failure: String? = nil
-        while let r = PQgetResult(raw) {
-            if PQresultStatus(r) != PGRES_COMMAND_OK { failure = String(cString: PQresultErrorMessage(r)) }
-            PQclear(r)
-        }
-        if let f = failure { throw StoreError("COPY failed: \(f.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        _ = try finishCopy()
     }
 }

@@ -183,11 +183,7 @@ public final class Connection {
 
     /// Sends a COPY ... FROM STDIN statement and checks that the server waits for data.
     func startCopyIn(_ copySQL: String) throws {
-        guard let start = PQexec(conn, copySQL) else { throw StoreError("out of memory starting COPY") }
-        let status = PQresultStatus(start)
-        let startError = String(cString: PQresultErrorMessage(start))
-        PQclear(start)
-        guard status == PGRES_COPY_IN else { throw StoreError("COPY failed to start: \(startError)") }
+        try startCopy(copySQL, expecting: PGRES_COPY_IN)
     }
 
     /// Hands one chunk of COPY data to libpq.
@@ -201,24 +197,12 @@ public final class Connection {
     /// Ends the COPY and returns the number of rows the server copied, or throws its error.
     func endCopyIn() throws -> Int {
         guard PQputCopyEnd(conn, nil) == 1 else { throw StoreError("COPY could not finish: \(String(cString: PQerrorMessage(conn)))") }
-        var copied = 0
-        var failure: String? = nil
-        while let r = PQgetResult(conn) {
-            if PQresultStatus(r) != PGRES_COMMAND_OK { failure = String(cString: PQresultErrorMessage(r)) }
-            copied = Int(String(cString: PQcmdTuples(r))) ?? copied
-            PQclear(r)
-        }
-        if let f = failure { throw StoreError("COPY failed: \(f.trimmingCharacters(in: .whitespacesAndNewlines))") }
-        return copied
+        return try finishCopy()
     }
 
     /// Runs `COPY (...) TO STDOUT` in text format and hands each row's fields (NULL as nil) to `row`.
     public func copyOut(_ copySQL: String, row: ([String?]) throws -> Void) throws {
-        guard let start = PQexec(conn, copySQL) else { throw StoreError("out of memory starting COPY") }
-        let status = PQresultStatus(start)
-        let startError = String(cString: PQresultErrorMessage(start))
-        PQclear(start)
-        guard status == PGRES_COPY_OUT else { throw StoreError("COPY failed to start: \(startError)") }
+        try startCopy(copySQL, expecting: PGRES_COPY_OUT)
         var buffer: UnsafeMutablePointer<CChar>? = nil
         while true {
             let n = PQgetCopyData(conn, &buffer, 0)
@@ -232,12 +216,29 @@ public final class Connection {
                 f == "\\N" ? nil : Connection.unescapeCopy(String(f))
             })
         }
+        _ = try finishCopy()
+    }
+
+    /// Sends a COPY statement and checks that the server is in the expected COPY state.
+    func startCopy(_ copySQL: String, expecting state: ExecStatusType) throws {
+        guard let start = PQexec(conn, copySQL) else { throw StoreError("out of memory starting COPY") }
+        let status = PQresultStatus(start)
+        let startError = String(cString: PQresultErrorMessage(start))
+        PQclear(start)
+        guard status == state else { throw StoreError("COPY failed to start: \(startError)") }
+    }
+
+    /// Collects a finished COPY's results: the rows it reports, or its error.
+    func finishCopy() throws -> Int {
+        var copied = 0
         var failure: String? = nil
         while let r = PQgetResult(conn) {
             if PQresultStatus(r) != PGRES_COMMAND_OK { failure = String(cString: PQresultErrorMessage(r)) }
+            copied = Int(String(cString: PQcmdTuples(r))) ?? copied
             PQclear(r)
         }
         if let f = failure { throw StoreError("COPY failed: \(f.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        return copied
     }
 
     static func unescapeCopy(_ v: String) -> String {
