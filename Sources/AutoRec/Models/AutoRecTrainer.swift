@@ -85,9 +85,11 @@ extension AutoRec {
                                   orient: (CSRMatrix) -> CSRMatrix, progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
         let (matrix, heldOut) = validationData(ratings, config: config, orient: orient)
         ratings = Ratings()
-        var run = TrainingRun(config: config, info: info, matrix: matrix, validation: heldOut, refitting: false)
-        run.keepsBest = !config.refit
-        return run.outcome(epochs: config.epochs, progress: progress)
+        // A temporary, not a variable: the consuming call then takes it without a copy, which would
+        // otherwise share the weights and cost a full copy at the first update.
+        return TrainingRun(config: config, info: info, matrix: matrix, validation: heldOut, refitting: false,
+                           keepsBest: !config.refit)
+            .outcome(epochs: config.epochs, progress: progress)
     }
 }
 
@@ -154,10 +156,12 @@ struct TrainingRun {
     var stopReason = "reached the epoch limit"
     /// Whether the best validation epoch's weights are copied aside (a full copy of the parameters);
     /// off when a refit will replace them, and unused without validation (the last weights are the result).
-    var keepsBest = true
+    let keepsBest: Bool
 
-    init(config: AutoRecConfig, info: RatingsInfo, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
+    init(config: AutoRecConfig, info: RatingsInfo, matrix: CSRMatrix, validation: Ratings?, refitting: Bool,
+         keepsBest: Bool = true) {
         self.config = config
+        self.keepsBest = keepsBest
         self.info = info
         self.matrix = matrix
         self.validation = validation
