@@ -2,6 +2,10 @@
 import Glibc
 #endif
 
+#if canImport(Glibc)
+@_silgen_name("malloc_trim") private func mallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// Cache-line aligned buffers for the training loops' workspaces.
 public enum Memory {
     /// Allocates `count` values set to `value`, aligned to 64 bytes. Free with `Memory.free`.
@@ -19,6 +23,14 @@ public enum Memory {
         let p = r.bindMemory(to: T.self, capacity: n)
         p.initialize(repeating: value, count: n)
         return p
+    }
+
+    /// Hands the pages of freed heap memory back to the system (glibc's malloc_trim), so that what one
+    /// phase freed is not counted in the resident size of the next. A no-op elsewhere.
+    public static func returnFreedPages() {
+        #if canImport(Glibc)
+        _ = mallocTrim(0)
+        #endif
     }
 
     /// Frees what `allocate` returned.

@@ -108,6 +108,14 @@ public struct AutoRec: Sendable {
 
     public init(config: AutoRecConfig, parameters: AutoRecParameters, users: IDMap, items: IDMap,
                 inputs: CSRMatrix, mean: Float, ratingRange: ClosedRange<Float>) {
+        self.init(config: config, parameters: parameters, users: users, items: items, inputs: inputs,
+                  mean: mean, ratingRange: ratingRange, keepsHistory: true)
+    }
+
+    /// With `keepsHistory` false, `history` is left empty: for a model that only predicts ratings and
+    /// is then dropped (each validation epoch), where I-AutoRec's users x items copy would cost a matrix.
+    init(config: AutoRecConfig, parameters: AutoRecParameters, users: IDMap, items: IDMap,
+         inputs: CSRMatrix, mean: Float, ratingRange: ClosedRange<Float>, keepsHistory: Bool) {
         self.config = config
         self.parameters = parameters
         self.users = users
@@ -115,7 +123,11 @@ public struct AutoRec: Sendable {
         self.inputs = inputs
         self.mean = mean
         self.ratingRange = ratingRange
-        self.history = config.orientation == .user ? inputs : inputs.transposed()
+        if config.orientation == .user {
+            self.history = inputs
+        } else {
+            self.history = keepsHistory ? inputs.transposed() : CSRMatrix(rows: 0, cols: 0, rowStart: [0], columns: [], values: [])
+        }
         self.codes = AutoRecObjective.codes(of: inputs, params: parameters, encoder: config.encoder,
                                             inputShift: config.centerInputs ? mean : 0, inputScaling: config.inputScaling)
         self.tiles = AutoRecParameters.tiles(hidden: parameters.hidden)

@@ -53,7 +53,7 @@ public final class AutoRecObjective {
 
     // Workspaces, sized for the whole data set, tile-major: tile t of batch position bi starts at
     // batch * t.lowerBound + bi * tileWidth (a narrower last tile's rows are padded).
-    private let zBuf: UnsafeMutablePointer<Float>   // encoder pre-activations
+    private let zBuf: UnsafeMutablePointer<Float>   // encoder pre-activations (hBuf itself, see below)
     private let hBuf: UnsafeMutablePointer<Float>   // codes
     private let dBuf: UnsafeMutablePointer<Float>   // dL/dh, then dL/dz in place
     // Per-entry workspaces that only one way of walking reads are allocated on the first call that
@@ -85,13 +85,14 @@ public final class AutoRecObjective {
     private let sampleLoss: UnsafeMutablePointer<Double>
     private let tileSquares: UnsafeMutablePointer<Double>
     /// Cache blocking for large inputs (see `cacheBytes`): the input columns cut into blocks whose
-    /// weight slice fits in L2. With more than one block, the entries are also kept in (block, row)
-    /// order, entries of block b in row s at blockedStart[b rows + s]..<blockedStart[b rows + s + 1],
-    /// so that the encoder streams one block's entries at a time.
+    /// weight slice fits in L2. With more than one block, the per-call workspaces are laid out in
+    /// (block, row) order, entries of block b in row s at blockedStart[b rows + s]..<blockedStart[b rows + s + 1],
+    /// so that the encoder streams one block's entries at a time. Rows are sorted by column, so those
+    /// entries are one run of the row in entry order too: blocked position q is entry q + blockedToEntry[b rows + s]
+    /// (the columns and ratings are read from the matrix itself, not kept a second time).
     let columnBlocks: [Range<Int>]
     private let blockedStart: [Int]
-    private let blockedColumn: [Int32]
-    private let blockedEntry: [Int32]
+    private let blockedToEntry: [Int]
     /// The encoder's input per entry in that order (each call's dropout mask applied).
     private let blockedInput: UnsafeMutablePointer<Float>
     /// Walking by sample: decoder outputs, then dL/dy, per entry in that order.
@@ -136,8 +137,9 @@ public final class AutoRecObjective {
         narrowTile = (tiles.last?.count ?? Self.tileWidth) < Self.tileWidth ? tiles.count - 1 : -1
         narrowPad = alloc(narrowTile >= 0 ? 4 * data.cols * Self.tileWidth + Self.tileWidth : 1, 0)
         let paddedHidden = tiles.count * Self.tileWidth
-        zBuf = alloc(data.rows * paddedHidden, 0)
         hBuf = alloc(data.rows * paddedHidden, 0)
+        // The codes overwrite the pre-activations in place unless the backward pass reads both.
+        zBuf = Self.derivativeNeedsInput(encoder) ? alloc(data.rows * paddedHidden, 0) : hBuf
         dBuf = alloc(data.rows * paddedHidden, 0)
         yBuf = LazyWorkspace(data.nonZeros, 0)
         aCol = alloc(data.nonZeros, 0)
@@ -157,33 +159,47 @@ public final class AutoRecObjective {
         // them one block of columns at a time, each sample's entries of the block in turn.
         columnBlocks = Self.blocks(count: data.cols, rowBytes: Self.tileWidth * 4, budget: 2 * self.cacheBytes)
         let nb = columnBlocks.count, rows = data.rows
-        var start: [Int] = [], column: [Int32] = [], entry: [Int32] = []
+        var start: [Int] = [], toEntry: [Int] = []
         if nb > 1 {
             var blockOf = [Int](repeating: 0, count: data.cols)
             for (b, range) in columnBlocks.enumerated() { for c in range { blockOf[c] = b } }
             start = [Int](repeating: 0, count: nb * rows + 1)
-            for r in 0..<rows { for p in data.rowStart[r]..<data.rowStart[r + 1] { start[blockOf[Int(data.columns[p])] * rows + r + 1] += 1 } }
-            for key in 0..<(nb * rows) { start[key + 1] += start[key] }
-            var next = start
-            column = [Int32](repeating: 0, count: data.nonZeros)
-            entry = [Int32](repeating: 0, count: data.nonZeros)
             for r in 0..<rows {
+                var last = 0
                 for p in data.rowStart[r]..<data.rowStart[r + 1] {
-                    let key = blockOf[Int(data.columns[p])] * rows + r, q = next[key]
-                    column[q] = data.columns[p]; entry[q] = Int32(p)
-                    next[key] = q + 1
+                    let b = blockOf[Int(data.columns[p])]
+                    precondition(b >= last, "AutoRecObjective needs each row's columns in increasing order")
+                    start[b * rows + r + 1] += 1
+                    last = b
+                }
+            }
+            for key in 0..<(nb * rows) { start[key + 1] += start[key] }
+            toEntry = [Int](repeating: 0, count: nb * rows)
+            for r in 0..<rows {
+                var p = data.rowStart[r]
+                for b in 0..<nb {
+                    let key = b * rows + r
+                    toEntry[key] = p - start[key]
+                    p += start[key + 1] - start[key]
                 }
             }
         }
         blockedStart = start
+        blockedToEntry = toEntry
         aEnd = alloc(nb * rows, 0)
-        blockedColumn = column
-        blockedEntry = entry
         aBuf = alloc(nb == 1 ? data.nonZeros : 1, 0)
         blockedInput = alloc(nb > 1 ? data.nonZeros : 1, 0)
         blockedOutput = LazyWorkspace(nb > 1 ? data.nonZeros : 1, 0)
         biasGradient = LazyWorkspace(hidden + data.cols, 0)
         tileScratch = LazyWorkspace(min(self.threads, tiles.count) * 2 * data.cols * Self.tileWidth, 0)
+    }
+
+    /// Whether `multiplyByDerivative` reads the pre-activations of `activation` (else only its outputs).
+    static func derivativeNeedsInput(_ activation: Activation) -> Bool {
+        switch activation {
+        case .sigmoid, .identity, .tanh: return false
+        case .relu, .elu: return true
+        }
     }
 
     /// 0..<count cut into equal blocks of rows of `rowBytes` that fit in `budget` bytes (one block when all do).
@@ -193,7 +209,8 @@ public final class AutoRecObjective {
     }
 
     deinit {
-        Memory.free(zBuf); Memory.free(hBuf); Memory.free(dBuf); Memory.free(aBuf)
+        if zBuf != hBuf { Memory.free(zBuf) }
+        Memory.free(hBuf); Memory.free(dBuf); Memory.free(aBuf)
         Memory.free(aCol); Memory.free(aEnd)
         Memory.free(columnLoss); Memory.free(blockedInput)
         Memory.free(sampleLoss); Memory.free(tileSquares); Memory.free(narrowPad)
@@ -291,12 +308,11 @@ public final class AutoRecObjective {
         data.columns.withUnsafeBufferPointer { cs in
         data.values.withUnsafeBufferPointer { vs in
             blockedStart.withUnsafeBufferPointer { bsp in
-            blockedColumn.withUnsafeBufferPointer { bcp in
-            blockedEntry.withUnsafeBufferPointer { bep in
+            blockedToEntry.withUnsafeBufferPointer { btp in
             let C = cs.baseAddress!
             // (Empty buffers have no address; they are read only with more than one block.)
-            let EBS = bsp.baseAddress ?? UnsafePointer(CS), EBC = bcp.baseAddress ?? UnsafePointer(CB)
-            let EBE = bep.baseAddress ?? UnsafePointer(CB), AB = blockedInput, rows = data.rows
+            let EBS = bsp.baseAddress ?? UnsafePointer(CS), EBP = btp.baseAddress ?? UnsafePointer(CS)
+            let AB = blockedInput, rows = data.rows
             let V = P + vOff, W = P + wOff
             let tw = Self.tileWidth, narrow = narrowTile, NP = narrowPad
             /// Where tile t's encoder and decoder weight gradients end up in the tile's own layout: the
@@ -334,9 +350,10 @@ public final class AutoRecObjective {
                         for b in 0..<nb {
                             let key = b * rows + s
                             var m = EBS[key]
+                            let toEntry = EBP[key]
                             for q in EBS[key]..<EBS[key + 1] {
-                                let p = Int(EBE[q]), k = keep(p)
-                                if k != 0 { AB[m] = (vs[p] - shift) * k * norm; AC[m] = EBC[q]; m += 1 }
+                                let p = q + toEntry, k = keep(p)
+                                if k != 0 { AB[m] = (vs[p] - shift) * k * norm; AC[m] = C[p]; m += 1 }
                             }
                             AE[key] = m
                         }
@@ -496,7 +513,7 @@ public final class AutoRecObjective {
                 Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
                     for bi in sampleChunks[chunk] {
                         let s = list[bi]
-                        for b in 0..<nb { for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] { YB[q] = P[bOff + Int(EBC[q])] } }
+                        for b in 0..<nb { let key = b * rows + s; for q in EBS[key]..<EBS[key + 1] { YB[q] = P[bOff + Int(C[q + EBP[key]])] } }
                     }
                     for t in tiles.indices {
                         let lo = tiles[t].lowerBound, w = tw
@@ -504,13 +521,13 @@ public final class AutoRecObjective {
                         for b in 0..<nb {
                             for bi in sampleChunks[chunk] {
                                 let key = b * rows + list[bi], q0 = EBS[key], hv = ht + bi * w
-                                Kernels.gatherDots32(hv, count: EBS[key + 1] - q0, indices: EBC + q0, base: wt, into: YB + q0)
+                                Kernels.gatherDots32(hv, count: EBS[key + 1] - q0, indices: C + q0 + EBP[key], base: wt, into: YB + q0)
                             }
                         }
                     }
                     for bi in sampleChunks[chunk] {
                         let s = list[bi]
-                        for b in 0..<nb { for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] { Y[Int(EBE[q])] = YB[q] } }
+                        for b in 0..<nb { let key = b * rows + s; for q in EBS[key]..<EBS[key + 1] { Y[q + EBP[key]] = YB[q] } }
                     }
                 }
             } else {
@@ -536,7 +553,7 @@ public final class AutoRecObjective {
                         Y[p] = 2 * weight * e * dec.derivative(input: y, output: o)
                     }
                     L[bi] = l
-                    if nb > 1 { for b in 0..<nb { for q in EBS[b * rows + s]..<EBS[b * rows + s + 1] { YB[q] = Y[Int(EBE[q])] } } }
+                    if nb > 1 { for b in 0..<nb { let key = b * rows + s; for q in EBS[key]..<EBS[key + 1] { YB[q] = Y[q + EBP[key]] } } }
                 }
             } }
             // Decoder bias gradient, summed over the batch in order (each column's terms in batch order).
@@ -579,7 +596,7 @@ public final class AutoRecObjective {
                             for bi in 0..<batch {
                                 let key = b * rows + list[bi], q0 = EBS[key], dv = dt + bi * w
                                 Kernels.gatherAccumulate32(dv, start: b == 0 ? nil : UnsafePointer(dv), startScale: b == 0 ? 0 : 1,
-                                                           count: EBS[key + 1] - q0, indices: EBC + q0, coefficients: YB + q0, base: wt, stride: w)
+                                                           count: EBS[key + 1] - q0, indices: C + q0 + EBP[key], coefficients: YB + q0, base: wt, stride: w)
                             }
                         }
                     } else {
@@ -606,7 +623,8 @@ public final class AutoRecObjective {
                         for b in 0..<nb {
                             for bi in 0..<batch {
                                 let key = b * rows + list[bi], hv = ht + bi * w
-                                for q in EBS[key]..<EBS[key + 1] { Kernels.axpy(w, YB[q], hv, gwt + Int(EBC[q]) * w) }
+                                let toEntry = EBP[key]
+                                for q in EBS[key]..<EBS[key + 1] { Kernels.axpy(w, YB[q], hv, gwt + Int(C[q + toEntry]) * w) }
                             }
                             for bi in 0..<batch {
                                 let key = b * rows + list[bi], dv = dt + bi * w
@@ -645,7 +663,7 @@ public final class AutoRecObjective {
                 step(bOff..<(bOff + n), writableParams, GB)
             }
             lap(3)
-        }}}}}}
+        }}}}}
 
         var loss = 0.0, entries = 0
         for bi in 0..<batch { entries += data.count(ofRow: list[bi]) }

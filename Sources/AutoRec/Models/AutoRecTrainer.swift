@@ -61,7 +61,7 @@ extension AutoRec {
                 outcome.weights = AutoRecParameters(inputs: all.cols, hidden: config.hidden, seed: config.seed).flat
             }
         } else {
-            _ = consume ratings
+            ratings = Ratings()  // (an explicit value frees the arrays now; `_ = consume` may wait)
             outcome = TrainingRun(config: config, info: info, matrix: all, validation: nil, refitting: false)
                 .outcome(epochs: config.epochs, progress: progress)
         }
@@ -83,14 +83,22 @@ extension AutoRec {
     /// its weights are not kept (the refit replaces them), which saves a copy of the parameters.
     static func validationOutcome(_ ratings: consuming Ratings, info: RatingsInfo, config: AutoRecConfig,
                                   orient: (CSRMatrix) -> CSRMatrix, progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
-        var (rest, heldOut) = ratings.randomSplit(fraction: config.validationFraction, seed: config.seed &+ 0x5EED)
-        _ = consume ratings
-        let matrix = orient(rest.userItemMatrix())
-        rest = Ratings()
-        var run = TrainingRun(config: config, info: info, matrix: matrix, validation: heldOut, refitting: false)
-        run.keepsBest = !config.refit
-        return run.outcome(epochs: config.epochs, progress: progress)
+        let (matrix, heldOut) = validationData(ratings, config: config, orient: orient)
+        ratings = Ratings()
+        // A temporary, not a variable: the consuming call then takes it without a copy, which would
+        // otherwise share the weights and cost a full copy at the first update.
+        return TrainingRun(config: config, info: info, matrix: matrix, validation: heldOut, refitting: false,
+                           keepsBest: !config.refit)
+            .outcome(epochs: config.epochs, progress: progress)
     }
+}
+
+/// The matrix of the ratings the validation run trains on and the held-out ones (the split's
+/// training part is freed on return).
+private func validationData(_ ratings: borrowing Ratings, config: AutoRecConfig,
+                            orient: (CSRMatrix) -> CSRMatrix) -> (matrix: CSRMatrix, heldOut: Ratings) {
+    let split = ratings.randomSplit(fraction: config.validationFraction, seed: config.seed &+ 0x5EED)
+    return (orient(split.rest.userItemMatrix()), split.heldOut)
 }
 
 /// What a finished run hands back: its result weights and its counts. Holding only this, the run's
@@ -148,10 +156,12 @@ struct TrainingRun {
     var stopReason = "reached the epoch limit"
     /// Whether the best validation epoch's weights are copied aside (a full copy of the parameters);
     /// off when a refit will replace them, and unused without validation (the last weights are the result).
-    var keepsBest = true
+    let keepsBest: Bool
 
-    init(config: AutoRecConfig, info: RatingsInfo, matrix: CSRMatrix, validation: Ratings?, refitting: Bool) {
+    init(config: AutoRecConfig, info: RatingsInfo, matrix: CSRMatrix, validation: Ratings?, refitting: Bool,
+         keepsBest: Bool = true) {
         self.config = config
+        self.keepsBest = keepsBest
         self.info = info
         self.matrix = matrix
         self.validation = validation
@@ -167,6 +177,9 @@ struct TrainingRun {
     /// Trains for at most `epochs` and hands back the result, consuming the run.
     consuming func outcome(epochs: Int, progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
         if validating && keepsBest { best = params }
+        // What the setup freed (the ratings, the matrices' scratch, an earlier run) stays in the C
+        // heap and would count on top of this run's arrays (1.2 GB at 20M ratings) until returned.
+        Memory.returnFreedPages()
         train(epochs: epochs, progress: progress)
         params = []
         return TrainingOutcome(weights: best, bestRMSE: bestRMSE, bestEpoch: bestEpoch, epochsRun: epochsRun,
@@ -181,7 +194,7 @@ struct TrainingRun {
         guard let val = validation, val.count > 0 else { return nil }
         let m = AutoRec(config: config, parameters: AutoRecParameters(inputs: matrix.cols, hidden: config.hidden, flat: flat),
                         users: info.users, items: info.items, inputs: matrix,
-                        mean: info.mean, ratingRange: info.range)
+                        mean: info.mean, ratingRange: info.range, keepsHistory: false)
         let preds = m.predictAll(indexed: val)
         return RatingMetrics(predictions: preds, truth: val.values).rmse
     }
