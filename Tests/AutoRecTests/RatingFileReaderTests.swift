@@ -299,4 +299,45 @@ final class RatingFileReaderTests: XCTestCase {
         XCTAssertEqual(r.range, 1...5)
         XCTAssertTrue(r.timestamps.allSatisfy { $0 > 800_000_000 })
     }
+
+    // MARK: - Ids that cannot be stored
+
+    /// Parses raw bytes (which may not be UTF-8) and returns the error.
+    private func bytesError(_ bytes: [UInt8]) -> String {
+        do {
+            let r = try RatingFileReader.parse(data: Data(bytes), file: "bytes.tsv")
+            return "parsed \(r.count) ratings"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testIdsThatAreNotUTF8OrHoldNULOrAreTooLongAreRefusedWithTheirLine() {
+        let good = Array("u1\ti1\t4\n".utf8)
+        XCTAssertEqual(bytesError(good + Array("u\u{e9}\ti2\t3\n".utf8)), "parsed 2 ratings", "UTF-8 beyond ASCII is fine")
+        XCTAssertEqual(bytesError(good + [0x75, 0xFF] + Array("\ti2\t3\n".utf8)),
+                       "bytes.tsv:2: user id in column 1 is not valid UTF-8 text")
+        XCTAssertEqual(bytesError(good + Array("u2\ti".utf8) + [0xFE] + Array("\t3\n".utf8)),
+                       "bytes.tsv:2: item id in column 2 is not valid UTF-8 text")
+        XCTAssertEqual(bytesError(good + Array("u2\ti".utf8) + [0] + Array("x\t3\n".utf8)),
+                       "bytes.tsv:2: item id in column 2 contains a NUL byte")
+        XCTAssertEqual(bytesError(good + Array((String(repeating: "x", count: 1001) + "\ti1\t3\n").utf8)),
+                       "bytes.tsv:2: user id in column 1 is 1001 bytes long; ids are at most 1000 bytes")
+    }
+
+    func testManyDistinctIdsKeepTheirOrderOfFirstAppearance() throws {
+        var text = ""
+        for k in 0..<5000 { text += "user\(k % 1777)\titem\((k * 7919) % 3001)\t\(k % 5 + 1)\n" }
+        let r = try RatingFileReader.parse(text: text, file: "many.tsv")
+        var users: [String] = [], items: [String] = [], seenUsers = Set<String>(), seenItems = Set<String>()
+        for k in 0..<5000 {
+            let u = "user\(k % 1777)", i = "item\((k * 7919) % 3001)"
+            if seenUsers.insert(u).inserted { users.append(u) }
+            if seenItems.insert(i).inserted { items.append(i) }
+            XCTAssertEqual(r.users.id(at: Int(r.userIndex[k])), u)
+            XCTAssertEqual(r.items.id(at: Int(r.itemIndex[k])), i)
+        }
+        XCTAssertEqual(ids(r.users), users)
+        XCTAssertEqual(ids(r.items), items)
+    }
 }

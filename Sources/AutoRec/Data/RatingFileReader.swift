@@ -96,8 +96,8 @@ public enum RatingFileReader {
         var fields: [(start: Int, end: Int)] = []
         fields.reserveCapacity(8)
 
-        var users = IDMap()
-        var items = IDMap()
+        var users = ByteKeyedIDs()
+        var items = ByteKeyedIDs()
         // One quick pass counts the lines, so the columns are allocated once at their final size
         // (growing by doubling would briefly hold two copies and leave up to half unused).
         let estimate = lineCount(p) + 1
@@ -168,7 +168,8 @@ public enum RatingFileReader {
             if u.end - u.start == lastUser.end - lastUser.start && bytesEqual(p, u.start, lastUser.start, u.end - u.start) {
                 user = lastUserIndex
             } else {
-                user = users.insert(string(p, u.start, u.end))
+                user = users.index(p, u.start, u.end)
+                if user < 0 { throw fail(lineNumber, "user id in column 1 \(ByteKeyedIDs.problem(p, u.start, u.end)!)") }
                 lastUser = u
                 lastUserIndex = user
             }
@@ -176,7 +177,8 @@ public enum RatingFileReader {
             // Item id.
             let i = fields[1]
             guard i.end > i.start else { throw fail(lineNumber, "empty item id in column 2") }
-            let item = items.insert(string(p, i.start, i.end))
+            let item = items.index(p, i.start, i.end)
+            if item < 0 { throw fail(lineNumber, "item id in column 2 \(ByteKeyedIDs.problem(p, i.start, i.end)!)") }
 
             // Rating.
             let r = fields[2]
@@ -216,7 +218,7 @@ public enum RatingFileReader {
                        : "no ratings: the file is empty; expected lines of user, item, rating[, timestamp]")
         }
 
-        return Ratings(users: users, items: items, userIndex: userIndex, itemIndex: itemIndex,
+        return Ratings(users: users.idMap(), items: items.idMap(), userIndex: userIndex, itemIndex: itemIndex,
                        values: values, timestamps: timestamps)
     }
 
