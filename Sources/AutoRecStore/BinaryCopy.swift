@@ -2,105 +2,138 @@ import CLibPQ
 import Foundation
 
 /// Rows for `COPY ... FROM STDIN (FORMAT binary)`, written straight from numeric columns: no text
-/// formatting on our side and no parsing on the server's. Fields are big-endian; the buffer is
-/// handed to libpq whenever it passes `flushBytes`, so memory stays bounded however many rows go.
+/// formatting on our side and no parsing on the server's. Fields are stored big-endian into one
+/// raw buffer, which is handed to libpq whenever it passes `flushBytes` (COPY data may be cut
+/// anywhere), so memory stays bounded however many rows go.
 public struct BinaryCopyWriter {
     /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC).
     static let postgresEpochMicroseconds: Int64 = 946_684_800 * 1_000_000
     static let flushBytes = 1 << 20
 
-    var buffer: [UInt8] = []
-    let send: ([UInt8]) throws -> Void
+    private final class Storage {
+        var base: UnsafeMutableRawPointer
+        var capacity: Int
+        var count = 0
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        }
+        deinit { base.deallocate() }
+    }
+
+    private let storage = Storage(capacity: BinaryCopyWriter.flushBytes + (64 << 10))
+    let send: (UnsafeRawBufferPointer) throws -> Void
     public private(set) var rows = 0
 
-    init(send: @escaping ([UInt8]) throws -> Void) {
+    init(send: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         self.send = send
-        buffer.reserveCapacity(Self.flushBytes + 4096)
         // Signature, flags (no OIDs), header extension length.
-        buffer.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
-        appendBigEndian(UInt32(0))
-        appendBigEndian(UInt32(0))
+        for byte in Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] { put(UInt8(byte)) }
+        put(UInt32(0))
+        put(UInt32(0))
     }
 
-    private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    /// Makes room for `bytes` more, sending what is buffered first when needed.
+    private func reserve(_ bytes: Int) throws {
+        guard storage.count + bytes > storage.capacity else { return }
+        try flush()
+        if bytes > storage.capacity {
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+            storage.base.deallocate()
+            storage.base = bigger
+            storage.capacity = bytes
+        }
     }
 
-    /// Starts a row of `fields` columns.
+    @inline(__always)
+    private func put<T: FixedWidthInteger>(_ value: T) {
+        storage.base.storeBytes(of: value.bigEndian, toByteOffset: storage.count, as: T.self)
+        storage.count += MemoryLayout<T>.size
+    }
+
+    /// Starts a row of `fields` columns (room is made for its fixed-size fields; arrays and bytes
+    /// make their own).
     public mutating func beginRow(fields: Int) throws {
-        if buffer.count >= Self.flushBytes { try flush() }
-        appendBigEndian(Int16(fields))
+        if storage.count >= Self.flushBytes { try flush() }
+        try reserve(2 + fields * 12)
+        put(Int16(fields))
         rows += 1
     }
 
     public mutating func int64(_ value: Int64) {
-        appendBigEndian(Int32(8))
-        appendBigEndian(value)
+        put(Int32(8))
+        put(value)
     }
 
     public mutating func int32(_ value: Int32) {
-        appendBigEndian(Int32(4))
-        appendBigEndian(value)
+        put(Int32(4))
+        put(value)
     }
 
     public mutating func float32(_ value: Float) {
-        appendBigEndian(Int32(4))
-        appendBigEndian(value.bitPattern)
+        put(Int32(4))
+        put(value.bitPattern)
     }
 
     /// A bytea field.
-    public mutating func bytes(_ value: UnsafeRawBufferPointer) {
-        appendBigEndian(Int32(value.count))
-        buffer.append(contentsOf: value)
+    public mutating func bytes(_ value: UnsafeRawBufferPointer) throws {
+        try reserve(4 + value.count)
+        put(Int32(value.count))
+        if let source = value.baseAddress, value.count > 0 {
+            (storage.base + storage.count).copyMemory(from: source, byteCount: value.count)
+        }
+        storage.count += value.count
     }
 
     public mutating func null() {
-        appendBigEndian(Int32(-1))
+        put(Int32(-1))
     }
 
     /// A timestamptz from Unix seconds.
     public mutating func timestamp(unixSeconds: Int64) {
-        appendBigEndian(Int32(8))
-        appendBigEndian(unixSeconds &* 1_000_000 &- Self.postgresEpochMicroseconds)
+        put(Int32(8))
+        put(unixSeconds &* 1_000_000 &- Self.postgresEpochMicroseconds)
     }
 
     /// A one-dimensional array without NULLs of int8 (element OID 20) or float4 (700) values.
-    private mutating func arrayHeader(count: Int, elementOID: Int32, elementSize: Int32) {
-        appendBigEndian(Int32(20 + count * (4 + Int(elementSize))))
-        appendBigEndian(Int32(1))        // dimensions
-        appendBigEndian(Int32(0))        // no NULLs
-        appendBigEndian(elementOID)
-        appendBigEndian(Int32(count))    // length of the dimension
-        appendBigEndian(Int32(1))        // lower bound
+    private func arrayHeader(count: Int, elementOID: Int32, elementSize: Int32) throws {
+        try reserve(24 + count * (4 + Int(elementSize)))
+        put(Int32(20 + count * (4 + Int(elementSize))))
+        put(Int32(1))        // dimensions
+        put(Int32(0))        // no NULLs
+        put(elementOID)
+        put(Int32(count))    // length of the dimension
+        put(Int32(1))        // lower bound
     }
 
     /// A `bigint[]` field.
-    public mutating func int64Array(_ values: UnsafeBufferPointer<Int64>) {
-        arrayHeader(count: values.count, elementOID: 20, elementSize: 8)
+    public mutating func int64Array(_ values: UnsafeBufferPointer<Int64>) throws {
+        try arrayHeader(count: values.count, elementOID: 20, elementSize: 8)
         for v in values {
-            appendBigEndian(Int32(8))
-            appendBigEndian(v)
+            put(Int32(8))
+            put(v)
         }
     }
 
     /// A `real[]` field.
-    public mutating func float32Array(_ values: UnsafeBufferPointer<Float>) {
-        arrayHeader(count: values.count, elementOID: 700, elementSize: 4)
+    public mutating func float32Array(_ values: UnsafeBufferPointer<Float>) throws {
+        try arrayHeader(count: values.count, elementOID: 700, elementSize: 4)
         for v in values {
-            appendBigEndian(Int32(4))
-            appendBigEndian(v.bitPattern)
+            put(Int32(4))
+            put(v.bitPattern)
         }
     }
 
-    mutating func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try send(buffer)
-        buffer.removeAll(keepingCapacity: true)
+    func flush() throws {
+        guard storage.count > 0 else { return }
+        try send(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
+        storage.count = 0
     }
 
     /// The trailer (-1 as the field count), then what is left.
     mutating func finish() throws {
-        appendBigEndian(Int16(-1))
+        try reserve(2)
+        put(Int16(-1))
         try flush()
     }
 }

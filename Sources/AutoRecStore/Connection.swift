@@ -188,9 +188,13 @@ public final class Connection {
 
     /// Hands one chunk of COPY data to libpq.
     func putCopyData(_ bytes: [UInt8]) throws {
-        let ok = bytes.withUnsafeBufferPointer { b in
-            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
-        }
+        try bytes.withUnsafeBytes { try putCopyData($0) }
+    }
+
+    /// Hands one chunk of COPY data to libpq, from raw memory.
+    func putCopyData(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let ok = PQputCopyData(conn, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
         if ok != 1 { throw StoreError("COPY data could not be sent: \(String(cString: PQerrorMessage(conn)))") }
     }
 

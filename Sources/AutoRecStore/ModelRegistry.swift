@@ -44,7 +44,7 @@ public struct ModelRegistry {
                         try writer.beginRow(fields: 3)
                         writer.int64(Int64(id))
                         writer.int32(Int32(chunk))
-                        writer.bytes(UnsafeRawBufferPointer(rebasing: raw[start..<min(raw.count, start + Self.chunkBytes)]))
+                        try writer.bytes(UnsafeRawBufferPointer(rebasing: raw[start..<min(raw.count, start + Self.chunkBytes)]))
                         chunk += 1
                     }
                 }

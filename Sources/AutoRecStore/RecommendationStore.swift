@@ -148,8 +148,8 @@ public struct RecommendationStore {
                     try writer.beginRow(fields: 4)
                     writer.int64(Int64(modelID))
                     writer.int64(userDatabaseIDs[block.offset + r])
-                    items.withUnsafeBufferPointer { writer.int64Array($0) }
-                    scores.withUnsafeBufferPointer { writer.float32Array($0) }
+                    try items.withUnsafeBufferPointer { try writer.int64Array($0) }
+                    try scores.withUnsafeBufferPointer { try writer.float32Array($0) }
                 }
                 progress?(block.offset + block.users.count, users.count)
             }

@@ -115,8 +115,8 @@ final class RecommendationStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.writeShard(modelID: id, shard: 0, of: 1, top: 10, users: 1) { writer in
             try writer.beginRow(fields: 4)
             writer.int64(Int64(id)); writer.int64(1)
-            [Int64(1)].withUnsafeBufferPointer { writer.int64Array($0) }
-            [Float(1)].withUnsafeBufferPointer { writer.float32Array($0) }
+            try [Int64(1)].withUnsafeBufferPointer { try writer.int64Array($0) }
+            try [Float(1)].withUnsafeBufferPointer { try writer.float32Array($0) }
             throw Interrupted()
         })
         XCTAssertEqual(try storedLists(id), before)
