@@ -24,11 +24,19 @@ public struct ModelRegistry {
     /// Bytes per chunk of a stored model file (migration 003).
     static let chunkBytes = 16 << 20
 
+    /// Refuses, with what to do, a store whose schema predates the chunked model files.
+    func requireChunkedArtifacts() throws {
+        guard try connection.scalar("SELECT to_regclass('model_artifacts') IS NOT NULL") == "t" else {
+            throw StoreError("the store's schema is older than this autorec (no model_artifacts table); run 'autorec db migrate'")
+        }
+    }
+
     /// Stores a model as a candidate; returns its id. The file's bytes go to `model_artifacts` in
     /// 16 MB chunks by binary COPY, in the same transaction as the model's row.
     public func register(kind: String, task: String = "default", artifact: Data, hyperparameters: [String: Any],
                          metrics: [String: Any], ratingCount: Int, newestRating: Int64) throws -> Int {
-        try connection.transaction {
+        try requireChunkedArtifacts()
+        return try connection.transaction {
             let row = try connection.execute("""
                 INSERT INTO models (kind, task, hyperparameters, metrics, rating_count, newest_rating)
                 VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, CASE WHEN $6::bigint = 0 THEN NULL ELSE to_timestamp($6::bigint) END)
@@ -101,18 +109,16 @@ public struct ModelRegistry {
     /// The model file's bytes: its chunks in order, or the single value of a model registered
     /// before migration 3.
     public func artifact(_ id: Int) throws -> Data {
-        guard let size = try connection.execute("""
-            SELECT coalesce(octet_length(m.artifact), (SELECT sum(octet_length(bytes)) FROM model_artifacts WHERE model_id = m.id))
-            FROM models m WHERE m.id = $1
-            """, [String(id)]).rows.first else {
+        guard let single = try connection.execute("SELECT artifact IS NOT NULL FROM models WHERE id = $1", [String(id)]).rows.first else {
             throw StoreError("no model \(id) in the registry; see 'autorec models list'")
         }
-        if try connection.scalar("SELECT artifact IS NOT NULL FROM models WHERE id = $1", [String(id)]) == "t",
-           let data = try connection.fetchBytes("SELECT artifact FROM models WHERE id = $1::bigint", [String(id)]) {
+        if single[0] == "t", let data = try connection.fetchBytes("SELECT artifact FROM models WHERE id = $1::bigint", [String(id)]) {
             return data
         }
+        try requireChunkedArtifacts()
+        let size = try connection.scalar("SELECT sum(octet_length(bytes)) FROM model_artifacts WHERE model_id = $1", [String(id)])
         var data = Data()
-        data.reserveCapacity(Int(size[0] ?? "0") ?? 0)
+        data.reserveCapacity(Int(size ?? "0") ?? 0)
         var expected = 0
         try connection.copyOutBinary("""
             COPY (SELECT chunk, bytes FROM model_artifacts WHERE model_id = \(id) ORDER BY chunk) TO STDOUT (FORMAT binary)

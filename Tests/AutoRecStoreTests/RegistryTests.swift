@@ -63,6 +63,15 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(try registry.artifact(Int(old)!), Data([1, 2, 255]))
     }
 
+    func testAStoreBeforeMigrationThreeIsToldToMigrate() throws {
+        let old = try TestDatabase.fresh(migrated: false)
+        try Migrator(connection: old, directory: StoreTests.migrations).migrate(upTo: 2)
+        XCTAssertThrowsError(try ModelRegistry(connection: old).register(kind: "popularity", artifact: Data([1]), hyperparameters: [:],
+                                                                          metrics: [:], ratingCount: 0, newestRating: 0)) {
+            XCTAssertTrue("\($0)".contains("run 'autorec db migrate'"), "\($0)")
+        }
+    }
+
     func testDamagedArtifactIsRefused() throws {
         let slice = try importSlice()
         let id = try TestDatabase.register(smallModel(slice), connection, ratingCount: slice.count)
