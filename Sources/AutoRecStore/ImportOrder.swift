@@ -30,11 +30,11 @@ struct ImportOrder {
                 ratings.timestamps.withUnsafeBufferPointer { times in
                     kept.withUnsafeMutableBufferPointer { keptCount in
                         Parallel.forChunks(userIDs.count) { _, users in
-                            var keys = [UInt64]()
+                            var keys = [UInt64](), original = [Int32]()
                             for r in users {
                                 let segment = UnsafeMutableBufferPointer(rebasing: g[start[r]..<start[r + 1]])
                                 keptCount[r] = Self.sortAndDeduplicate(segment, itemRank: itemRank, items: items,
-                                                                       times: times, keys: &keys)
+                                                                       times: times, keys: &keys, original: &original)
                             }
                         }
                     }
@@ -60,13 +60,14 @@ struct ImportOrder {
     /// plain integers and equal items stay in file order.
     private static func sortAndDeduplicate(_ segment: UnsafeMutableBufferPointer<Int32>, itemRank: [Int32],
                                            items: UnsafeBufferPointer<Int32>, times: UnsafeBufferPointer<Int64>,
-                                           keys: inout [UInt64]) -> Int {
+                                           keys: inout [UInt64], original: inout [Int32]) -> Int {
         keys.removeAll(keepingCapacity: true)
         for (local, p) in segment.enumerated() {
             keys.append(UInt64(UInt32(itemRank[Int(items[Int(p)])])) << 32 | UInt64(local))
         }
         keys.sort()
-        let original = Array(segment)
+        original.removeAll(keepingCapacity: true)
+        original.append(contentsOf: segment)
         var write = 0
         var k = 0
         while k < keys.count {

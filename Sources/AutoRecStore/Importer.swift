@@ -11,6 +11,18 @@ public struct ImportSummary: Sendable {
     public var seconds: Double
 }
 
+extension Connection {
+    /// Runs `INSERT ... ON CONFLICT ...` (without RETURNING), after the `WITH` items in `with` when
+    /// given, and counts its inserted and updated rows in SQL, not one row per write to the client.
+    func countWritten(_ insertSQL: String, with: String? = nil) throws -> (inserted: Int, updated: Int) {
+        let row = try execute("""
+            WITH \(with.map { $0 + ", " } ?? "")written AS (\(insertSQL) RETURNING (xmax = 0) AS inserted)
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+            """).rows.first
+        return (Int(row?[0] ?? "0") ?? 0, Int(row?[1] ?? "0") ?? 0)
+    }
+}
+
 /// Loads ratings, items or users into the store, all or nothing, one import at a time.
 ///
 /// Ratings arrive parsed and validated (`RatingFileReader` names a bad line by file and line before
@@ -40,15 +52,6 @@ public struct Importer {
     /// Waits for any other import to finish; released at the end of this transaction.
     private func takeImportLock() throws {
         try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [Self.lockKey])
-    }
-
-    /// Runs `INSERT ...` (without RETURNING) and counts its inserted and updated rows in SQL.
-    private func countWritten(_ insertSQL: String, _ params: [String?] = []) throws -> (inserted: Int, updated: Int) {
-        let row = try connection.execute("""
-            WITH written AS (\(insertSQL) RETURNING (xmax = 0) AS inserted)
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
-            """, params).rows.first
-        return (Int(row?[0] ?? "0") ?? 0, Int(row?[1] ?? "0") ?? 0)
     }
 
     /// Database ids of `externalIDs` in `table` (users or items), creating the missing ones in
@@ -105,7 +108,7 @@ public struct Importer {
                 return [id, catalogue.titles[id], (catalogue.genres[id] ?? []).joined(separator: "|"), String(decoding: attrs, as: UTF8.self)]
             }
             try connection.copyIn("COPY staging_items (external_id, title, genres, attributes) FROM STDIN", rows: rows)
-            return try countWritten("""
+            return try connection.countWritten("""
                 INSERT INTO items (external_id, title, genres, attributes)
                 SELECT DISTINCT ON (external_id) external_id, title,
                        CASE WHEN genres = '' THEN '{}'::text[] ELSE string_to_array(genres, '|') END, attributes
@@ -129,7 +132,7 @@ public struct Importer {
                 return [row.id, String(decoding: attrs, as: UTF8.self)]
             }
             try connection.copyIn("COPY staging_users (external_id, attributes) FROM STDIN", rows: rows)
-            return try countWritten("""
+            return try connection.countWritten("""
                 INSERT INTO users (external_id, attributes)
                 SELECT DISTINCT ON (external_id) external_id, attributes FROM staging_users ORDER BY external_id
                 ON CONFLICT (external_id) DO UPDATE SET attributes = EXCLUDED.attributes

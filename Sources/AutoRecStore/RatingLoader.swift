@@ -99,21 +99,18 @@ struct RatingLoader {
         // 20M here), where the planner's hash join spills to disk (37 s).
         try connection.execute("SET LOCAL enable_hashjoin = off")
         let started = Date()
-        let row = try connection.execute("""
-            WITH changed AS (
+        let counts = try connection.countWritten("""
+            INSERT INTO ratings (user_id, item_id, rating, rated_at)
+            SELECT user_id, item_id, rating, rated_at FROM changed ORDER BY user_id, item_id
+            ON CONFLICT (user_id, item_id) DO UPDATE SET rating = EXCLUDED.rating, rated_at = EXCLUDED.rated_at
+                WHERE \(Self.replaces(new: "EXCLUDED", old: "ratings"))
+            """, with: """
+            changed AS (
                 SELECT s.user_id, s.item_id, s.rating, s.rated_at FROM import_ratings s
                 LEFT JOIN ratings r ON r.user_id = s.user_id AND r.item_id = s.item_id
                 WHERE r.user_id IS NULL OR \(Self.replaces(new: "s", old: "r"))
-            ), written AS (
-                INSERT INTO ratings (user_id, item_id, rating, rated_at)
-                SELECT user_id, item_id, rating, rated_at FROM changed ORDER BY user_id, item_id
-                ON CONFLICT (user_id, item_id) DO UPDATE SET rating = EXCLUDED.rating, rated_at = EXCLUDED.rated_at
-                    WHERE \(Self.replaces(new: "EXCLUDED", old: "ratings"))
-                RETURNING (xmax = 0) AS inserted
             )
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
-            """).rows.first
-        let counts = (inserted: Int(row?[0] ?? "0") ?? 0, updated: Int(row?[1] ?? "0") ?? 0)
+            """)
         progress?("upsert: \(counts.inserted) new, \(counts.updated) updated in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         return counts
     }
