@@ -14,7 +14,7 @@ let package = Package(
     targets: [
         .systemLibrary(
             name: "CBLAS",
-            pkgConfig: "openblas",
+            // Headers only: Linalg loads libopenblas itself on first use (OpenBLASLibrary.swift).
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(

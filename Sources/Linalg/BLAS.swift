@@ -15,7 +15,7 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    OpenBLASLibrary.shared.sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                                 transposeB ? CblasTrans : CblasNoTrans,
                                 Int32(m), Int32(n), Int32(k), alpha,
                                 pa.baseAddress, Int32(a.cols), pb.baseAddress, Int32(b.cols),
@@ -32,7 +32,7 @@ public enum BLAS {
                             _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
                             _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
         if m == 0 || n == 0 { return }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        OpenBLASLibrary.shared.sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
@@ -52,7 +52,7 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
-                    cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.cols),
+                    OpenBLASLibrary.shared.sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.cols),
                                 alpha, pa.baseAddress, Int32(a.cols), px.baseAddress, 1, beta, py.baseAddress, 1)
                 }
             }
@@ -64,7 +64,7 @@ public enum BLAS {
         precondition(x.count == y.count, "axpy: lengths differ")
         x.withUnsafeBufferPointer { px in
             y.withUnsafeMutableBufferPointer { py in
-                cblas_saxpy(Int32(x.count), alpha, px.baseAddress, 1, py.baseAddress, 1)
+                OpenBLASLibrary.shared.saxpy(Int32(x.count), alpha, px.baseAddress, 1, py.baseAddress, 1)
             }
         }
     }
@@ -73,10 +73,10 @@ public enum BLAS {
     public static func dot(_ x: [Float], _ y: [Float]) -> Float {
         precondition(x.count == y.count, "dot: lengths differ")
         return x.withUnsafeBufferPointer { px in
-            y.withUnsafeBufferPointer { py in cblas_sdot(Int32(x.count), px.baseAddress, 1, py.baseAddress, 1) }
+            y.withUnsafeBufferPointer { py in OpenBLASLibrary.shared.sdot(Int32(x.count), px.baseAddress, 1, py.baseAddress, 1) }
         }
     }
 
-    /// Limits OpenBLAS' own threads, so that it does not fight our parallel loops.
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// Limits OpenBLAS' own threads, so that it does not fight our parallel loops (loads it).
+    public static func setThreads(_ n: Int) { OpenBLASLibrary.shared.setThreads(Int32(n)) }
 }

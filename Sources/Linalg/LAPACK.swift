@@ -21,9 +21,9 @@ public enum LAPACK {
         // Row-major storage is the column-major transpose; for a symmetric matrix "U" in Fortran's
         // view is the lower triangle in ours.
         var uplo = CChar(UInt8(ascii: "U"))
-        a.storage.withUnsafeMutableBufferPointer { p in spotrf_(&uplo, &n, p.baseAddress, &lda, &info) }
+        a.storage.withUnsafeMutableBufferPointer { p in OpenBLASLibrary.shared.spotrf(&uplo, &n, p.baseAddress, &lda, &info) }
         if info != 0 { throw Failure(routine: "spotrf", info: info) }
-        a.storage.withUnsafeMutableBufferPointer { p in spotri_(&uplo, &n, p.baseAddress, &lda, &info) }
+        a.storage.withUnsafeMutableBufferPointer { p in OpenBLASLibrary.shared.spotri(&uplo, &n, p.baseAddress, &lda, &info) }
         if info != 0 { throw Failure(routine: "spotri", info: info) }
         // Fortran's upper triangle (column-major) is our lower triangle: mirror it up.
         let m = a.rows
@@ -43,10 +43,10 @@ public enum LAPACK {
         if a.rows == 0 { return ([], m) }
         // A workspace query first, then the solve.
         var query: Float = 0, lwork: Int32 = -1
-        m.storage.withUnsafeMutableBufferPointer { p in ssyev_(&jobz, &uplo, &n, p.baseAddress, &lda, &w, &query, &lwork, &info) }
+        m.storage.withUnsafeMutableBufferPointer { p in OpenBLASLibrary.shared.ssyev(&jobz, &uplo, &n, p.baseAddress, &lda, &w, &query, &lwork, &info) }
         lwork = Int32(query)
         var work = [Float](repeating: 0, count: max(1, Int(lwork)))
-        m.storage.withUnsafeMutableBufferPointer { p in ssyev_(&jobz, &uplo, &n, p.baseAddress, &lda, &w, &work, &lwork, &info) }
+        m.storage.withUnsafeMutableBufferPointer { p in OpenBLASLibrary.shared.ssyev(&jobz, &uplo, &n, p.baseAddress, &lda, &w, &work, &lwork, &info) }
         if info != 0 { throw Failure(routine: "ssyev", info: info) }
         // Fortran's eigenvector columns are the rows of our row-major storage.
         return (w, m)
