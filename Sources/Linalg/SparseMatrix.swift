@@ -57,6 +57,40 @@ public struct CSRMatrix: Equatable, Sendable {
         self.init(rows: rows, cols: cols, rowStart: outStart, columns: outCols, values: outVals)
     }
 
+    /// This matrix with the entries (rows[k], columns[k], values[k]) added, each row kept sorted by
+    /// column. The entries must not already be stored (the parts of a split, merged back).
+    public func adding(rows addedRows: [Int32], columns addedColumns: [Int32], values addedValues: [Float]) -> CSRMatrix {
+        precondition(addedRows.count == addedColumns.count && addedRows.count == addedValues.count)
+        let order = addedRows.indices.sorted {
+            (addedRows[$0], addedColumns[$0]) < (addedRows[$1], addedColumns[$1])
+        }
+        var start = [Int](repeating: 0, count: rows + 1)
+        for r in 0..<rows { start[r + 1] = count(ofRow: r) }
+        for r in addedRows {
+            precondition(r >= 0 && Int(r) < rows, "entry out of shape")
+            start[Int(r) + 1] += 1
+        }
+        for r in 0..<rows { start[r + 1] += start[r] }
+        var outColumns = [Int32](repeating: 0, count: start[rows])
+        var outValues = [Float](repeating: 0, count: start[rows])
+        var next = 0
+        for r in 0..<rows {
+            var p = rowStart[r], q = start[r]
+            while p < rowStart[r + 1] || (next < order.count && Int(addedRows[order[next]]) == r) {
+                let takeAdded = p == rowStart[r + 1]
+                    || (next < order.count && Int(addedRows[order[next]]) == r && addedColumns[order[next]] < columns[p])
+                if takeAdded {
+                    precondition(addedColumns[order[next]] >= 0 && Int(addedColumns[order[next]]) < cols, "entry out of shape")
+                    outColumns[q] = addedColumns[order[next]]; outValues[q] = addedValues[order[next]]; next += 1
+                } else {
+                    outColumns[q] = columns[p]; outValues[q] = values[p]; p += 1
+                }
+                q += 1
+            }
+        }
+        return CSRMatrix(rows: rows, cols: cols, rowStart: start, columns: outColumns, values: outValues)
+    }
+
     /// The number of stored entries in row `r`.
     @inlinable public func count(ofRow r: Int) -> Int { rowStart[r + 1] - rowStart[r] }
 

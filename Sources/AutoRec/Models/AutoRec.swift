@@ -50,6 +50,9 @@ public struct AutoRecConfig: Equatable, Sendable, Codable {
     /// After early stopping picks the best epoch count on the validation part, train again from
     /// the start on all the ratings for that many epochs.
     public var refit = false
+    /// Adam only: how the first moment and the weight average are stored (`auto`: compact for
+    /// models of 64M parameters and more, e.g. I-AutoRec on 138k users, where it saves 550 MB).
+    public var optimizerState: OptimizerStatePrecision = .auto
 
     /// The documented defaults for an orientation, chosen on a validation part (5%) of the
     /// ML-100K 90/10 training split, never on its test part (the README lists the search).

@@ -45,12 +45,19 @@ extension AutoRec {
                            progress: ((EpochReport) -> Void)? = nil) -> (model: AutoRec, summary: TrainingSummary) {
         precondition(ratings.count > 0, "no ratings to train on")
         let orient: (CSRMatrix) -> CSRMatrix = { config.orientation == .item ? $0.transposed() : $0 }
-        let all = orient(ratings.userItemMatrix())
         let info = RatingsInfo(ratings)
         let start = monotonicSeconds()
         var outcome: TrainingOutcome
+        let all: CSRMatrix
         if config.validationFraction > 0 && ratings.count >= 20 {
-            outcome = validationOutcome(consume ratings, info: info, config: config, orient: orient, progress: progress)
+            // The matrix of all ratings is built only after this run, from its two parts: during the
+            // run it would be a third copy of the ratings (160 MB at 20M).
+            let (matrix, heldOut) = validationData(ratings, config: config, orient: orient)
+            ratings = Ratings()
+            outcome = validationOutcome(matrix: matrix, heldOut: heldOut, info: info, config: config, progress: progress)
+            all = config.orientation == .item
+                ? matrix.adding(rows: heldOut.itemIndex, columns: heldOut.userIndex, values: heldOut.values)
+                : matrix.adding(rows: heldOut.userIndex, columns: heldOut.itemIndex, values: heldOut.values)
             if config.refit && outcome.bestEpoch > 0 {
                 // The first run's arrays are gone by now: only its epoch count is carried over.
                 let again = TrainingRun(config: config, info: info, matrix: all, validation: nil, refitting: true)
@@ -61,6 +68,7 @@ extension AutoRec {
                 outcome.weights = AutoRecParameters(inputs: all.cols, hidden: config.hidden, seed: config.seed).flat
             }
         } else {
+            all = orient(ratings.userItemMatrix())
             ratings = Ratings()  // (an explicit value frees the arrays now; `_ = consume` may wait)
             outcome = TrainingRun(config: config, info: info, matrix: all, validation: nil, refitting: false)
                 .outcome(epochs: config.epochs, progress: progress)
@@ -79,16 +87,14 @@ extension AutoRec {
         return (model, summary)
     }
 
-    /// The early-stopping run on all but a seeded validation share of `ratings`. With `config.refit`
-    /// its weights are not kept (the refit replaces them), which saves a copy of the parameters.
-    static func validationOutcome(_ ratings: consuming Ratings, info: RatingsInfo, config: AutoRecConfig,
-                                  orient: (CSRMatrix) -> CSRMatrix, progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
-        let (matrix, heldOut) = validationData(ratings, config: config, orient: orient)
-        ratings = Ratings()
+    /// The early-stopping run on `matrix`, scored on `heldOut`. With `config.refit` its weights are
+    /// not kept (the refit replaces them), which saves a copy of the parameters.
+    static func validationOutcome(matrix: CSRMatrix, heldOut: Ratings, info: RatingsInfo, config: AutoRecConfig,
+                                  progress: ((EpochReport) -> Void)?) -> TrainingOutcome {
         // A temporary, not a variable: the consuming call then takes it without a copy, which would
         // otherwise share the weights and cost a full copy at the first update.
-        return TrainingRun(config: config, info: info, matrix: matrix, validation: heldOut, refitting: false,
-                           keepsBest: !config.refit)
+        TrainingRun(config: config, info: info, matrix: matrix, validation: heldOut, refitting: false,
+                    keepsBest: !config.refit)
             .outcome(epochs: config.epochs, progress: progress)
     }
 }
@@ -231,16 +237,30 @@ struct TrainingRun {
         return true
     }
 
+    /// Runs `body` with the weights that count as this epoch's result: the average when there is
+    /// one, else the weights. A compact average is added into the weights for the call and taken out
+    /// again (no second parameter-sized array).
+    mutating func withAveragedWeights<R>(_ average: WeightAverage, _ body: (inout TrainingRun, [Float]) -> R) -> R {
+        if let full = average.fullValues { return body(&self, full) }
+        guard average.isCompact else { let weights = params; return body(&self, weights) }
+        average.addOffset(to: &params)
+        let weights = params
+        let result = body(&self, weights)
+        _ = consume weights
+        average.subtractOffset(from: &params)
+        return result
+    }
+
     mutating func train(epochs: Int, progress: ((EpochReport) -> Void)?) {
         switch config.optimizer {
         case .adam:
-            var adam = Adam(parameterCount: params.count, learningRate: config.learningRate)
+            let compact = config.optimizerState.isCompact(parameterCount: params.count)
+            var adam = Adam(parameterCount: params.count, learningRate: config.learningRate, compact: compact)
             var rng = SeededRandom(seed: config.seed &+ 0xADA)
             var order = Array(0..<matrix.rows)
             let batch = config.batchSize > 0 ? config.batchSize : max(1, matrix.rows)
             let decay = config.weightAveraging
-            // Without averaging the array stays empty and the step skips it.
-            var average = decay > 0 ? params : []
+            var average = decay > 0 ? WeightAverage(startingAt: params, compact: compact) : .none
             for epoch in 1...max(1, epochs) {
                 let t0 = monotonicSeconds()
                 // A full batch sums over every sample: its order would change only the rounding, and
@@ -267,10 +287,16 @@ struct TrainingRun {
                     evaluations += 1
                     b += batch
                 }
-                if !finishEpoch(epoch, weights: decay > 0 ? average : params, objectiveValue: total,
-                                squaredError: se, entries: entries, started: t0, progress: progress) { break }
+                let goOn = withAveragedWeights(average) { run, weights in
+                    run.finishEpoch(epoch, weights: weights, objectiveValue: total, squaredError: se,
+                                    entries: entries, started: t0, progress: progress)
+                }
+                if !goOn { break }
             }
-            if !validating { best = decay > 0 ? average : params }
+            if !validating {
+                if average.isCompact { average.addOffset(to: &params) }
+                best = average.fullValues ?? params
+            }
         case .lbfgs:
             var grad = [Float](repeating: 0, count: params.count)
             var opt = LBFGS(memory: config.lbfgsMemory)

@@ -30,7 +30,7 @@ struct UserBatchTraining {
         var grad = [Float](repeating: 0, count: params.count)
         var summary = RankingTrainingSummary()
         var best: [Float]? = nil
-        var average = params, step = 0
+        var average = averaging > 0 ? WeightAverage(startingAt: params, compact: false) : .none, step = 0
         let start = monotonicSeconds()
         for epoch in 1...max(1, epochs) {
             let t0 = monotonicSeconds()
@@ -51,7 +51,7 @@ struct UserBatchTraining {
             summary.epochSeconds.append(seconds)
             var recall: Double? = nil
             if !heldOut.isEmpty {
-                let current = averaging > 0 ? average : params
+                let current = averaging > 0 ? average.fullValues! : params
                 let r = RankingEvaluation.evaluate(model(current, trainMatrix), relevant: heldOut, k: [20]).recall[20] ?? 0
                 if r > (summary.bestValidationRecall ?? -1) { best = current; summary.bestEpoch = epoch }
                 summary.validationRecall.append(r)
@@ -62,6 +62,6 @@ struct UserBatchTraining {
         }
         summary.trainSeconds = monotonicSeconds() - start
         if summary.bestEpoch == 0 { summary.bestEpoch = summary.epochs }
-        return (best ?? (averaging > 0 ? average : params), summary)
+        return (best ?? (averaging > 0 ? average.fullValues! : params), summary)
     }
 }

@@ -50,6 +50,7 @@ enum TrainCommand: Command {
             .value("--kept-weight", as: "w", help: "With --dropout: loss weight of the ratings the encoder saw (hidden ones weigh 1)."),
             .value("--input-scaling", as: "none|sqrt|count", help: "Scale each input vector by 1/sqrt(n) or 1/n of its n ratings."),
             .value("--averaging", as: "decay", help: "Adam: moving average of the weights with this decay per step; 0 is off."),
+            .value("--optimizer-state", as: "auto|full|compact", help: "Adam: keep the first moment and the weight average in 16 bits (auto: from 64M parameters)."),
             .value("--refit", as: "yes|no", help: "Retrain on all ratings for the best epoch count found by validation."),
             .value("--threads", as: "n", help: "Worker threads (default: all cores)."),
             // Top-N models (see the README for their defaults).
@@ -79,7 +80,7 @@ enum TrainCommand: Command {
         let optimizer = try args.choice("--optimizer", as: OptimizerKind.self) ?? .adam
         var c = AutoRecConfig.defaults(for: kind, optimizer: optimizer)
         if optimizer == .lbfgs {
-            for adamOnly in ["--dropout", "--kept-weight", "--averaging", "--lr", "--batch"] where args.string(adamOnly) != nil {
+            for adamOnly in ["--dropout", "--kept-weight", "--averaging", "--lr", "--batch", "--optimizer-state"] where args.string(adamOnly) != nil {
                 throw CLIError(message: "\(adamOnly) applies to --optimizer adam only")
             }
         }
@@ -99,6 +100,7 @@ enum TrainCommand: Command {
         if let v = try args.double("--kept-weight", range: 0...10) { c.keptLossWeight = Float(v) }
         if let v = try args.choice("--input-scaling", as: InputScaling.self) { c.inputScaling = v }
         if let v = try args.double("--averaging", range: 0...0.9999) { c.weightAveraging = Float(v) }
+        if let v = try args.choice("--optimizer-state", as: OptimizerStatePrecision.self) { c.optimizerState = v }
         if let v = try args.yesNo("--refit") { c.refit = v }
         if let v = try args.int("--threads", range: 1...256) { setenv("AUTOREC_THREADS", String(v), 1) }
 
