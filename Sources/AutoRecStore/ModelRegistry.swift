@@ -35,6 +35,22 @@ public struct ModelRegistry {
     /// 16 MB chunks by binary COPY, in the same transaction as the model's row.
     public func register(kind: String, task: String = "default", artifact: Data, hyperparameters: [String: Any],
                          metrics: [String: Any], ratingCount: Int, newestRating: Int64) throws -> Int {
+        try register(kind: kind, task: task, hyperparameters: hyperparameters, metrics: metrics, ratingCount: ratingCount,
+                     newestRating: newestRating) { sink in try artifact.withUnsafeBytes { try sink($0) } }
+    }
+
+    /// Stores `file` as a candidate, its bytes encoded straight into the 16 MB chunks: a large model
+    /// is never held a second time as one buffer (550 MB for I-AutoRec on 138k users).
+    public func register(kind: String, task: String = "default", file: ModelFile, hyperparameters: [String: Any],
+                         metrics: [String: Any], ratingCount: Int, newestRating: Int64) throws -> Int {
+        try register(kind: kind, task: task, hyperparameters: hyperparameters, metrics: metrics, ratingCount: ratingCount,
+                     newestRating: newestRating) { sink in try file.encode(into: sink) }
+    }
+
+    /// The registration: the model's row, then the bytes that `produce` hands its sink, cut into chunks.
+    private func register(kind: String, task: String, hyperparameters: [String: Any], metrics: [String: Any],
+                          ratingCount: Int, newestRating: Int64,
+                          produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Int {
         try requireChunkedArtifacts()
         return try connection.transaction {
             let row = try connection.execute("""
@@ -44,18 +60,29 @@ public struct ModelRegistry {
                 """, [kind, task, try JSONValue.encode(hyperparameters), try JSONValue.encode(metrics),
                       String(ratingCount), String(newestRating)]).rows.first
             guard let id = row?.first.flatMap({ $0 }).flatMap(Int.init) else { throw StoreError("registering the model returned no id") }
-            try artifact.withUnsafeBytes { raw in
-                try connection.copyInBinary("COPY model_artifacts (model_id, chunk, bytes) FROM STDIN (FORMAT binary)") { writer in
-                    var chunk = 0
-                    while chunk * Self.chunkBytes < max(raw.count, 1) {
-                        let start = chunk * Self.chunkBytes
-                        try writer.beginRow(fields: 3)
-                        writer.int64(Int64(id))
-                        writer.int32(Int32(chunk))
-                        try writer.bytes(UnsafeRawBufferPointer(rebasing: raw[start..<min(raw.count, start + Self.chunkBytes)]))
-                        chunk += 1
+            try connection.copyInBinary("COPY model_artifacts (model_id, chunk, bytes) FROM STDIN (FORMAT binary)") { writer in
+                var chunk = 0
+                var pending: [UInt8] = []
+                pending.reserveCapacity(Self.chunkBytes)
+                func flush() throws {
+                    try writer.beginRow(fields: 3)
+                    writer.int64(Int64(id))
+                    writer.int32(Int32(chunk))
+                    try pending.withUnsafeBytes { try writer.bytes($0) }
+                    pending.removeAll(keepingCapacity: true)
+                    chunk += 1
+                }
+                try produce { piece in
+                    var offset = 0
+                    while offset < piece.count {
+                        let take = min(piece.count - offset, Self.chunkBytes - pending.count)
+                        pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: piece[offset..<(offset + take)]))
+                        offset += take
+                        if pending.count == Self.chunkBytes { try flush() }
                     }
                 }
+                // The last, partial chunk (and the one empty chunk of an empty file).
+                if !pending.isEmpty || chunk == 0 { try flush() }
             }
             return id
         }

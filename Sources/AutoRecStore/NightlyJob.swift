@@ -199,7 +199,7 @@ public struct NightlyJob {
             let file = trained.modelFile(extraHeader: ["trained_on": "database", "train_ratings": trainCount,
                                                        "newest_rating": snapshot.newest, "holdout_share": holdout])
             let candidateID = try registry.register(
-                kind: candidate.kind, task: task, artifact: try file.encoded(),
+                kind: candidate.kind, task: task, file: file,
                 hyperparameters: file.header.filter { !["users", "items"].contains($0.key) }, metrics: metrics,
                 ratingCount: snapshot.count, newestRating: snapshot.newest)
             step("register")

@@ -151,6 +151,28 @@ public struct ModelFile {
     }
 
     func encoded(source: String) throws -> Data {
+        var data = Data()
+        data.reserveCapacity(try encodedSize(source: source))
+        try encode(source: source) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// The number of bytes `encoded()` returns.
+    public func encodedSize() throws -> Int { try encodedSize(source: source) }
+
+    func encodedSize(source: String) throws -> Int {
+        var total = 0
+        try encode(source: source, countingOnly: true) { total += $0.count }
+        return total
+    }
+
+    /// The file's bytes handed to `sink` piece by piece, in order (the arrays' values straight from
+    /// their storage), so that a large model is written or stored without a second copy in memory.
+    public func encode(into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try encode(source: source, into: sink)
+    }
+
+    func encode(source: String, countingOnly: Bool = false, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard JSONSerialization.isValidJSONObject(header) else {
             throw ModelFileError(
                 path: source,
@@ -166,83 +188,61 @@ public struct ModelFile {
                 path: source, message: "\(source): the header cannot be written as JSON (\(error))",
                 kind: .unencodable)
         }
-        var seen = Set<String>()
-        var names: [[UInt8]] = []
-        names.reserveCapacity(arrays.count)
         guard arrays.count <= Int(UInt32.max) else {
             throw ModelFileError(path: source, message: "\(source): too many arrays (\(arrays.count))", kind: .unencodable)
         }
-        var total = 8 + 4 + 8 + headerBytes.count + 4
-        for (name, values) in arrays {
+        var seen = Set<String>()
+        for (name, _) in arrays {
             guard seen.insert(name).inserted else {
                 throw ModelFileError(
                     path: source, message: "\(source): two arrays are named '\(name)'; names must be unique",
                     kind: .unencodable)
             }
-            let nameBytes = Array(name.utf8)
-            guard nameBytes.count <= Int(UInt32.max) else {
+            guard name.utf8.count <= Int(UInt32.max) else {
                 throw ModelFileError(path: source, message: "\(source): an array name is too long", kind: .unencodable)
             }
-            names.append(nameBytes)
-            total += 4 + nameBytes.count + 8 + values.count * MemoryLayout<Float>.size
         }
-        total += 4 + 8
-
-        var data = Data(count: total)
-        // The closure returns the byte count it wrote (checked below) rather than ending on a copy;
-        // see `copyBytes` for why.
-        let written = data.withUnsafeMutableBytes { (out: UnsafeMutableRawBufferPointer) -> Int in
-            var w = Writer(base: out.baseAddress!)
-            w.bytes(ModelFile.magic)
-            w.uint32(ModelFile.formatVersion)
-            w.uint64(UInt64(headerBytes.count))
-            headerBytes.withUnsafeBytes { w.raw($0) }
-            w.uint32(UInt32(arrays.count))
-            for (i, entry) in arrays.enumerated() {
-                w.uint32(UInt32(names[i].count))
-                w.bytes(names[i])
-                w.uint64(UInt64(entry.values.count))
-                w.floats(entry.values)
-            }
-            let crc = CRC32.checksum(UnsafeRawBufferPointer(start: out.baseAddress!, count: w.offset))
-            w.uint32(crc)
-            w.bytes(ModelFile.endMagic)
-            return w.offset
+        var crc = CRC32()
+        // Every piece goes through the checksum on its way out (not when only counting bytes).
+        func emit(_ bytes: UnsafeRawBufferPointer) throws {
+            if !countingOnly { crc.update(bytes) }
+            try sink(bytes)
         }
-        guard written == total else {
-            throw ModelFileError(
-                path: source, message: "\(source): internal error: wrote \(written) of \(total) bytes",
-                kind: .unencodable)
+        var prelude = LittleEndianBytes()
+        prelude.bytes(ModelFile.magic)
+        prelude.uint32(ModelFile.formatVersion)
+        prelude.uint64(UInt64(headerBytes.count))
+        try prelude.flush(emit)
+        try headerBytes.withUnsafeBytes { try emit($0) }
+        prelude.uint32(UInt32(arrays.count))
+        try prelude.flush(emit)
+        for (name, values) in arrays {
+            let nameBytes = Array(name.utf8)
+            prelude.uint32(UInt32(nameBytes.count))
+            prelude.bytes(nameBytes)
+            prelude.uint64(UInt64(values.count))
+            try prelude.flush(emit)
+            #if _endian(little)
+            try values.withUnsafeBytes { try emit($0) }
+            #else
+            for v in values { prelude.uint32(v.bitPattern) }
+            try prelude.flush(emit)
+            #endif
         }
-        return data
+        prelude.uint32(crc.value)
+        prelude.bytes(ModelFile.endMagic)
+        try prelude.flush(sink)
     }
 
-    /// Sequential little-endian writes into a buffer already sized to fit.
-    private struct Writer {
-        let base: UnsafeMutableRawPointer
-        var offset = 0
-
-        mutating func raw(_ bytes: UnsafeRawBufferPointer) {
-            if let src = bytes.baseAddress, bytes.count > 0 {
-                copyBytes(base + offset, src, bytes.count)
-            }
-            offset += bytes.count
-        }
-        mutating func bytes(_ bytes: [UInt8]) { bytes.withUnsafeBytes { raw($0) } }
-        mutating func uint32(_ v: UInt32) {
-            (base + offset).storeBytes(of: v.littleEndian, as: UInt32.self)
-            offset += 4
-        }
-        mutating func uint64(_ v: UInt64) {
-            (base + offset).storeBytes(of: v.littleEndian, as: UInt64.self)
-            offset += 8
-        }
-        mutating func floats(_ values: [Float]) {
-            #if _endian(little)
-            values.withUnsafeBytes { raw($0) }
-            #else
-            for v in values { uint32(v.bitPattern) }
-            #endif
+    /// A small buffer of little-endian fields between the large pieces of `encode`.
+    private struct LittleEndianBytes {
+        var buffer: [UInt8] = []
+        mutating func bytes(_ b: [UInt8]) { buffer += b }
+        mutating func uint32(_ v: UInt32) { for i in 0..<4 { buffer.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+        mutating func uint64(_ v: UInt64) { for i in 0..<8 { buffer.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+        mutating func flush(_ out: (UnsafeRawBufferPointer) throws -> Void) throws {
+            try buffer.withUnsafeBytes { try out($0) }
+            buffer.removeAll(keepingCapacity: true)
         }
     }
 
@@ -477,7 +477,6 @@ public struct ModelFile {
     /// Writes the model to `path` atomically: the bytes go to a temporary file in the same folder,
     /// which is flushed to disk and then renamed over `path`, so readers never see a partial model.
     public func write(to path: String) throws {
-        let data = try encoded(source: path)
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -495,7 +494,7 @@ public struct ModelFile {
             if !closed { _ = close(fd) }
         }
         do {
-            try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            try encode(source: path) { (bytes: UnsafeRawBufferPointer) in
                 var offset = 0
                 while offset < bytes.count {
                     let n = posixWrite(fd, bytes.baseAddress! + offset, min(bytes.count - offset, 1 << 30))
