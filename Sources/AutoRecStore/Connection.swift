@@ -6,6 +6,17 @@ public struct StoreError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = ConnectionURL.redact(message) }
     public var description: String { message }
+
+    /// The server's error for a failed statement. A missing table (SQLSTATE 42P01) means a store
+    /// that was never migrated or predates this build, which the server's own words do not say.
+    init(result: OpaquePointer) {
+        var text = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        if state == "42P01" {
+            text += "\nThe store's schema is missing or older than this autorec: run 'autorec db migrate' (with the same --database)."
+        }
+        self.init(text)
+    }
 }
 
 /// Connection URLs as users pass them, and how to show them without their password.
@@ -17,14 +28,18 @@ public enum ConnectionURL {
         return nil
     }
 
-    /// Masks `user:password@` and `password=...` in any text that may hold a URL.
+    /// Masks the password in any text that may hold a connection string: `user:password@` of a URL
+    /// (up to the last `@` before the host, so a password holding `@` is masked whole), the URL
+    /// parameter `password=...`, and the keyword form `password = value` or `password='quoted value'`.
     public static func redact(_ text: String) -> String {
         var s = text
-        if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^@\\s]*@") {
-            s = re.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "$1:***@")
-        }
-        if let re = try? NSRegularExpression(pattern: "(password=)[^&\\s]*") {
-            s = re.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "$1***")
+        let rules = [
+            ("(postgres(?:ql)?://[^:/@\\s]*):[^\\s/?]*@", "$1:***@"),
+            ("(password\\s*=\\s*)(?:'(?:[^'\\\\]|\\\\.)*'?|[^&\\s']*)", "$1***"),
+        ]
+        for (pattern, template) in rules {
+            guard let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { continue }
+            s = re.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: template)
         }
         return s
     }
@@ -80,7 +95,7 @@ public final class Connection {
         defer { PQclear(r) }
         let status = PQresultStatus(r)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+            throw StoreError(result: r)
         }
         let nCols = Int(PQnfields(r)), nRows = Int(PQntuples(r))
         let columns = (0..<nCols).map { String(cString: PQfname(r, Int32($0))) }
@@ -114,7 +129,7 @@ public final class Connection {
             defer { PQclear(r) }
             let status = PQresultStatus(r)
             guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-                throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+                throw StoreError(result: r)
             }
             return PQntuples(r) > 0 && PQnfields(r) > 0 && PQgetisnull(r, 0, 0) == 0 ? String(cString: PQgetvalue(r, 0, 0)) : nil
         }
@@ -130,7 +145,7 @@ public final class Connection {
         }
         defer { PQclear(r) }
         guard PQresultStatus(r) == PGRES_TUPLES_OK else {
-            throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+            throw StoreError(result: r)
         }
         guard PQntuples(r) > 0, PQgetisnull(r, 0, 0) == 0, let v = PQgetvalue(r, 0, 0) else { return nil }
         return Data(bytes: v, count: Int(PQgetlength(r, 0, 0)))
@@ -142,7 +157,7 @@ public final class Connection {
         defer { PQclear(r) }
         let status = PQresultStatus(r)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY else {
-            throw StoreError(String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+            throw StoreError(result: r)
         }
     }
 

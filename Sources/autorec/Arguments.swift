@@ -49,7 +49,7 @@ struct CommandSpec {
 /// A command-line error: printed to stderr with a hint, exits with `code`.
 struct CLIError: Error, CustomStringConvertible {
     var message: String
-    var code: Int32 = 2
+    var code: ExitCode = .badInput
     var description: String { message }
 }
 
@@ -92,7 +92,13 @@ struct ParsedArguments {
                     guard i + 1 < args.count else {
                         throw CLIError(message: "option '\(arg)' needs a value <\(opt.valueName!)>")
                     }
-                    values[opt.primary] = args[i + 1]
+                    // "--user -n 2" must not make "-n" the user: an option name is never a value here.
+                    let next = args[i + 1]
+                    if ["--help", "-h"].contains(next) || spec.options.contains(where: { $0.names.contains(next) }) {
+                        throw CLIError(message: "option '\(arg)' needs a value <\(opt.valueName!)>, got the option '\(next)' "
+                                       + "(write \(arg)=\(next) if that is the value)")
+                    }
+                    values[opt.primary] = next
                     i += 2
                 }
             }
@@ -128,6 +134,28 @@ struct ParsedArguments {
             throw CLIError(message: "\(name) must be between \(r.lowerBound) and \(r.upperBound), got \(v)")
         }
         return v
+    }
+
+    /// A comma-separated list, each element trimmed; an empty element ("10,,20", a trailing comma)
+    /// is refused rather than skipped, since it usually means a value went missing.
+    func list(_ name: String) throws -> [String]? {
+        guard let s = string(name) else { return nil }
+        let parts = s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !parts.contains(where: \.isEmpty) else {
+            throw CLIError(message: "\(name) has an empty element in '\(s)'; separate the values with single commas")
+        }
+        return parts
+    }
+
+    /// A comma-separated list of whole numbers in `range`, as `list` reads it.
+    func intList(_ name: String, range: ClosedRange<Int>) throws -> [Int]? {
+        guard let parts = try list(name) else { return nil }
+        return try parts.map { part in
+            guard let v = Int(part), range.contains(v) else {
+                throw CLIError(message: "\(name) takes whole numbers from \(range.lowerBound) to \(range.upperBound) separated by commas; got '\(part)'")
+            }
+            return v
+        }
     }
 
     func yesNo(_ name: String) throws -> Bool? {

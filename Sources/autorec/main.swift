@@ -30,24 +30,24 @@ func topLevelHelp() -> String {
 
 guard let name = argv.first, name != "--help", name != "-h", name != "help" else {
     print(topLevelHelp())
-    exit(argv.isEmpty ? 2 : 0)
+    exit(argv.isEmpty ? ExitCode.badInput.rawValue : ExitCode.success.rawValue)
 }
 guard let command = commands.first(where: { $0.spec.name == name }) else {
     Output.error("unknown command '\(name)'; see 'autorec --help'")
-    exit(2)
+    exit(ExitCode.badInput.rawValue)
 }
 do {
     let args = try ParsedArguments(Array(argv.dropFirst()), spec: command.spec)
     if args.wantsHelp {
         print(command.spec.helpText)
-        exit(0)
+        exit(ExitCode.success.rawValue)
     }
     try command.run(args)
-    exit(0)
+    exit(ExitCode.success.rawValue)
 } catch let e as CLIError {
     Output.error(e.message)
-    exit(e.code)
+    exit(e.code.rawValue)
 } catch {
     Output.error("\(error)")
-    exit(cliExitCode(for: error))
+    exit(cliExitCode(for: error).rawValue)
 }

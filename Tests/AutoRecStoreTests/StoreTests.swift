@@ -81,9 +81,34 @@ final class StoreTests: XCTestCase {
         XCTAssertThrowsError(try connection.execute(insert, ["active"]))
     }
 
+    func testTheTestsRefuseADatabaseNotNamedAsATestOne() {
+        XCTAssertEqual(TestDatabase.databaseName("postgresql:///autorec_test?host=/tmp&port=5439"), "autorec_test")
+        XCTAssertEqual(TestDatabase.databaseName("postgresql://u:p@h:5432/autorec"), "autorec")
+        XCTAssertEqual(TestDatabase.databaseName("host=/tmp dbname=shop_test user=x"), "shop_test")
+        XCTAssertNil(TestDatabase.databaseName("host=/tmp user=x"))
+    }
+
+    /// A store never migrated: the server says only that a relation is missing; autorec says what to run.
+    func testAnUnmigratedStoreSaysToMigrate() throws {
+        let connection = try TestDatabase.fresh(migrated: false)
+        XCTAssertThrowsError(try RecommendationStore(connection: connection).activeList(user: "1", count: 5)) { error in
+            XCTAssertTrue("\(error)".contains("autorec db migrate"), "\(error)")
+        }
+        XCTAssertThrowsError(try ModelRegistry(connection: connection).active()) { error in
+            XCTAssertTrue("\(error)".contains("autorec db migrate"), "\(error)")
+        }
+    }
+
     func testPasswordsNeverShow() throws {
         XCTAssertEqual(ConnectionURL.redact("postgresql://bob:s3cret@db.example:5432/x"), "postgresql://bob:***@db.example:5432/x")
         XCTAssertEqual(ConnectionURL.redact("host=db password=s3cret user=bob"), "host=db password=*** user=bob")
+        // Found by trying: the keyword form with spaces or quotes, and a password holding '@'.
+        XCTAssertEqual(ConnectionURL.redact("host=db password = secret user=bob"), "host=db password = *** user=bob")
+        XCTAssertEqual(ConnectionURL.redact("host=db password='my secret' user=bob"), "host=db password=*** user=bob")
+        XCTAssertEqual(ConnectionURL.redact("password='it\\'s here' dbname=x"), "password=*** dbname=x")
+        XCTAssertEqual(ConnectionURL.redact("cannot connect to postgresql://u:sec@ret@host/db: refused"),
+                       "cannot connect to postgresql://u:***@host/db: refused")
+        XCTAssertEqual(ConnectionURL.redact("postgres://u@host/db?password=x&sslmode=off"), "postgres://u@host/db?password=***&sslmode=off")
         XCTAssertThrowsError(try Connection(url: "postgresql://bob:s3cret@127.0.0.1:1/x?connect_timeout=2")) { error in
             XCTAssertFalse("\(error)".contains("s3cret"), "\(error)")
             XCTAssertTrue("\(error)".contains("cannot connect"), "\(error)")

@@ -11,8 +11,32 @@ enum TestDatabase {
             guard let url = ProcessInfo.processInfo.environment["AUTOREC_TEST_DATABASE_URL"] else {
                 throw XCTSkip("no test database: run tools/test, which starts PostgreSQL and sets AUTOREC_TEST_DATABASE_URL")
             }
+            // Every test drops the schema: never on a database that is not named as a test one.
+            guard let name = databaseName(url), name.hasSuffix("_test") else {
+                throw NotATestDatabase(url: ConnectionURL.redact(url))
+            }
             return url
         }
+    }
+
+    struct NotATestDatabase: Error, CustomStringConvertible {
+        let url: String
+        var description: String {
+            "refusing to run the store tests on \(url): they drop its public schema, so its database name must end in _test"
+        }
+    }
+
+    /// The database a connection string names: the path of a URL, or `dbname=` of the keyword form.
+    static func databaseName(_ url: String) -> String? {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            guard let components = URLComponents(string: url) else { return nil }
+            let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+            return path.isEmpty ? nil : path.removingPercentEncoding
+        }
+        for pair in url.split(separator: " ") where pair.hasPrefix("dbname=") {
+            return String(pair.dropFirst("dbname=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+        return nil
     }
 
     /// A connection to an emptied schema, migrated unless told otherwise.

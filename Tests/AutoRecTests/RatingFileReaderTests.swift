@@ -100,20 +100,63 @@ final class RatingFileReaderTests: XCTestCase {
         XCTAssertEqual(error?.line, 4)
     }
 
-    func testIDsAreTrimmedTextAndDuplicatesKeptInOrder() throws {
+    func testIDsAreTrimmedTextAndADuplicatedPairKeepsItsLastLine() throws {
         let text = " alice , 42 ,4\nbob,42,3\nalice,42,1\n"
         let r = try RatingFileReader.parse(text: text, file: "dup.csv")
         XCTAssertEqual(ids(r.users), ["alice", "bob"])
         XCTAssertEqual(ids(r.items), ["42"])
-        XCTAssertEqual(r.userIndex, [0, 1, 0])
-        XCTAssertEqual(r.itemIndex, [0, 0, 0])
-        XCTAssertEqual(r.values, [4, 3, 1])
+        XCTAssertEqual(r.userIndex, [1, 0])
+        XCTAssertEqual(r.itemIndex, [0, 0])
+        XCTAssertEqual(r.values, [3, 1])
+    }
+
+    /// Training and import keep the same rating of a duplicated pair: the newest timestamp, then the
+    /// later line (the importer's rule; the reader used to keep every line and training the last).
+    func testDuplicatesKeepTheNewestThenTheLastLineAsTheImporterDoes() throws {
+        let text = "u1\ti1\t2\t3000\nu1\ti1\t4\t4000\nu1\ti1\t1\t3500\nu1\ti2\t1\t0\nu1\ti2\t5\t0\nu1\ti3\t3\t0\nu1\ti3\t2\t10\n"
+        let r = try RatingFileReader.parse(text: text, file: "dups.tsv")
+        let kept = (0..<r.count).map { "\(r.items.id(at: Int(r.itemIndex[$0])))=\(Int(r.values[$0]))" }.sorted()
+        XCTAssertEqual(kept, ["i1=4", "i2=5", "i3=2"])
+        XCTAssertEqual(r.mean, 11.0 / 3, accuracy: 1e-6, "the mean counts each pair once")
+    }
+
+    /// Ratings outside the plausible range are refused by line (a stray comma made "242,3" an item
+    /// and the timestamp the rating), unless the rules widen the range.
+    func testImplausibleRatingsAreRefusedWithTheirLine() throws {
+        let text = "196\t242\t3\n196\t242,3\t881250949\n"
+        let error = parseError(text)
+        XCTAssertEqual(error?.line, 2)
+        XCTAssertTrue(error?.message.contains("plausible range") ?? false, "\(String(describing: error))")
+        XCTAssertTrue(error?.message.contains("--rating-range") ?? false)
+        XCTAssertNotNil(parseError("a\tb\t1e30\n"))
+        let wide = RatingRules(ratingRange: -1e10...1e10)
+        XCTAssertEqual(try RatingFileReader.parse(text: "a\tb\t881250949\n", file: "wide.tsv", rules: wide).values, [881250949])
+        XCTAssertEqual(RatingRules.ratingRange(parsing: "1:5"), 1...5)
+        XCTAssertNil(RatingRules.ratingRange(parsing: "5:1"))
+        XCTAssertNil(RatingRules.ratingRange(parsing: "1:inf"))
+        XCTAssertNil(RatingRules.ratingRange(parsing: "1"))
+    }
+
+    /// Timestamps PostgreSQL cannot hold (years past 9999, or milliseconds) are refused by line, by
+    /// training and import alike.
+    func testTimestampsOutsideYearsOneTo9999AreRefused() throws {
+        XCTAssertEqual(try RatingFileReader.parse(text: "a\tb\t1\t253402300799\nc\td\t2\t-62135596800\n", file: "t.tsv").count, 2)
+        let error = parseError("a\tb\t1\t0\na\tc\t2\t881250949000000\n")
+        XCTAssertEqual(error?.line, 2)
+        XCTAssertTrue(error?.message.contains("years 1 to 9999") ?? false, "\(String(describing: error))")
+    }
+
+    /// A device is not a ratings file: said so, not "permission denied" or a read that never ends.
+    func testADeviceIsRefusedAsNotARegularFile() {
+        XCTAssertThrowsError(try RatingFileReader.read(path: "/dev/zero")) { error in
+            XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+        }
     }
 
     func testNumberParsingIsExact() throws {
         let texts = ["3.5", "4", "-1e2", "0.1", "2.75", "+3", ".5", "1.2345678", "123456789", "3.000000001", "1E-3"]
         let text = texts.enumerated().map { "u\t\($0.offset)\t\($0.element)" }.joined(separator: "\n")
-        let r = try RatingFileReader.parse(text: text, file: "numbers.tsv")
+        let r = try RatingFileReader.parse(text: text, file: "numbers.tsv", rules: RatingRules(ratingRange: -1e9...1e9))
         XCTAssertEqual(r.values.count, texts.count)
         for (k, t) in texts.enumerated() {
             XCTAssertEqual(r.values[k], Float(t)!, "rating \(t)")

@@ -40,10 +40,12 @@ public struct RatingFileError: Error, CustomStringConvertible, Sendable {
 /// Rules: 3 or 4 columns, the same on every line as on the first data line; an optional header line
 /// (only the first non-empty line, recognised by a non-numeric rating column named like "rating");
 /// ids are text, trimmed of surrounding spaces; ratings must be finite numbers; timestamps must be
-/// integers (Unix seconds); blank lines are skipped; LF or CRLF line endings; duplicates are kept in order.
+/// integers (Unix seconds); blank lines are skipped; LF or CRLF line endings. `RatingRules` adds the
+/// plausible rating range, the timestamp range and the rule for a duplicated (user, item): the
+/// newest timestamp wins, then the later line.
 public enum RatingFileReader {
     /// Reads the ratings file at `path`.
-    public static func read(path: String, format: RatingFileFormat = .auto) throws -> Ratings {
+    public static func read(path: String, format: RatingFileFormat = .auto, rules: RatingRules = .standard) throws -> Ratings {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw RatingFileError(file: path, line: nil, message: "file not found; check the path and the working directory")
@@ -51,6 +53,7 @@ public enum RatingFileReader {
         if isDirectory.boolValue {
             throw RatingFileError(file: path, line: nil, message: "is a directory, not a ratings file")
         }
+        if let problem = notAFile(path) { throw RatingFileError(file: path, line: nil, message: problem) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -58,19 +61,29 @@ public enum RatingFileReader {
             throw RatingFileError(file: path, line: nil,
                                   message: "cannot read the file (\(error.localizedDescription)); check its permissions")
         }
-        return try parse(data: data, file: path, format: format)
+        return try parse(data: data, file: path, format: format, rules: rules)
+    }
+
+    /// Why `path` cannot be read as a file of lines (a device, a socket), or nil. Pipes are fine.
+    static func notAFile(_ path: String) -> String? {
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return nil }
+        switch type {
+        case .typeCharacterSpecial, .typeBlockSpecial: return "is a device, not a regular file; pass a ratings file"
+        case .typeSocket: return "is a socket, not a regular file; pass a ratings file"
+        default: return nil
+        }
     }
 
     /// Parses ratings from `text`; `file` names the source in error messages.
-    public static func parse(text: String, file: String, format: RatingFileFormat = .auto) throws -> Ratings {
+    public static func parse(text: String, file: String, format: RatingFileFormat = .auto, rules: RatingRules = .standard) throws -> Ratings {
         var text = text
-        return try text.withUTF8 { try parse(bytes: $0, file: file, format: format) }
+        return try text.withUTF8 { try parse(bytes: $0, file: file, format: format, rules: rules) }
     }
 
     /// Parses ratings from the UTF-8 bytes of a file; `file` names the source in error messages.
-    public static func parse(data: Data, file: String, format: RatingFileFormat = .auto) throws -> Ratings {
+    public static func parse(data: Data, file: String, format: RatingFileFormat = .auto, rules: RatingRules = .standard) throws -> Ratings {
         try data.withUnsafeBytes { raw in
-            try parse(bytes: raw.bindMemory(to: UInt8.self), file: file, format: format)
+            try parse(bytes: raw.bindMemory(to: UInt8.self), file: file, format: format, rules: rules)
         }
     }
 
@@ -83,7 +96,8 @@ public enum RatingFileReader {
     private static let comma = UInt8(ascii: ",")
     private static let colon = UInt8(ascii: ":")
 
-    private static func parse(bytes p: UnsafeBufferPointer<UInt8>, file: String, format requested: RatingFileFormat) throws -> Ratings {
+    private static func parse(bytes p: UnsafeBufferPointer<UInt8>, file: String, format requested: RatingFileFormat,
+                              rules: RatingRules) throws -> Ratings {
         let n = p.count
         var pos = 0
         if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF { pos = 3 }  // UTF-8 byte order mark
@@ -190,13 +204,21 @@ public enum RatingFileReader {
                 }
                 throw fail(lineNumber, message)
             }
+            guard rules.ratingRange.contains(value) else {
+                throw fail(lineNumber, "rating \(quoted(p, r.start, r.end)) in column 3 is outside the plausible range "
+                           + "\(rules.ratingRange.lowerBound)...\(rules.ratingRange.upperBound) (a stray separator, or a "
+                           + "timestamp in the rating column?); pass --rating-range MIN:MAX if such ratings are meant")
+            }
 
             // Timestamp.
             var timestamp: Int64 = 0
             if columns == 4 {
                 let t = fields[3]
                 switch parseInt64(p, t.start, t.end) {
-                case .value(let v): timestamp = v
+                case .value(let v) where RatingRules.timestampRange.contains(v): timestamp = v
+                case .value:
+                    throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is outside years 1 to 9999 "
+                               + "(Unix seconds expected; milliseconds are 1000 times larger)")
                 case .notInteger:
                     throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is not an integer "
                                + "(Unix seconds expected, without a fractional part)")
@@ -219,7 +241,7 @@ public enum RatingFileReader {
         }
 
         return Ratings(users: users.idMap(), items: items.idMap(), userIndex: userIndex, itemIndex: itemIndex,
-                       values: values, timestamps: timestamps)
+                       values: values, timestamps: timestamps).keepingNewestOfDuplicates().ratings
     }
 
     // MARK: - Lines and fields

@@ -34,6 +34,12 @@ public struct AutoRecParameters: Equatable, Sendable {
 
     public static func count(inputs: Int, hidden: Int) -> Int { 2 * inputs * hidden + hidden + inputs }
 
+    /// `count` for sizes read from a file: nil when it overflows.
+    public static func checkedCount(inputs: Int, hidden: Int) -> Int? {
+        let i = CheckedSize(inputs), h = CheckedSize(hidden)
+        return (CheckedSize(2) * i * h + h + i).value
+    }
+
     /// Units per tile of the weight layout.
     public static let tileWidth = 32
 

@@ -57,6 +57,12 @@ public struct CDAE: Ranker {
         var b1: Int { w1 + hidden * items }
         var v: Int { b1 + items }
         var count: Int { v + users * hidden }
+
+        /// `count` for sizes read from a file: nil when it overflows.
+        var checkedCount: Int? {
+            let i = CheckedSize(items), u = CheckedSize(users), h = CheckedSize(hidden)
+            return (CheckedSize(2) * i * h + h + i + u * h).value
+        }
     }
 
     var layout: Layout { Layout(items: items.count, users: users.count, hidden: config.hidden) }
@@ -261,7 +267,9 @@ public struct CDAE: Ranker {
         c.normalizeInput = try f.bool("normalize_input")
         guard let act = Activation(rawValue: try f.string("activation")) else { throw ModelFileError(path: path, message: "bad CDAE activation") }
         c.activation = act
-        let count = Layout(items: i.count, users: u.count, hidden: c.hidden).count
+        guard let count = Layout(items: i.count, users: u.count, hidden: c.hidden).checkedCount else {
+            throw ModelFileError(path: path, message: "CDAE size hidden=\(c.hidden) with \(i.count) items and \(u.count) users overflows")
+        }
         self.init(config: c, parameters: try RankerFile.array(f, "parameters", count: count, path: path), users: u, items: i, history: h)
     }
 }

@@ -87,7 +87,10 @@ public struct EASE: Ranker {
 
     public init(modelFile f: ModelFile, path: String = "model") throws {
         let (u, i, h) = try RankerFile.common(f, path: path)
-        let w = try RankerFile.array(f, "weights", count: i.count * i.count, path: path)
+        guard let count = (CheckedSize(i.count) * CheckedSize(i.count)).value else {
+            throw ModelFileError(path: path, message: "\(i.count) items overflow the weight matrix's size")
+        }
+        let w = try RankerFile.array(f, "weights", count: count, path: path)
         self.init(users: u, items: i, history: h, lambda: Float(try f.double("lambda")),
                   weights: Matrix(rows: i.count, cols: i.count, storage: w))
     }

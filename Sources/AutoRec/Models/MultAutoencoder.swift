@@ -116,8 +116,12 @@ public struct MultAutoencoder: Ranker {
     public init(modelFile f: ModelFile, path: String = "model") throws {
         let (u, i, h) = try RankerFile.common(f, path: path)
         var c = MultConfig(variational: try f.string("kind") == "mult-vae")
-        let dims = try f.string("dims").split(separator: ",").compactMap { Int($0) }
-        guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else { throw ModelFileError(path: path, message: "bad layer sizes in the header") }
+        let dimsText = try f.string("dims")
+        let parsedDims = dimsText.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard !parsedDims.isEmpty, parsedDims.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ModelFileError(path: path, message: "bad layer sizes '\(dimsText)' in the header")
+        }
+        let dims = parsedDims.map { $0! }
         c.dims = dims
         c.epochs = try f.int("epochs"); c.batchSize = try f.int("batch_size")
         c.learningRate = Float(try f.double("learning_rate")); c.l2 = Float(try f.double("l2"))
@@ -125,7 +129,9 @@ public struct MultAutoencoder: Ranker {
         c.annealSteps = try f.int("anneal_steps"); c.seed = UInt64(truncatingIfNeeded: try f.int("seed"))
         c.validationFraction = try f.double("validation_fraction")
         c.averaging = Float(try f.double("averaging"))
-        let count = MultNetwork(items: i.count, dims: dims, variational: c.variational).parameterCount
+        guard let count = MultNetwork.parameterCount(items: i.count, dims: dims, variational: c.variational) else {
+            throw ModelFileError(path: path, message: "layer sizes \(dims) with \(i.count) items overflow or are empty")
+        }
         self.init(config: c, parameters: try RankerFile.array(f, "parameters", count: count, path: path), users: u, items: i, history: h)
     }
 }

@@ -20,20 +20,39 @@ public struct MultNetwork: Sendable {
 
     public init(items: Int, dims: [Int], variational: Bool) {
         precondition(items > 0 && !dims.isEmpty && dims.allSatisfy { $0 > 0 })
+        precondition(Self.parameterCount(items: items, dims: dims, variational: variational) != nil, "layer sizes overflow")
         self.items = items; self.dims = dims; self.variational = variational
-        let code = dims.last!
+        var off = 0
+        var ls: [(inputs: Int, outputs: Int, w: Int, b: Int)] = []
+        for (i, o) in Self.shapes(items: items, dims: dims, variational: variational) {
+            ls.append((i, o, off, off + i * o)); off += i * o + o
+        }
+        layers = ls
+        parameterCount = off
+    }
+
+    /// (inputs, outputs) of each layer: the encoder from the items to the code (twice as wide for
+    /// the VAE's means and log-variances), then the decoder back.
+    static func shapes(items: Int, dims: [Int], variational: Bool) -> [(Int, Int)] {
         var shapes: [(Int, Int)] = []
         var prev = items
         for (l, d) in dims.enumerated() {
             shapes.append((prev, l == dims.count - 1 && variational ? 2 * d : d)); prev = d
         }
-        prev = code
+        prev = dims.last!
         for d in dims.dropLast().reversed() + [items] { shapes.append((prev, d)); prev = d }
-        var off = 0
-        var ls: [(inputs: Int, outputs: Int, w: Int, b: Int)] = []
-        for (i, o) in shapes { ls.append((i, o, off, off + i * o)); off += i * o + o }
-        layers = ls
-        parameterCount = off
+        return shapes
+    }
+
+    /// The number of parameters for sizes read from a file: nil when the sizes are not positive or
+    /// the count overflows.
+    public static func parameterCount(items: Int, dims: [Int], variational: Bool) -> Int? {
+        guard items > 0, !dims.isEmpty, dims.allSatisfy({ $0 > 0 && $0 <= Int.max / 4 }) else { return nil }
+        var total = CheckedSize(0)
+        for (i, o) in shapes(items: items, dims: dims, variational: variational) {
+            total = total + CheckedSize(i) * CheckedSize(o) + CheckedSize(o)
+        }
+        return total.value
     }
 
     var encoderLayers: Int { dims.count }

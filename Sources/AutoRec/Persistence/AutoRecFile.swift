@@ -88,9 +88,15 @@ extension AutoRec {
         guard try f.int("inputs") == inputCount, try f.int("samples") == samples else {
             throw fail("header shapes disagree with the id maps")
         }
+        guard c.hidden >= 1, users.count >= 1, items.count >= 1 else {
+            throw fail("header sizes are empty (hidden \(c.hidden), \(users.count) users, \(items.count) items)")
+        }
         let flat = try f.array("parameters")
-        guard flat.count == AutoRecParameters.count(inputs: inputCount, hidden: c.hidden) else {
-            throw fail("parameter array has \(flat.count) values; hidden=\(c.hidden) and \(inputCount) inputs need \(AutoRecParameters.count(inputs: inputCount, hidden: c.hidden))")
+        guard let expected = AutoRecParameters.checkedCount(inputs: inputCount, hidden: c.hidden) else {
+            throw fail("header size hidden=\(c.hidden) with \(inputCount) inputs overflows")
+        }
+        guard flat.count == expected else {
+            throw fail("parameter array has \(flat.count) values; hidden=\(c.hidden) and \(inputCount) inputs need \(expected)")
         }
         let rowStart = IndexBits.decode(try f.array("input_row_start")).map(Int.init)
         let columns = IndexBits.decode(try f.array("input_columns"))
@@ -101,10 +107,13 @@ extension AutoRec {
             throw fail("stored training ratings are inconsistent")
         }
         let inputs = CSRMatrix(rows: samples, cols: inputCount, rowStart: rowStart, columns: columns, values: values)
-        let lo = Float(try f.double("rating_min")), hi = Float(try f.double("rating_max"))
-        guard lo <= hi else { throw fail("rating range is empty") }
+        let lo = Float(try f.double("rating_min")), hi = Float(try f.double("rating_max")), mean = Float(try f.double("mean"))
+        guard lo.isFinite, hi.isFinite, lo <= hi, mean.isFinite, (lo...hi).contains(mean) else {
+            throw fail("rating range \(lo)...\(hi) with mean \(mean) is not a finite range holding its mean")
+        }
+        guard flat.allSatisfy(\.isFinite), values.allSatisfy(\.isFinite) else { throw fail("weights or ratings are not finite numbers") }
         self.init(config: c, parameters: AutoRecParameters(inputs: inputCount, hidden: c.hidden, flat: flat),
-                  users: users, items: items, inputs: inputs, mean: Float(try f.double("mean")), ratingRange: lo...hi)
+                  users: users, items: items, inputs: inputs, mean: mean, ratingRange: lo...hi)
     }
 
     /// Writes the model file (atomically).

@@ -23,12 +23,7 @@ enum BenchScoreCommand: Command {
         let top = try args.int("--top", range: 1...10_000)!
         let userCount = min(model.users.count, try args.int("--users", range: 1...Int.max) ?? model.users.count)
         let users = Array(0..<userCount)
-        let blocks: [Int?] = try args.string("--block").map { text in
-            try text.split(separator: ",").map { s -> Int? in
-                guard let n = Int(s), n > 0 else { throw CLIError(message: "--block wants positive integers separated by commas") }
-                return n
-            }
-        } ?? [nil]
+        let blocks: [Int?] = try args.intList("--block", range: 1...Int.max)?.map { $0 } ?? [nil]
         print("\(model.kind): \(userCount) users, \(model.items.count) items, top \(top); RSS after loading \(megabytes(memoryKB("VmRSS"))) MB")
         for round in 1...(try args.int("--rounds", range: 1...100)!) {
             for block in blocks {
@@ -58,7 +53,7 @@ enum BenchScoreCommand: Command {
         let seconds = Date().timeIntervalSince(t0)
         let same = former.count == newLists.count && zip(former, newLists).allSatisfy { $0.map { Int32($0.item) } == $1 }
         print("  former path: \(Int(Double(users.count) / seconds)) users/s, \(fixed(seconds, 2)) s; lists \(same ? "identical" : "DIFFER")")
-        if !same { throw CLIError(message: "the streaming lists differ from the former path's", code: 1) }
+        if !same { throw CLIError(message: "the streaming lists differ from the former path's", code: .failure) }
     }
 
     /// The former `Ranker.topN`, kept here as the benchmark's baseline: blocks of 256 users, each score

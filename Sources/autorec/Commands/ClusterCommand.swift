@@ -48,7 +48,7 @@ enum ClusterCommand: Command {
         if let stored = args.string("--embedding") {
             let s = EmbeddingStore(connection: try Connection(url: args.string("--database")))
             guard let id = stored == "latest" ? try s.latest() : Int(stored) else {
-                throw CLIError(message: "no stored embeddings; run 'autorec embed --from-db --store' first", code: 1)
+                throw CLIError(message: "no stored embeddings; run 'autorec embed --from-db --store' first", code: .failure)
             }
             sets = [try s.load(id)]
             store = (s, id)

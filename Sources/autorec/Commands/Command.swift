@@ -7,22 +7,47 @@ protocol Command {
     static func run(_ args: ParsedArguments) throws
 }
 
-/// Exit codes: 2 for bad input or usage, 1 for anything else.
-func cliExitCode(for error: Error) -> Int32 {
+/// The exit statuses of every command (README, "Exit codes").
+enum ExitCode: Int32 {
+    case success = 0
+    /// The work could not be done: the store failed, nothing is active, a check failed.
+    case failure = 1
+    /// Bad usage or bad input: an option, a malformed file, a refused model file.
+    case badInput = 2
+    /// A user or item id the model or store does not know.
+    case unknownID = 3
+    /// Another nightly job holds the lock.
+    case busy = 4
+    /// The model cannot do what was asked (fold-in for I-AutoRec).
+    case unsupported = 5
+}
+
+/// The exit status for an error that is not a `CLIError` (which carries its own).
+func cliExitCode(for error: Error) -> ExitCode {
     switch error {
-    case is RatingFileError, is ModelFileError, is CLIError: return 2
-    case is StoreError: return 1
-    default: return 1
+    case is RatingFileError, is ModelFileError, is CLIError: return .badInput
+    default: return .failure
     }
 }
 
 /// Reads a ratings file, turning reader errors into the CLI's clear message.
-func loadRatings(_ path: String, format: String?) throws -> Ratings {
+func loadRatings(_ path: String, format: String?, ratingRange: String? = nil) throws -> Ratings {
     let f = try format.map { s -> RatingFileFormat in
         guard let f = RatingFileFormat(rawValue: s) else {
             throw CLIError(message: "--format must be one of \(RatingFileFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(s)'")
         }
         return f
     } ?? .auto
-    return try RatingFileReader.read(path: path, format: f)
+    var rules = RatingRules.standard
+    if let text = ratingRange {
+        guard let range = RatingRules.ratingRange(parsing: text) else {
+            throw CLIError(message: "--rating-range takes MIN:MAX, two finite numbers with MIN <= MAX (e.g. 1:5); got '\(text)'")
+        }
+        rules.ratingRange = range
+    }
+    return try RatingFileReader.read(path: path, format: f, rules: rules)
 }
+
+/// The `--rating-range` option of the commands that read rating files.
+let ratingRangeOption = OptionSpec.value("--rating-range", as: "min:max",
+                                         help: "Refuse ratings outside this range (default -10000:10000).")

@@ -18,6 +18,7 @@ enum EvaluateCommand: Command {
             .value("--model", as: "files", help: "Model file(s) written by 'autorec train', separated by commas."),
             .value("--test", as: "file", help: "Test ratings file."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
+            ratingRangeOption,
             .value("--protocol", as: "rating|ranking", help: "Metrics to compute (default: rating for AutoRec alone, else ranking)."),
             .value("--k", as: "list", help: "Ranking cut-offs.", default: "10,20,50"),
             .value("--positive", as: "x", help: "Ranking: test ratings of at least x are relevant (default: every test entry)."),
@@ -26,9 +27,9 @@ enum EvaluateCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let paths = try args.required("--model").split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
-        guard !paths.isEmpty else { throw CLIError(message: "--model wants at least one file") }
-        var test = try loadRatings(try args.required("--test"), format: args.string("--format"))
+        _ = try args.required("--model")
+        let paths = try args.list("--model")!
+        var test = try loadRatings(try args.required("--test"), format: args.string("--format"), ratingRange: args.string("--rating-range"))
         let models = try paths.map { ($0, try ModelFile.read(from: $0)) }
         let kinds = try models.map { try $0.1.string("kind") }
         let protocolName = args.string("--protocol") ?? (kinds.allSatisfy { $0.hasSuffix("autorec") } && models.count == 1 ? "rating" : "ranking")
@@ -36,17 +37,19 @@ enum EvaluateCommand: Command {
         if protocolName == "rating" {
             guard models.count == 1 else { throw CLIError(message: "--protocol rating takes one model") }
             let model = try AutoRec(modelFile: models[0].1, path: models[0].0)
-            return printRating(model, test: test, json: args.flag("--json"))
+            return try printRating(model, test: test, json: args.flag("--json"))
         }
-        let kList = try args.required("--k").split(separator: ",").map { s -> Int in
-            guard let k = Int(s), k > 0, k <= 100_000 else { throw CLIError(message: "--k wants positive integers separated by commas") }
-            return k
-        }
+        _ = try args.required("--k")
+        let kList = try args.intList("--k", range: 1...100_000)!
         if let p = try args.double("--positive", range: -1e9...1e9) { test = test.implicit(threshold: Float(p)) }
         var rows: [[String: Any]] = []
         for ((path, file), kind) in zip(models, kinds) {
             let ranker = try RankerFile.ranker(from: file, path: path)
             let r = RankingEvaluation.evaluate(ranker, test: test, k: kList)
+            guard r.metrics.users > 0 else {
+                throw CLIError(message: "none of the test file's users has test items that \(path) can rank (\(r.unknownUsers) unknown users): "
+                               + "is it the test part of the split this model was trained on?")
+            }
             var row: [String: Any] = r.metrics.dictionary.mapValues { rounded($0) }
             row["users"] = r.metrics.users
             row["model"] = kind
@@ -90,13 +93,17 @@ enum EvaluateCommand: Command {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func printRating(_ model: AutoRec, test: Ratings, json: Bool) {
+    static func printRating(_ model: AutoRec, test: Ratings, json: Bool) throws {
         let preds = model.predictAll(test)
         let m = RatingMetrics(predictions: preds, truth: test.values)
         var coldUsers = 0, coldItems = 0
         for k in 0..<test.count {
             if model.users.index(of: test.users.id(at: Int(test.userIndex[k]))) == nil { coldUsers += 1 }
             if model.items.index(of: test.items.id(at: Int(test.itemIndex[k]))) == nil { coldItems += 1 }
+        }
+        guard coldUsers < test.count else {
+            throw CLIError(message: "none of the \(test.count) test ratings is from a user the model knows: "
+                           + "is it the test part of the split this model was trained on?")
         }
         if json {
             Output.json(["rmse": rounded(m.rmse), "mae": rounded(m.mae), "count": m.count,

@@ -18,6 +18,7 @@ enum ImportCommand: Command {
         """,
         options: [
             .value("--format", as: "format", help: "Ratings only: auto, tsv, csv or movielens.", default: "auto"),
+            ratingRangeOption,
             .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
             .flag("--json", help: "Print one JSON object."),
             .flag("--progress", help: "Stage messages on stderr even when it is not a terminal."),
@@ -40,7 +41,7 @@ enum ImportCommand: Command {
         func importer() throws -> Importer { Importer(connection: try Connection(url: args.string("--database")), progress: progress) }
         switch kind {
         case "ratings":
-            let ratings = try loadRatings(path, format: args.string("--format"))
+            let ratings = try loadRatings(path, format: args.string("--format"), ratingRange: args.string("--rating-range"))
             progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(path)")
             summary = try importer().importRatings(ratings)
         case "items":

@@ -58,7 +58,7 @@ enum NightlyCommand: Command {
         do {
             report = try job.run { if args.flag("--progress") || (Output.stderrIsTerminal && !args.flag("--json")) { Output.note($0) } }
         } catch let e as NightlyJob.AlreadyRunning {
-            throw CLIError(message: e.description, code: 4)
+            throw CLIError(message: e.description, code: .busy)
         }
         if args.flag("--json") {
             Output.json(["run": report.runID, "candidate": report.candidateID, "promoted": report.promoted,

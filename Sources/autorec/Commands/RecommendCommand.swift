@@ -48,7 +48,7 @@ enum RecommendCommand: Command {
             }
             let registry = ModelRegistry(connection: connection)
             guard let active = try registry.active() else {
-                throw CLIError(message: "no active model in the store: pass --model FILE, or train --from-db --register and 'autorec models activate ID'", code: 1)
+                throw CLIError(message: "no active model in the store: pass --model FILE, or train --from-db --register and 'autorec models activate ID'", code: .failure)
             }
             model = try registry.loadRanker(active.id)
             for row in try connection.execute("SELECT external_id, title FROM items WHERE title IS NOT NULL").rows {
@@ -59,7 +59,7 @@ enum RecommendCommand: Command {
         let list: [(item: Int, score: Float)]
         if let user {
             guard let u = model.users.index(of: user).map(Int.init) else {
-                throw CLIError(message: "unknown user '\(user)': the model has no ratings from this user (for a new user pass --items or --ratings)", code: 3)
+                throw CLIError(message: "unknown user '\(user)': the model has no ratings from this user (for a new user pass --items or --ratings)", code: .unknownID)
             }
             list = model.topN(users: [u], count: n)[0]
         } else {
@@ -67,7 +67,7 @@ enum RecommendCommand: Command {
             do {
                 list = try model.recommend(foldingIn: items, values: values, count: n)
             } catch let e as FoldInUnsupported {
-                throw CLIError(message: e.description, code: 5)
+                throw CLIError(message: e.description, code: .unsupported)
             }
         }
         print(list: list.map { (model.items.id(at: $0.item), $0.score, titles[model.items.id(at: $0.item)]) }, json: args.flag("--json"))
@@ -76,11 +76,14 @@ enum RecommendCommand: Command {
     /// The new user's items as the model's indices with values; unknown items are reported and skipped.
     static func foldInItems(_ args: ParsedArguments, model: any Ranker) throws -> ([Int], [Float]) {
         var ids: [String] = [], values: [Float?] = []
-        if let list = args.string("--items") {
-            ids = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let list = try args.list("--items") {
+            ids = list
             values = ids.map { _ in nil }
         } else if let path = args.string("--ratings") {
             let r = try loadRatings(path, format: "auto")
+            guard r.users.count == 1 else {
+                throw CLIError(message: "\(path) holds ratings of \(r.users.count) users; --ratings folds in one new user, so pass a file of one user's ratings")
+            }
             ids = (0..<r.count).map { r.items.id(at: Int(r.itemIndex[$0])) }
             values = r.values.map { $0 }
         }

@@ -37,7 +37,7 @@ enum ScoreCommand: Command {
         let modelID: Int
         if args.string("--model") == "active" {
             guard let a = try registry.active() else {
-                throw CLIError(message: "no active model: pass --model ID or activate one with 'autorec models activate ID'", code: 1)
+                throw CLIError(message: "no active model: pass --model ID or activate one with 'autorec models activate ID'", code: .failure)
             }
             modelID = a.id
         } else {

@@ -24,7 +24,7 @@ enum SimilarCommand: Command {
         if let stored = args.string("--embedding") {
             let store = EmbeddingStore(connection: try Connection(url: args.string("--database")))
             guard let id = stored == "latest" ? try store.latest() : Int(stored) else {
-                throw CLIError(message: "no stored embeddings; run 'autorec embed --from-db --store' first", code: 1)
+                throw CLIError(message: "no stored embeddings; run 'autorec embed --from-db --store' first", code: .failure)
             }
             embeddings = try store.load(id)
         } else if let path = args.string("--embeddings") {
@@ -33,7 +33,7 @@ enum SimilarCommand: Command {
             embeddings = try EmbedCommand.build(args).0
         }
         guard let r = embeddings.ids.index(of: item) else {
-            throw CLIError(message: "unknown item '\(item)': it has no embedding", code: 3)
+            throw CLIError(message: "unknown item '\(item)': it has no embedding", code: .unknownID)
         }
         var titles: [String: String] = [:]
         if let path = args.string("--catalogue") {

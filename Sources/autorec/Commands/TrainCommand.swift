@@ -28,6 +28,7 @@ enum TrainCommand: Command {
             .value("--model", as: "kind", help: "i-autorec, u-autorec (ratings); mult-vae, mult-dae, cdae, ease, popularity (top-N).", default: "i-autorec"),
             .value("--train", as: "file", help: "Ratings file: user, item, rating[, timestamp] (tsv, csv or ::)."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
+            ratingRangeOption,
             .value("--out", as: "file", help: "Where to write the model file (optional with --register)."),
             .flag("--from-db", help: "Train on a consistent snapshot of the store's ratings instead of --train."),
             .flag("--register", help: "Store the model in the registry as a candidate (prints its id)."),
@@ -135,7 +136,7 @@ enum TrainCommand: Command {
             var metrics: [String: Any] = ["train_seconds": summary.trainSeconds, "epochs": summary.epochs]
             if let v = summary.validationRMSE { metrics["validation_rmse"] = v }
             registeredID = try ModelRegistry(connection: db).register(
-                kind: kind.rawValue, artifact: try file.encoded(), hyperparameters: hyper, metrics: metrics,
+                kind: kind.rawValue, file: file, hyperparameters: hyper, metrics: metrics,
                 ratingCount: ratingCount, newestRating: newest)
         }
         if json {
@@ -172,6 +173,6 @@ enum TrainCommand: Command {
             guard ratings.count > 0 else { throw CLIError(message: "the store has no ratings; run 'autorec import ratings FILE' first") }
             return (ratings, db)
         }
-        return (try loadRatings(path, format: args.string("--format")), connection)
+        return (try loadRatings(path, format: args.string("--format"), ratingRange: args.string("--rating-range")), connection)
     }
 }

@@ -47,13 +47,7 @@ enum TrainRankingModel {
         case "ease":
             if let v = l2 { spec.easeLambda = v }
         case "mult-vae", "mult-dae":
-            if let s = args.string("--dims") {
-                let dims = s.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard !dims.isEmpty, dims.count == s.split(separator: ",").count, dims.allSatisfy({ $0 > 0 && $0 <= 100_000 }) else {
-                    throw CLIError(message: "--dims wants positive widths separated by commas, such as 600,200")
-                }
-                spec.mult.dims = dims
-            }
+            if let dims = try args.intList("--dims", range: 1...100_000) { spec.mult.dims = dims }
             if let v = epochs { spec.mult.epochs = v }
             if let v = batch { spec.mult.batchSize = v }
             if let v = lr { spec.mult.learningRate = v }
@@ -93,7 +87,7 @@ enum TrainRankingModel {
             var metrics: [String: Any] = ["train_seconds": summary.trainSeconds, "epochs": summary.epochs]
             if let r = summary.bestValidationRecall { metrics["validation_recall@20"] = r }
             registeredID = try ModelRegistry(connection: db).register(
-                kind: kind, artifact: try file.encoded(), hyperparameters: hyper, metrics: metrics,
+                kind: kind, file: file, hyperparameters: hyper, metrics: metrics,
                 ratingCount: ratings.count, newestRating: newest)
         }
         if args.flag("--json") {
