@@ -22,15 +22,20 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // The vector kernels (pointer arithmetic over validated shapes) are the only code built
+        // without bounds and overflow checks; everything that reads files, JSON or the network
+        // (Linalg's containers, AutoRec's readers and models, the store) keeps them.
         .target(
-            name: "Linalg",
-            dependencies: ["CBLAS"],
+            name: "LinalgKernels",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(
+            name: "Linalg",
+            dependencies: ["CBLAS", "LinalgKernels"]
+        ),
+        .target(
             name: "AutoRec",
-            dependencies: ["Linalg"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+            dependencies: ["Linalg"]
         ),
         .target(
             name: "AutoRecStore",

@@ -32,6 +32,16 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 }
 
+# python3 for the benchmark scripts' small report helpers (Debian's package; nothing from PyPI).
+ensure_python() {
+  command -v python3 >/dev/null 2>&1 && return 0
+  say "installing python3"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 >/dev/null
+}
+
 ensure_swift() {
   command -v swift >/dev/null || die "Swift 6 toolchain not found (expected on PATH or in /opt/swift)"
 }

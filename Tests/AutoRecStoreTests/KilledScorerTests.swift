@@ -48,6 +48,37 @@ final class KilledScorerTests: XCTestCase {
         XCTAssertEqual(try score(top: 20, killAfter: nil), 0)
         XCTAssertEqual(try listSizes(), ["20": 943], "every user has a complete list of 20")
 
+        // A kill proven to land mid-write: the scorer reports each block once its lists are sent to
+        // the server, and is killed at its first report, while later blocks are still to come.
+        var midWrite: [String] = []
+        for _ in 0..<5 where midWrite.isEmpty {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.binary)
+            p.arguments = ["score", "--top", "200", "--block", "10", "--progress", "--database", url]
+            p.standardOutput = FileHandle.nullDevice
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            var seen = ""
+            while !seen.contains("users") {
+                let chunk = err.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            let running = p.isRunning
+            if running { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+            if running, let line = seen.split(separator: "\n").first(where: { $0.contains("scored") && !$0.contains("943/943") }) {
+                midWrite.append(String(line))
+            }
+            let sizes = try listSizes()
+            if sizes == ["200": 943] { XCTAssertEqual(try score(top: 20, killAfter: nil), 0) } else {
+                XCTAssertEqual(sizes, ["20": 943], "a scorer killed after '\(seen)' must leave the old lists")
+            }
+        }
+        XCTAssertFalse(midWrite.isEmpty, "no kill landed while the scorer was writing")
+        XCTAssertEqual(try listSizes(), ["20": 943], "killed after \(midWrite): the old lists still serve")
+
         // Kill runs that would write lists of 200 at moments spread over their run, write included.
         for delay in [0.05, 0.3, 0.6, 1.0, 1.5, 2.5] {
             _ = try score(top: 200, killAfter: delay)

@@ -108,11 +108,12 @@ final class AutoRecTrainingTests: XCTestCase {
             let rated = Set((0..<data.count).filter { data.users.id(at: Int(data.userIndex[$0])) == user }
                 .map { data.items.id(at: Int(data.itemIndex[$0])) })
             XCTAssertFalse(rated.isEmpty)
-            let list = try XCTUnwrap(model.recommend(user: user, count: 20))
+            let u = try XCTUnwrap(model.users.index(of: user).map(Int.init))
+            let list = model.topN(users: [u], count: 20)[0].map { (item: model.items.id(at: $0.item), score: $0.score) }
             XCTAssertEqual(list.count, 20)
             XCTAssertTrue(list.allSatisfy { !rated.contains($0.item) }, "\(orientation): a rated item was recommended")
             XCTAssertEqual(list.map(\.score), list.map(\.score).sorted(by: >))
-            XCTAssertNil(model.recommend(user: "nobody", count: 5))
+            XCTAssertNil(model.users.index(of: "nobody"))
         }
     }
 
@@ -156,7 +157,10 @@ final class BatchScorerTests: XCTestCase {
             let lists = model.topN(users: users, count: 15, blockSize: 37)
             XCTAssertEqual(lists.count, users.count)
             for (u, list) in zip(users, lists) {
-                let expected = model.recommend(user: model.users.id(at: u), count: 15)!
+                // One user at a time through the decoder, pair by pair: the reference for the GEMM path.
+                let scores = (0..<model.items.count).map { model.rawPrediction(user: u, item: $0) }
+                let rated = Set((model.history.rowStart[u]..<model.history.rowStart[u + 1]).map { Int(model.history.columns[$0]) })
+                let expected = TopN.select(scores, count: 15, excluding: rated).map { (item: model.items.id(at: $0), score: scores[$0]) }
                 XCTAssertEqual(list.map { model.items.id(at: $0.item) }, expected.map(\.item), "\(orientation) user \(u)")
                 for (a, b) in zip(list, expected) { XCTAssertEqual(a.score, b.score, accuracy: 1e-3) }
             }

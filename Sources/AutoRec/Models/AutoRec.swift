@@ -212,38 +212,6 @@ public struct AutoRec: Sendable {
         }
         return out
     }
-
-    /// Scores of every item for user `u` (unclipped network outputs).
-    public func scores(forUser u: Int) -> [Float] {
-        let h = parameters.hidden
-        var out = [Float](repeating: 0, count: items.count)
-        parameters.flat.withUnsafeBufferPointer { pp in
-            codes.storage.withUnsafeBufferPointer { cp in
-                let P = pp.baseAddress!, C = cp.baseAddress!
-                for i in 0..<items.count {
-                    let y = config.orientation == .item
-                        ? decoderOutput(P, unit: u, code: C + i * h)
-                        : decoderOutput(P, unit: i, code: C + u * h)
-                    out[i] = config.decoder.apply(y)
-                }
-            }
-        }
-        return out
-    }
-
-    /// The items user `u` rated in training (dense indices).
-    public func ratedItems(ofUser u: Int) -> Set<Int> {
-        Set((history.rowStart[u]..<history.rowStart[u + 1]).map { Int(history.columns[$0]) })
-    }
-
-    /// The top `n` items the user has not rated, best first, by external id.
-    public func recommend(user: String, count n: Int) -> [(item: String, score: Float)]? {
-        guard let u = users.index(of: user).map(Int.init) else { return nil }
-        let rated = ratedItems(ofUser: u)
-        let s = scores(forUser: u)
-        let ranked = TopN.select(s, count: n, excluding: rated)
-        return ranked.map { (items.id(at: $0), s[$0]) }
-    }
 }
 
 /// Picks the highest-scoring indices, best first, ties broken by lower index.

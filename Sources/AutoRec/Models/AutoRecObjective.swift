@@ -70,7 +70,7 @@ public final class AutoRecObjective {
     private let aEnd: UnsafeMutablePointer<Int>
     private let kBuf: LazyWorkspace<Float>          // by sample: dropout multiplier per entry, 0 (dropped) or 1/(1-p)
     // Walking by column: the batch's entries grouped by (block of batch positions, input column).
-    private let colStart: LazyWorkspace<Int>
+    private let colStart: LazyWorkspace<Int32>
     private let colSample: LazyWorkspace<Int32>
     private let colDY: LazyWorkspace<Float>
     private let colA: LazyWorkspace<Float>
@@ -78,7 +78,7 @@ public final class AutoRecObjective {
     // the front of its range of colA, with their batch positions in colKept and the end in colKeptEnd,
     // so that the encoder weights' gradient skips the entries dropout hid (their terms are zero).
     private let colKept: LazyWorkspace<Int32>
-    private let colKeptEnd: LazyWorkspace<Int>
+    private let colKeptEnd: LazyWorkspace<Int32>
     // Walking by column, the grouping is kept for the next call with the same samples (every epoch
     // of full-batch training), with each entry's rating in column order, so that the loss is
     // computed in column order without gathering from entry order.
@@ -153,6 +153,8 @@ public final class AutoRecObjective {
         aCol = alloc(data.nonZeros, 0)
         kBuf = LazyWorkspace(data.nonZeros, 1)
         let columnKeys = Self.blocks(count: data.rows, rowBytes: Self.tileWidth * 4, budget: max(1, cacheBytes)).count * data.cols
+        // 32-bit positions (a batch's entries, below 2^31): 20 MB less each at 20M ratings.
+        precondition(data.nonZeros < Int(Int32.max), "AutoRecObjective holds entry positions in 32 bits")
         colStart = LazyWorkspace(columnKeys + 1, 0)
         colKeptEnd = LazyWorkspace(columnKeys, 0)
         colSample = LazyWorkspace(data.nonZeros, 0)
@@ -324,7 +326,7 @@ public final class AutoRecObjective {
             blockedToEntry.withUnsafeBufferPointer { btp in
             let C = cs.baseAddress!
             // (Empty buffers have no address; they are read only with more than one block.)
-            let EBS = bsp.baseAddress ?? UnsafePointer(CS), EBP = btp.baseAddress ?? UnsafePointer(CS)
+            let EBS = bsp.baseAddress ?? UnsafePointer(AE), EBP = btp.baseAddress ?? UnsafePointer(AE)
             let AB = blockedInput, rows = data.rows
             let V = P + vOff, W = P + wOff
             let tw = Self.tileWidth, narrow = narrowTile, NP = narrowPad
@@ -415,7 +417,7 @@ public final class AutoRecObjective {
                         for p in rs[s]..<rs[s + 1] {
                             let key = b * n + Int(C[p])
                             let k = CS[key]
-                            CB[k] = Int32(bi); CV[k] = vs[p]
+                            CB[Int(k)] = Int32(bi); CV[Int(k)] = vs[p]
                             CS[key] = k + 1
                         }
                     }
@@ -436,14 +438,14 @@ public final class AutoRecObjective {
                             let k = keep(p)
                             if k == 0 { continue }
                             let key = b * n + Int(C[p]), m = CKE[key]
-                            CA[m] = (vs[p] - shift) * k * norm; CK[m] = Int32(bi)
+                            CA[Int(m)] = (vs[p] - shift) * k * norm; CK[Int(m)] = Int32(bi)
                             CKE[key] = m + 1
                         }
                     }
                 }
             }
             let columnChunks = byColumn ? balancedChunks(count: n, threads: threads) { c in
-                (0..<nbs).reduce(0) { $0 + CS[$1 * n + c + 1] - CS[$1 * n + c] }
+                (0..<nbs).reduce(0) { $0 + Int(CS[$1 * n + c + 1] - CS[$1 * n + c]) }
             } : []
             lap(0)
 
@@ -495,7 +497,7 @@ public final class AutoRecObjective {
                         defer { ti += pair ? 2 : 1 }
                         for b in 0..<nbs {
                             for c in range {
-                                let wr = wt + c * w, k0 = CS[b * n + c], k = CS[b * n + c + 1]
+                                let wr = wt + c * w, k0 = Int(CS[b * n + c]), k = Int(CS[b * n + c + 1])
                                 // The decoder bias first (while these entries are in cache).
                                 if lo == 0 { for j in k0..<k { CY[j] = P[bOff + c] } }
                                 if pair {
@@ -510,7 +512,7 @@ public final class AutoRecObjective {
                                 // kept when it is the next of the range's packed kept entries.
                                 var g: Float = b == 0 ? 0 : GB[c], l = b == 0 ? 0 : CL[c]
                                 var m = k0
-                                let keptEnd = CKE[b * n + c]
+                                let keptEnd = Int(CKE[b * n + c])
                                 for j in k0..<k {
                                     let kept = m < keptEnd && CK[m] == CB[j]
                                     if kept { m += 1 }
@@ -600,7 +602,7 @@ public final class AutoRecObjective {
                         for j in 0..<(batch * w) { dt[j] = 0 }
                         for b in 0..<nbs {
                             for c in 0..<n {
-                                let k0 = CS[b * n + c], k = CS[b * n + c + 1]
+                                let k0 = Int(CS[b * n + c]), k = Int(CS[b * n + c + 1])
                                 let wr = wt + c * w, gw = gwt + c * w
                                 // The squared norms for the loss, while the weight rows are read.
                                 if b == 0 { sq += Double(Kernels.dot(width, vt + c * w, vt + c * w) + Kernels.dot(width, wr, wr)) }
@@ -638,9 +640,9 @@ public final class AutoRecObjective {
                     if byColumn {
                         for b in 0..<nbs {
                             for c in 0..<n {
-                                let k0 = CS[b * n + c], gv = gvt + c * w
+                                let k0 = Int(CS[b * n + c]), gv = gvt + c * w
                                 Kernels.gatherAccumulate32(gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
-                                                           count: CKE[b * n + c] - k0, indices: CK + k0, coefficients: CA + k0, base: dt, stride: w)
+                                                           count: Int(CKE[b * n + c]) - k0, indices: CK + k0, coefficients: CA + k0, base: dt, stride: w)
                             }
                         }
                     } else if nb > 1 {

@@ -21,7 +21,9 @@ enum ScoreCommand: Command {
             .value("--top", as: "n", help: "Items per user.", default: "100"),
             .value("--shard", as: "k/n", help: "Score shard k of n (0-based).", default: "0/1"),
             .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
+            .value("--block", as: "users", help: "Users scored per matrix product (default: sized to the catalogue)."),
             .flag("--activate-when-complete", help: "Activate the model once every shard's lists are stored."),
+            .flag("--progress", help: "Print 'scored N/M users' to stderr after each block (default on a terminal)."),
             .flag("--json", help: "Print one JSON object."),
         ])
 
@@ -47,9 +49,10 @@ enum ScoreCommand: Command {
         let t0 = Date()
         let model = try registry.loadRanker(modelID)
         let loaded = Date()
-        let showProgress = Output.stderrIsTerminal && !args.flag("--json")
+        let showProgress = args.flag("--progress") || (Output.stderrIsTerminal && !args.flag("--json"))
+        let block = try args.int("--block", range: 1...1_000_000)
         let report = try RecommendationStore(connection: connection).scoreAndStore(
-            model: model, modelID: modelID, top: top, shard: k, of: n) { done, total in
+            model: model, modelID: modelID, top: top, shard: k, of: n, blockSize: block) { done, total in
             if showProgress { Output.note("scored \(done)/\(total) users") }
         }
         let activated = report.published && args.flag("--activate-when-complete")
