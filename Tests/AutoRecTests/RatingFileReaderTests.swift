@@ -118,6 +118,12 @@ final class RatingFileReaderTests: XCTestCase {
         let kept = (0..<r.count).map { "\(r.items.id(at: Int(r.itemIndex[$0])))=\(Int(r.values[$0]))" }.sorted()
         XCTAssertEqual(kept, ["i1=4", "i2=5", "i3=2"])
         XCTAssertEqual(r.mean, 11.0 / 3, accuracy: 1e-6, "the mean counts each pair once")
+        // A user's lines apart from each other (the file not grouped by user): the same rule.
+        let apart = try RatingFileReader.parse(text: "u1\ti1\t2\t100\nu2\ti1\t3\t0\nu1\ti1\t5\t50\nu1\ti2\t1\t0\nu2\ti1\t4\t0\n", file: "apart.tsv")
+        let keptApart = (0..<apart.count).map {
+            "\(apart.users.id(at: Int(apart.userIndex[$0])))/\(apart.items.id(at: Int(apart.itemIndex[$0])))=\(Int(apart.values[$0]))"
+        }.sorted()
+        XCTAssertEqual(keptApart, ["u1/i1=2", "u1/i2=1", "u2/i1=4"])
     }
 
     /// Ratings outside the plausible range are refused by line (a stray comma made "242,3" an item

@@ -29,32 +29,53 @@ extension Ratings {
     /// The table with one rating per (user, item): of a duplicated pair the newest timestamp wins,
     /// then the later line (the importer's rule). Returns the table itself when it has no duplicates.
     public func keepingNewestOfDuplicates() -> (ratings: Ratings, dropped: Int) {
-        var start = [Int](repeating: 0, count: users.count + 1)
-        for u in userIndex { start[Int(u) + 1] += 1 }
-        for u in 0..<users.count { start[u + 1] += start[u] }
-        var next = start
-        var byUser = [Int32](repeating: 0, count: count)
-        for k in 0..<count {
-            let u = Int(userIndex[k])
-            byUser[next[u]] = Int32(k)
-            next[u] += 1
-        }
-        // For each item, the user whose group saw it last and that rating's position.
+        // Files are usually grouped by user: each user's ratings are then one run, visited in place.
+        let order: [Int32]? = userRuns() ? nil : positionsByUser()
+        var dropped: [Int] = []
+        // For each item, the user whose ratings saw it last and that rating's position.
         var seenBy = [Int32](repeating: -1, count: items.count)
         var seenAt = [Int32](repeating: 0, count: items.count)
-        var dropped: [Int] = []
-        for u in 0..<users.count {
-            for slot in start[u]..<start[u + 1] {
-                let k = Int(byUser[slot]), i = Int(itemIndex[k])
-                guard seenBy[i] == Int32(u) else { seenBy[i] = Int32(u); seenAt[i] = Int32(k); continue }
-                let other = Int(seenAt[i])
-                // Positions grow within a user's group, so k is the later line.
-                if timestamps[k] >= timestamps[other] { dropped.append(other); seenAt[i] = Int32(k) } else { dropped.append(k) }
+        seenBy.withUnsafeMutableBufferPointer { by in
+            seenAt.withUnsafeMutableBufferPointer { at in
+                for slot in 0..<count {
+                    let k = order.map { Int($0[slot]) } ?? slot
+                    let u = userIndex[k], i = Int(itemIndex[k])
+                    guard by[i] == u else { by[i] = u; at[i] = Int32(k); continue }
+                    let other = Int(at[i])
+                    // Positions grow within a user's ratings, so k is the later line.
+                    if timestamps[k] >= timestamps[other] { dropped.append(other); at[i] = Int32(k) } else { dropped.append(k) }
+                }
             }
         }
         guard !dropped.isEmpty else { return (self, 0) }
         var keep = [Bool](repeating: true, count: count)
         for k in dropped { keep[k] = false }
         return (subset((0..<count).filter { keep[$0] }), dropped.count)
+    }
+
+    /// Whether each user's ratings are contiguous (one run per user).
+    func userRuns() -> Bool {
+        var started = [Bool](repeating: false, count: users.count)
+        var last: Int32 = -1
+        for u in userIndex where u != last {
+            if started[Int(u)] { return false }
+            started[Int(u)] = true
+            last = u
+        }
+        return true
+    }
+
+    /// All positions ordered by user, in file order within a user (a counting sort).
+    func positionsByUser() -> [Int32] {
+        var next = [Int](repeating: 0, count: users.count + 1)
+        for u in userIndex { next[Int(u) + 1] += 1 }
+        for u in 0..<users.count { next[u + 1] += next[u] }
+        var byUser = [Int32](repeating: 0, count: count)
+        for k in 0..<count {
+            let u = Int(userIndex[k])
+            byUser[next[u]] = Int32(k)
+            next[u] += 1
+        }
+        return byUser
     }
 }
