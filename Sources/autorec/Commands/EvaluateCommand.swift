@@ -94,25 +94,20 @@ enum EvaluateCommand: Command {
     }
 
     static func printRating(_ model: AutoRec, test: Ratings, json: Bool) throws {
-        let preds = model.predictAll(test)
-        let m = RatingMetrics(predictions: preds, truth: test.values)
-        var coldUsers = 0, coldItems = 0
-        for k in 0..<test.count {
-            if model.users.index(of: test.users.id(at: Int(test.userIndex[k]))) == nil { coldUsers += 1 }
-            if model.items.index(of: test.items.id(at: Int(test.itemIndex[k]))) == nil { coldItems += 1 }
-        }
-        guard coldUsers < test.count else {
+        let r = RatingEvaluation(model, test: test)
+        guard !r.knowsNoTestUser else {
             throw CLIError(message: "none of the \(test.count) test ratings is from a user the model knows: "
                            + "is it the test part of the split this model was trained on?")
         }
+        let m = r.metrics
         if json {
             Output.json(["rmse": rounded(m.rmse), "mae": rounded(m.mae), "count": m.count,
-                         "unknown_user_ratings": coldUsers, "unknown_item_ratings": coldItems,
+                         "unknown_user_ratings": r.unknownUserRatings, "unknown_item_ratings": r.unknownItemRatings,
                          "model": model.config.orientation.rawValue] as [String: Any])
         } else {
             Output.table(["metric", "value"], [["RMSE", fixed(m.rmse)], ["MAE", fixed(m.mae)],
                                                ["ratings", "\(m.count)"],
-                                               ["unknown users", "\(coldUsers)"], ["unknown items", "\(coldItems)"]])
+                                               ["unknown users", "\(r.unknownUserRatings)"], ["unknown items", "\(r.unknownItemRatings)"]])
         }
     }
 }

@@ -51,9 +51,7 @@ enum RecommendCommand: Command {
                 throw CLIError(message: "no active model in the store: pass --model FILE, or train --from-db --register and 'autorec models activate ID'", code: .failure)
             }
             model = try registry.loadRanker(active.id)
-            for row in try connection.execute("SELECT external_id, title FROM items WHERE title IS NOT NULL").rows {
-                if let id = row[0], let t = row[1] { titles[id] = t }
-            }
+            titles = try ItemTitles.read(connection)
         }
         if let path = args.string("--catalogue") { titles = try ItemCatalogue.read(path: path).titles }
         let list: [(item: Int, score: Float)]
@@ -87,17 +85,12 @@ enum RecommendCommand: Command {
             ids = (0..<r.count).map { r.items.id(at: Int(r.itemIndex[$0])) }
             values = r.values.map { $0 }
         }
-        // Implicit models see 1 per item; U-AutoRec the given rating, or its top rating for --items.
-        let autorec = model as? AutoRec
-        var items: [Int] = [], vals: [Float] = [], unknown: [String] = []
-        for (id, v) in zip(ids, values) {
-            guard let i = model.items.index(of: id) else { unknown.append(id); continue }
-            items.append(Int(i))
-            vals.append(autorec.map { v ?? $0.ratingRange.upperBound } ?? 1)
+        let profile = FoldInProfile(model: model, items: ids, ratings: values)
+        if !profile.unknown.isEmpty {
+            Output.note("skipped \(profile.unknown.count) item(s) the model does not know: \(profile.unknown.prefix(10).joined(separator: ", "))")
         }
-        if !unknown.isEmpty { Output.note("skipped \(unknown.count) item(s) the model does not know: \(unknown.prefix(10).joined(separator: ", "))") }
-        guard !items.isEmpty else { throw CLIError(message: "none of the given items is known to the model") }
-        return (items, vals)
+        guard !profile.items.isEmpty else { throw CLIError(message: "none of the given items is known to the model") }
+        return (profile.items, profile.values)
     }
 
     /// Prints a ranked list as a table or as JSON [{rank, item, score, title?}].

@@ -34,28 +34,9 @@ enum SampleCommand: Command {
         let count = try args.int("-n", range: 1...1_000_000)!
         let data = RatingVectors(ratings, of: .users)
         let model = RepresentationAutoencoder.fit(data, config: c)
-        var rng = SeededRandom(seed: c.seed &+ 99)
-        var z = Matrix(rows: count, cols: c.dim)
-        for j in 0..<z.storage.count { z.storage[j] = rng.normal() }
-        let y = model.network.decode(model.parameters, codes: z)
-        let top = ratings.range.upperBound, bottom = ratings.range.lowerBound
-        // Each item's mean scaled rating and its spread, from the training vectors.
-        var sum = [Float](repeating: 0, count: y.cols), sq = sum, n = sum
-        for (p, col) in data.rows.columns.enumerated() {
-            let v = data.rows.values[p]; sum[Int(col)] += v; sq[Int(col)] += v * v; n[Int(col)] += 1
-        }
-        var lines: [String] = [], perProfile: [Int] = [], values: [Float] = []
-        for r in 0..<count {
-            var k = 0
-            for i in 0..<y.cols where n[i] > 0 {
-                let m = sum[i] / n[i], sd = max(0, sq[i] / n[i] - m * m).squareRoot()
-                guard rng.uniform() < min(1, max(0, y[r, i] / m)) else { continue }
-                let v = min(top, max(bottom, ((m + sd * rng.normal()) * top).rounded()))
-                lines.append("sample-\(r + 1)\t\(ratings.items.id(at: i))\t\(Int(v))")
-                values.append(v); k += 1
-            }
-            perProfile.append(k)
-        }
+        let sampled = SampledProfiles(model: model, data: data, ratings: ratings, count: count, seed: c.seed &+ 99)
+        let lines = sampled.ratings.map { "sample-\($0.profile + 1)\t\($0.item)\t\(Int($0.rating))" }
+        let perProfile = sampled.sizes, values = sampled.ratings.map(\.rating)
         if let out = args.string("--out") { try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8) }
         let realPer = (0..<data.rows.rows).map { data.rows.count(ofRow: $0) }
         func mean(_ a: [Double]) -> Double { a.isEmpty ? 0 : a.reduce(0, +) / Double(a.count) }

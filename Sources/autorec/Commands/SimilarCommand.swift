@@ -39,9 +39,7 @@ enum SimilarCommand: Command {
         if let path = args.string("--catalogue") {
             titles = try ItemCatalogue.read(path: path).titles
         } else if args.string("--embedding") != nil {
-            for row in try Connection(url: args.string("--database")).execute("SELECT external_id, title FROM items WHERE title IS NOT NULL").rows {
-                if let id = row[0], let t = row[1] { titles[id] = t }
-            }
+            titles = try ItemTitles.read(Connection(url: args.string("--database")))
         }
         let list = embeddings.nearest(to: Int(r), count: n).map { (embeddings.ids.id(at: $0.index), $0.cosine) }
         if args.flag("--json") {

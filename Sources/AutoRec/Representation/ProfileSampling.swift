@@ -1,0 +1,36 @@
+import Linalg
+
+/// New user profiles drawn from a generative representation model (VAE, beta-VAE): codes from the
+/// prior through the decoder, then each item kept with probability (decoded value / the item's
+/// mean value) and rated around the item's mean with its spread, clipped to the rating range.
+public struct SampledProfiles: Sendable {
+    /// The drawn ratings, profile by profile (profiles are numbered from 0).
+    public var ratings: [(profile: Int, item: String, rating: Float)] = []
+    /// Ratings per profile.
+    public var sizes: [Int] = []
+
+    /// `count` profiles from `model`, trained on the user vectors `data` of `ratings` (reproducible for a seed).
+    public init(model: RepresentationAutoencoder, data: RatingVectors, ratings: Ratings, count: Int, seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        var z = Matrix(rows: count, cols: model.network.config.dim)
+        for j in 0..<z.storage.count { z.storage[j] = rng.normal() }
+        let y = model.network.decode(model.parameters, codes: z)
+        let top = ratings.range.upperBound, bottom = ratings.range.lowerBound
+        // Each item's mean scaled rating and its spread, from the training vectors.
+        var sum = [Float](repeating: 0, count: y.cols), sq = sum, n = sum
+        for (p, col) in data.rows.columns.enumerated() {
+            let v = data.rows.values[p]; sum[Int(col)] += v; sq[Int(col)] += v * v; n[Int(col)] += 1
+        }
+        for r in 0..<count {
+            var k = 0
+            for i in 0..<y.cols where n[i] > 0 {
+                let m = sum[i] / n[i], sd = max(0, sq[i] / n[i] - m * m).squareRoot()
+                guard rng.uniform() < min(1, max(0, y[r, i] / m)) else { continue }
+                let v = min(top, max(bottom, ((m + sd * rng.normal()) * top).rounded()))
+                self.ratings.append((r, ratings.items.id(at: i), v))
+                k += 1
+            }
+            sizes.append(k)
+        }
+    }
+}
