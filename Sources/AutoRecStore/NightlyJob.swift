@@ -160,7 +160,7 @@ public struct NightlyJob {
             }
             // RMSE when both are rating models; Recall@20 on the holdout's positives otherwise.
             let activeKind = try activeFile?.string("kind")
-            let byRMSE = trained is AutoRec && (activeKind.map { $0.hasSuffix("autorec") } ?? true)
+            let byRMSE = trained is AutoRec && (activeKind.map { ModelKind.named($0)?.task == .rating } ?? true)
             let metric = byRMSE ? "rmse" : "recall@20"
             let rankingTest = test.implicit(threshold: positive)
             func score(_ model: any Ranker) -> Double {

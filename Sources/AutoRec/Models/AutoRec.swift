@@ -2,9 +2,23 @@ import Linalg
 
 /// Which way AutoRec reads the rating matrix: I-AutoRec encodes each item's vector of user ratings,
 /// U-AutoRec each user's vector of item ratings.
-public enum AutoRecOrientation: String, CaseIterable, Sendable, Codable {
-    case item = "i-autorec"
-    case user = "u-autorec"
+public enum AutoRecOrientation: CaseIterable, Sendable, Codable, RawRepresentable {
+    case item
+    case user
+
+    /// The model kind of this orientation (its name in files and on the command line).
+    /// (A switch, not `==`: a raw-representable enum's `==` compares raw values, which come from here.)
+    public var kind: ModelKind {
+        switch self {
+        case .item: return .iAutoRec
+        case .user: return .uAutoRec
+        }
+    }
+    public var rawValue: String { kind.rawValue }
+    public init?(rawValue: String) {
+        guard let orientation = ModelKind.named(rawValue)?.orientation else { return nil }
+        self = orientation
+    }
 }
 
 /// The optimisers AutoRec can train with.

@@ -67,7 +67,7 @@ public struct MultAutoencoder: Ranker {
     public let users: IDMap
     public let items: IDMap
     public let history: CSRMatrix
-    public var kind: String { config.variational ? "mult-vae" : "mult-dae" }
+    public var kind: String { (config.variational ? ModelKind.multVAE : .multDAE).rawValue }
 
     init(config: MultConfig, parameters: [Float], users: IDMap, items: IDMap, history: CSRMatrix) {
         self.config = config
@@ -115,7 +115,7 @@ public struct MultAutoencoder: Ranker {
 
     public init(modelFile f: ModelFile, path: String = "model") throws {
         let (u, i, h) = try RankerFile.common(f, path: path)
-        var c = MultConfig(variational: try f.string("kind") == "mult-vae")
+        var c = MultConfig(variational: try f.string("kind") == ModelKind.multVAE.rawValue)
         let dimsText = try f.string("dims")
         let parsedDims = dimsText.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
         guard !parsedDims.isEmpty, parsedDims.allSatisfy({ ($0 ?? 0) > 0 }) else {

@@ -46,20 +46,16 @@ public enum RankerFile {
         return a
     }
 
-    /// The kinds of model `load` understands.
-    public static let kinds = ["i-autorec", "u-autorec", "mult-vae", "mult-dae", "cdae", "ease", "popularity"]
+    /// The kinds of model `load` understands: the catalogue's.
+    public static var kinds: [String] { ModelKind.allCases.map(\.rawValue) }
 
     /// Any model from its verified file.
     public static func ranker(from f: ModelFile, path: String = "model") throws -> any Ranker {
         let kind = try f.string("kind")
-        switch kind {
-        case "i-autorec", "u-autorec": return try AutoRec(modelFile: f, path: path)
-        case "popularity": return try Popularity(modelFile: f, path: path)
-        case "ease": return try EASE(modelFile: f, path: path)
-        case "mult-vae", "mult-dae": return try MultAutoencoder(modelFile: f, path: path)
-        case "cdae": return try CDAE(modelFile: f, path: path)
-        default: throw ModelFileError(path: path, message: "unknown model kind '\(kind)'")
+        guard let modelKind = ModelKind.named(kind) else {
+            throw ModelFileError(path: path, message: "unknown model kind '\(kind)' (this autorec reads \(ModelKind.list()))")
         }
+        return try modelKind.load(f, path: path)
     }
 
     /// Loads and verifies any model file.

@@ -5,7 +5,7 @@ import Linalg
 /// described only by some items (fold-in). Evaluation, batch scoring and the CLI use this and
 /// nothing model-specific, so every model is measured by one code path.
 public protocol Ranker: Sendable {
-    /// The model kind as written in its file ("mult-vae", "ease", "i-autorec", ...).
+    /// The model kind as written in its file (a `ModelKind` name).
     var kind: String { get }
     /// The users the model was trained on.
     var users: IDMap { get }

@@ -3,15 +3,17 @@ import Linalg
 /// Which top-N model to train and with what settings: one value that the CLI, the nightly job and
 /// benchmarks hand to `fit`, whatever the kind.
 public struct TopNModelSpec: Sendable {
-    /// "popularity", "ease", "mult-vae", "mult-dae" or "cdae".
+    /// A top-N kind of the catalogue, by name.
     public var kind: String
+    /// The same as the catalogue's value.
+    public var modelKind: ModelKind { ModelKind.named(kind)! }
     public var mult: MultConfig
     public var cdae = CDAEConfig()
     public var easeLambda: Float = EASE.defaultLambda
     /// Ratings of at least this value are interactions; nil takes every rating.
     public var positive: Float? = nil
 
-    public static let kinds = ["mult-vae", "mult-dae", "cdae", "ease", "popularity"]
+    public static var kinds: [String] { ModelKind.of(.topN).map(\.rawValue) }
 
     /// The defaults of `kind`; throws for a kind that is not a top-N model.
     public init(kind: String) throws {
@@ -19,7 +21,7 @@ public struct TopNModelSpec: Sendable {
             throw FoldInUnsupported(kind: kind, reason: "not a top-N model kind (\(Self.kinds.joined(separator: ", ")))")
         }
         self.kind = kind
-        mult = MultConfig.defaults(variational: kind == "mult-vae")
+        mult = MultConfig.defaults(variational: kind == ModelKind.multVAE.rawValue)
     }
 
     /// Sets the seed of whichever model this is.
@@ -30,11 +32,11 @@ public struct TopNModelSpec: Sendable {
 
     /// Trains on `data`; `progress` sees each epoch of the models that have epochs.
     public func fit(_ data: ImplicitData, progress: ((RankingEpochReport) -> Void)? = nil) throws -> (any Ranker, RankingTrainingSummary) {
-        switch kind {
-        case "mult-vae", "mult-dae":
+        switch modelKind {
+        case .multVAE, .multDAE:
             let (m, s) = MultAutoencoder.fit(data, config: mult, progress: progress)
             return (m, s)
-        case "cdae":
+        case .cdae:
             let (m, s) = CDAE.fit(data, config: cdae, progress: progress)
             return (m, s)
         default:
@@ -57,26 +59,26 @@ public struct TopNModelSpec: Sendable {
     private func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
 
     private func closedForm(_ data: ImplicitData) throws -> any Ranker {
-        kind == "ease" ? try EASE.fit(data, lambda: easeLambda) : Popularity.fit(data)
+        modelKind == .ease ? try EASE.fit(data, lambda: easeLambda) : Popularity.fit(data)
     }
 
     /// The settings that matter for this kind, for reports.
     public var settings: [String: Any] {
-        switch kind {
-        case "mult-vae", "mult-dae":
+        switch modelKind {
+        case .multVAE, .multDAE:
             let c = mult
             var s: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs, "batch": c.batchSize,
                                     "lr": shortest(c.learningRate), "l2": shortest(c.l2), "dropout": shortest(c.dropout)]
             if c.variational { s["beta_cap"] = shortest(c.betaCap); s["anneal_steps"] = c.annealSteps }
             s["averaging"] = shortest(c.averaging)
             return s
-        case "cdae":
+        case .cdae:
             let c = cdae
             return ["hidden": c.hidden, "epochs": c.epochs, "batch": c.batchSize, "lr": shortest(c.learningRate),
                     "l2": shortest(c.l2), "dropout": shortest(c.dropout), "negatives": c.negatives, "loss": c.loss.rawValue,
                     "averaging": shortest(c.averaging), "normalize": c.normalizeInput,
                     "activation": c.activation.rawValue]
-        case "ease": return ["l2": shortest(easeLambda)]
+        case .ease: return ["l2": shortest(easeLambda)]
         default: return [:]
         }
     }

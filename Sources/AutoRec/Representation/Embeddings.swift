@@ -7,7 +7,7 @@ public struct Embeddings: Sendable {
     public let ids: IDMap
     /// One row per id.
     public let vectors: Matrix
-    /// Where they came from ("denoising", "i-autorec", "pca", ...).
+    /// Where they came from (a representation variant, a `ModelKind` name, "pca", ...).
     public let source: String
 
     public init(ids: IDMap, vectors: Matrix, source: String) {

@@ -18,7 +18,7 @@ enum NightlyCommand: Command {
         killed, the active model and its stored lists stay as they were.
         """,
         options: [
-            .value("--model", as: "kind", help: "i-autorec, u-autorec, mult-vae, mult-dae, cdae, ease or popularity.", default: "i-autorec"),
+            .value("--model", as: "kind", help: ModelKind.list() + ".", default: ModelKind.iAutoRec.rawValue),
             .value("--positive", as: "x", help: "Top-N models: ratings of at least x are interactions (default: every rating)."),
             .value("--max-regression", as: "x", help: "Largest allowed holdout RMSE increase (or Recall@20 decrease) against the active model.", default: "0.002"),
             .value("--holdout", as: "fraction", help: "Share of ratings held out for the comparison.", default: "0.1"),
@@ -31,7 +31,7 @@ enum NightlyCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let name = args.string("--model") ?? "i-autorec"
+        let name = args.string("--model") ?? ModelKind.iAutoRec.rawValue
         let seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
         let epochs = try args.int("--epochs", range: 1...1_000_000)
         let connection = try Connection(url: args.string("--database"))

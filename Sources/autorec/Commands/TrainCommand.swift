@@ -25,7 +25,7 @@ enum TrainCommand: Command {
         For them --validation holds out that share of each user's items and reports Recall@20 per epoch.
         """,
         options: [
-            .value("--model", as: "kind", help: "i-autorec, u-autorec (ratings); mult-vae, mult-dae, cdae, ease, popularity (top-N).", default: "i-autorec"),
+            .value("--model", as: "kind", help: ModelKind.list(ModelKind.of(.rating)) + " (ratings); " + ModelKind.list(ModelKind.of(.topN)) + " (top-N).", default: ModelKind.iAutoRec.rawValue),
             .value("--train", as: "file", help: "Ratings file: user, item, rating[, timestamp] (tsv, csv or ::)."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
             ratingRangeOption,
@@ -68,7 +68,7 @@ enum TrainCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let name = args.string("--model") ?? "i-autorec"
+        let name = args.string("--model") ?? ModelKind.iAutoRec.rawValue
         guard RankerFile.kinds.contains(name) else {
             throw CLIError(message: "unknown model '\(name)'; choose one of \(RankerFile.kinds.joined(separator: ", "))")
         }

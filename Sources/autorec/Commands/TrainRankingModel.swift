@@ -43,10 +43,10 @@ enum TrainRankingModel {
         spec.positive = positive
         spec.setSeed(seed)
         spec.setValidation(validation)
-        switch kind {
-        case "ease":
+        switch spec.modelKind {
+        case .ease:
             if let v = l2 { spec.easeLambda = v }
-        case "mult-vae", "mult-dae":
+        case .multVAE, .multDAE:
             if let dims = try args.intList("--dims", range: 1...100_000) { spec.mult.dims = dims }
             if let v = epochs { spec.mult.epochs = v }
             if let v = batch { spec.mult.batchSize = v }
@@ -56,7 +56,7 @@ enum TrainRankingModel {
             if let v = try args.double("--beta-cap", range: 0...10) { spec.mult.betaCap = Float(v) }
             if let v = try args.int("--anneal-steps", range: 1...100_000_000) { spec.mult.annealSteps = v }
             if let v = try args.double("--averaging", range: 0...0.9999) { spec.mult.averaging = Float(v) }
-        case "cdae":
+        case .cdae:
             if let v = try args.int("--hidden", range: 1...100_000) { spec.cdae.hidden = v }
             if let v = epochs { spec.cdae.epochs = v }
             if let v = batch { spec.cdae.batchSize = v }
