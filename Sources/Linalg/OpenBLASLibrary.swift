@@ -7,14 +7,10 @@ import CBLAS
 /// Loading it (and its gfortran runtime and thread pool) costs about 3 ms, which short commands
 /// such as a stored-list lookup would otherwise pay at every start.
 struct OpenBLASLibrary: @unchecked Sendable {
-    let sgemm: autorec_sgemm_fn
-    let sgemv: autorec_sgemv_fn
-    let saxpy: autorec_saxpy_fn
-    let sdot: autorec_sdot_fn
+    // BLAS, OpenBLAS' thread control, then LAPACK.
+    let sgemm: autorec_sgemm_fn, sgemv: autorec_sgemv_fn, saxpy: autorec_saxpy_fn, sdot: autorec_sdot_fn
     let setThreads: autorec_set_threads_fn
-    let spotrf: autorec_spotrf_fn
-    let spotri: autorec_spotri_fn
-    let ssyev: autorec_ssyev_fn
+    let spotrf: autorec_spotrf_fn, spotri: autorec_spotri_fn, ssyev: autorec_ssyev_fn
 
     /// The names tried in turn: Debian's runtime package, then the development link.
     static let fileNames = ["libopenblas.so.0", "libopenblas.so"]
