@@ -18,28 +18,27 @@ if [ "${AUTOREC_PORTABLE:-0}" != "1" ]; then
   fi
 fi
 
+# Installs the given Debian packages (root, or through sudo).
+apt_install() {
+  say "installing $*"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 # Installs the Debian packages the project needs when any is missing.
 ensure_packages() {
   local need=()
   for p in libopenblas-dev libpq-dev postgresql pkg-config; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
-  [ ${#need[@]} -eq 0 ] && return 0
-  say "installing ${need[*]}"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }
 
 # python3 for the benchmark scripts' small report helpers (Debian's package; nothing from PyPI).
 ensure_python() {
-  command -v python3 >/dev/null 2>&1 && return 0
-  say "installing python3"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 >/dev/null
+  command -v python3 >/dev/null 2>&1 || apt_install python3
 }
 
 ensure_swift() {

@@ -8,14 +8,7 @@ import Linalg
 final class FuzzTests: XCTestCase {
     /// Small valid files of every model kind, trained briefly on a slice of ML-100K.
     static let seedFiles: [(kind: String, bytes: Data)] = {
-        let all = try! RatingFileReader.read(path: TestData.explicitTrain)
-        // Rebuilt entry by entry so that the id maps hold only the slice's users and items (a subset
-        // keeps the full maps, and EASE's file would hold 1682 x 1682 weights).
-        var slice = Ratings()
-        for k in 0..<all.count where all.userIndex[k] % 8 == 0 && all.itemIndex[k] % 4 == 0 {
-            slice.append(user: all.users.id(at: Int(all.userIndex[k])), item: all.items.id(at: Int(all.itemIndex[k])),
-                         value: all.values[k], timestamp: all.timestamps[k])
-        }
+        let slice = TestData.explicitSlice { u, i in u % 8 == 0 && i % 4 == 0 }
         var files: [(String, Data)] = []
         for orientation in AutoRecOrientation.allCases {
             var config = AutoRecConfig.defaults(for: orientation)

@@ -9,18 +9,7 @@ import Linalg
 /// with one rating, a user who rated everything and a one-item catalogue train and rank.
 final class ModelContractTests: XCTestCase {
     /// A slice of ML-100K with its own small id maps.
-    static let ratings: Ratings = table { u, i in u % 6 == 0 && i % 5 == 0 }
-
-    /// The ML-100K training ratings that `keep(user index, item index)` accepts, with compact maps.
-    static func table(_ keep: (Int32, Int32) -> Bool) -> Ratings {
-        let all = try! RatingFileReader.read(path: TestData.explicitTrain)
-        var out = Ratings()
-        for k in 0..<all.count where keep(all.userIndex[k], all.itemIndex[k]) {
-            out.append(user: all.users.id(at: Int(all.userIndex[k])), item: all.items.id(at: Int(all.itemIndex[k])),
-                       value: all.values[k], timestamp: all.timestamps[k])
-        }
-        return out
-    }
+    static let ratings: Ratings = TestData.explicitSlice { u, i in u % 6 == 0 && i % 5 == 0 }
 
     /// `kind` trained briefly on `ratings`.
     static func train(_ kind: ModelKind, _ ratings: Ratings, seed: UInt64 = 1) throws -> any Ranker {

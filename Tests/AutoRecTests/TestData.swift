@@ -12,6 +12,19 @@ enum TestData {
     static var implicitTrain: String { ml100k.appendingPathComponent("splits/implicit-80-20/train.tsv").path }
     static var implicitTest: String { ml100k.appendingPathComponent("splits/implicit-80-20/test.tsv").path }
 
+    /// The ML-100K 90/10 training ratings that `keep(user index, item index)` accepts, rebuilt entry
+    /// by entry so that the id maps hold only the slice's users and items (a subset keeps the full
+    /// maps, and an EASE file would then hold 1682 x 1682 weights).
+    static func explicitSlice(_ keep: (Int32, Int32) -> Bool) -> Ratings {
+        let all = try! RatingFileReader.read(path: explicitTrain)
+        var out = Ratings()
+        for k in 0..<all.count where keep(all.userIndex[k], all.itemIndex[k]) {
+            out.append(user: all.users.id(at: Int(all.userIndex[k])), item: all.items.id(at: Int(all.itemIndex[k])),
+                       value: all.values[k], timestamp: all.timestamps[k])
+        }
+        return out
+    }
+
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory
             .appendingPathComponent("autorec-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)-\(name)").path

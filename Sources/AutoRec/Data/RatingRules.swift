@@ -30,7 +30,7 @@ extension Ratings {
     /// then the later line (the importer's rule). Returns the table itself when it has no duplicates.
     public func keepingNewestOfDuplicates() -> (ratings: Ratings, dropped: Int) {
         // Files are usually grouped by user: each user's ratings are then one run, visited in place.
-        let order: [Int32]? = userRuns() ? nil : positionsByUser()
+        let order: [Int32] = userRuns() ? [] : positionsByUser()
         var dropped: [Int] = []
         // For each item, the user whose ratings saw it last and that rating's position.
         var seenBy = [Int32](repeating: -1, count: items.count)
@@ -38,7 +38,7 @@ extension Ratings {
         seenBy.withUnsafeMutableBufferPointer { by in
             seenAt.withUnsafeMutableBufferPointer { at in
                 for slot in 0..<count {
-                    let k = order.map { Int($0[slot]) } ?? slot
+                    let k = order.isEmpty ? slot : Int(order[slot])
                     let u = userIndex[k], i = Int(itemIndex[k])
                     guard by[i] == u else { by[i] = u; at[i] = Int32(k); continue }
                     let other = Int(at[i])

@@ -32,7 +32,10 @@ public struct AutoRecParameters: Equatable, Sendable {
         self.flat = flat
     }
 
-    public static func count(inputs: Int, hidden: Int) -> Int { 2 * inputs * hidden + hidden + inputs }
+    public static func count(inputs: Int, hidden: Int) -> Int {
+        guard let n = checkedCount(inputs: inputs, hidden: hidden) else { preconditionFailure("AutoRec sizes overflow") }
+        return n
+    }
 
     /// `count` for sizes read from a file: nil when it overflows.
     public static func checkedCount(inputs: Int, hidden: Int) -> Int? {

@@ -151,19 +151,12 @@ public struct ModelFile {
     }
 
     func encoded(source: String) throws -> Data {
+        let headerBytes = try validatedHeader(source: source)
         var data = Data()
-        data.reserveCapacity(try encodedSize(source: source))
-        try encode(source: source) { data.append(contentsOf: $0) }
+        data.reserveCapacity(8 + 4 + 8 + headerBytes.count + 4
+            + arrays.reduce(0) { $0 + 4 + $1.name.utf8.count + 8 + $1.values.count * MemoryLayout<Float>.size } + 4 + 8)
+        try encode(headerBytes: headerBytes) { data.append(contentsOf: $0) }
         return data
-    }
-
-    /// The number of bytes `encoded()` returns.
-    public func encodedSize() throws -> Int { try encodedSize(source: source) }
-
-    func encodedSize(source: String) throws -> Int {
-        var total = 0
-        try encode(source: source, countingOnly: true) { total += $0.count }
-        return total
     }
 
     /// The file's bytes handed to `sink` piece by piece, in order (the arrays' values straight from
@@ -172,7 +165,12 @@ public struct ModelFile {
         try encode(source: source, into: sink)
     }
 
-    func encode(source: String, countingOnly: Bool = false, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func encode(source: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try encode(headerBytes: try validatedHeader(source: source), into: sink)
+    }
+
+    /// The header as JSON bytes, after checking that the header and the array names can be written.
+    private func validatedHeader(source: String) throws -> Data {
         guard JSONSerialization.isValidJSONObject(header) else {
             throw ModelFileError(
                 path: source,
@@ -202,10 +200,14 @@ public struct ModelFile {
                 throw ModelFileError(path: source, message: "\(source): an array name is too long", kind: .unencodable)
             }
         }
+        return headerBytes
+    }
+
+    /// The pieces of the file around `headerBytes`, each through the checksum on its way out.
+    private func encode(headerBytes: Data, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var crc = CRC32()
-        // Every piece goes through the checksum on its way out (not when only counting bytes).
         func emit(_ bytes: UnsafeRawBufferPointer) throws {
-            if !countingOnly { crc.update(bytes) }
+            crc.update(bytes)
             try sink(bytes)
         }
         var prelude = LittleEndianBytes()
