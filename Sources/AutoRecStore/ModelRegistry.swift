@@ -166,6 +166,6 @@ public struct ModelRegistry {
     /// Loads a registered AutoRec model, verifying its file checksum.
     public func loadModel(_ id: Int) throws -> AutoRec {
         let source = "registry model \(id)"
-        return try AutoRec(modelFile: try ModelFile.decode(try artifact(id), source: source), path: source)
+        return try AutoRec.from(try ModelFile.decode(try artifact(id), source: source), path: source)
     }
 }

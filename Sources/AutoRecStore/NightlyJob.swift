@@ -30,17 +30,10 @@ public struct NightlyJob {
         public var trainSeconds: Double
     }
 
-    /// What the job trains: AutoRec (compared by RMSE) or a top-N model (compared by Recall@20).
-    public enum Candidate: Sendable {
-        case autorec(AutoRecConfig)
-        case topN(TopNModelSpec)
-        var kind: String {
-            switch self { case .autorec(let c): return c.orientation.rawValue; case .topN(let s): return s.kind }
-        }
-    }
-
     public let connection: Connection
-    public var candidate: Candidate
+    /// What the job trains, and with which settings (the kind's defaults for the rest).
+    public var kind: ModelKind
+    public var settings: ModelSettings
     /// Share of the ratings held out; membership is a hash of (user, item), stable from night to night.
     public var holdout = 0.1
     /// The candidate is promoted when its RMSE is at most the active model's plus this (or its
@@ -50,14 +43,10 @@ public struct NightlyJob {
     public var task = "default"
     static let lockKey = "7208152702"
 
-    public init(connection: Connection, config: AutoRecConfig) {
+    public init(connection: Connection, kind: ModelKind, settings: ModelSettings = ModelSettings()) {
         self.connection = connection
-        self.candidate = .autorec(config)
-    }
-
-    public init(connection: Connection, spec: TopNModelSpec) {
-        self.connection = connection
-        self.candidate = .topN(spec)
+        self.kind = kind
+        self.settings = settings
     }
 
     /// Whether a rating is in the holdout: FNV-1a of "user\titem" against the share.
@@ -131,25 +120,10 @@ public struct NightlyJob {
             let trainCount = train.count
             step("snapshot")
 
-            let trained: any Ranker
-            var trainMetrics: [String: Any] = [:]
-            var epochs = 0, trainSeconds = 0.0
-            var positive: Float? = nil
-            switch candidate {
-            case .autorec(let config):
-                // The training part is handed over, not kept: the trainer frees it once its matrices are built.
-                let (m, summary) = AutoRec.fit(consume train, config: config)
-                trained = m
-                trainMetrics = ["validation_rmse": summary.validationRMSE ?? NSNull(), "epochs": summary.epochs,
-                                "train_seconds": summary.trainSeconds]
-                (epochs, trainSeconds) = (summary.epochs, summary.trainSeconds)
-            case .topN(let spec):
-                let (m, summary) = try spec.fit(ImplicitData(consume train, positive: spec.positive))
-                trained = m
-                positive = spec.positive
-                trainMetrics = ["epochs": summary.epochs, "train_seconds": summary.trainSeconds]
-                (epochs, trainSeconds) = (summary.epochs, summary.trainSeconds)
-            }
+            // The training part is handed over, not kept: the trainer frees it once its matrices are built.
+            let result = try kind.train(consume train, settings: settings)
+            let trained = result.model
+            let positive = try settings.float("--positive", range: -1e9...1e9)
             step("train")
 
             let registry = ModelRegistry(connection: connection)
@@ -160,12 +134,12 @@ public struct NightlyJob {
             }
             // RMSE when both are rating models; Recall@20 on the holdout's positives otherwise.
             let activeKind = try activeFile?.string("kind")
-            let byRMSE = trained is AutoRec && (activeKind.map { ModelKind.named($0)?.task == .rating } ?? true)
+            let byRMSE = trained is RatingPredictor && (activeKind.map { ModelCatalogue.named($0)?.task == .rating } ?? true)
             let metric = byRMSE ? "rmse" : "recall@20"
             let rankingTest = test.implicit(threshold: positive)
             func score(_ model: any Ranker) -> Double {
-                if byRMSE, let a = model as? AutoRec {
-                    return RatingMetrics(predictions: a.predictAll(test), truth: test.values).rmse
+                if byRMSE, let predictor = model as? RatingPredictor {
+                    return RatingMetrics(predictions: predictor.predictAll(test), truth: test.values).rmse
                 }
                 return RankingEvaluation.evaluate(model, test: rankingTest, k: [20]).metrics.recall[20] ?? 0
             }
@@ -195,11 +169,11 @@ public struct NightlyJob {
                 decision = String(format: "promoted: no active model before (holdout \(name) %.4f)", candidateScore)
             }
             var metrics: [String: Any] = ["holdout_\(metric)": candidateScore, "holdout_ratings": test.count]
-            for (k, v) in trainMetrics { metrics[k] = v }
-            let file = trained.modelFile(extraHeader: ["trained_on": "database", "train_ratings": trainCount,
-                                                       "newest_rating": snapshot.newest, "holdout_share": holdout])
+            for (k, v) in result.report.registryMetrics { metrics[k] = v }
+            let file = result.modelFile(extraHeader: ["trained_on": "database", "train_ratings": trainCount,
+                                                      "newest_rating": snapshot.newest, "holdout_share": holdout])
             let candidateID = try registry.register(
-                kind: candidate.kind, task: task, file: file,
+                kind: kind.name, task: task, file: file,
                 hyperparameters: file.header.filter { !["users", "items"].contains($0.key) }, metrics: metrics,
                 ratingCount: snapshot.count, newestRating: snapshot.newest)
             step("register")
@@ -223,7 +197,7 @@ public struct NightlyJob {
                 """, [String(runID), stepsJSON(), metricsJSON, decision])
             return Report(runID: runID, candidateID: candidateID, activeBefore: activeBefore?.id, activeAfter: activeAfter,
                           promoted: promoted, metric: metric, candidateScore: candidateScore, activeScore: activeScore, decision: decision,
-                          steps: steps, usersScored: scored, epochs: epochs, trainSeconds: trainSeconds)
+                          steps: steps, usersScored: scored, epochs: result.report.epochs, trainSeconds: result.report.trainSeconds)
         } catch {
             _ = try? connection.execute("ROLLBACK")
             _ = try? connection.execute("""

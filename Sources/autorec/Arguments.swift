@@ -1,4 +1,5 @@
 import Foundation
+import AutoRec
 
 /// One option a command accepts: `--name VALUE`, or a flag when `valueName` is nil.
 struct OptionSpec {
@@ -118,61 +119,13 @@ struct ParsedArguments {
         return v
     }
 
-    func int(_ name: String, range: ClosedRange<Int>? = nil) throws -> Int? {
-        guard let s = string(name) else { return nil }
-        guard let v = Int(s) else { throw CLIError(message: "\(name) expects a whole number, got '\(s)'") }
-        if let r = range, !r.contains(v) {
-            throw CLIError(message: "\(name) must be between \(r.lowerBound) and \(r.upperBound), got \(v)")
-        }
-        return v
-    }
-
-    func double(_ name: String, range: ClosedRange<Double>? = nil) throws -> Double? {
-        guard let s = string(name) else { return nil }
-        guard let v = Double(s), v.isFinite else { throw CLIError(message: "\(name) expects a number, got '\(s)'") }
-        if let r = range, !r.contains(v) {
-            throw CLIError(message: "\(name) must be between \(r.lowerBound) and \(r.upperBound), got \(v)")
-        }
-        return v
-    }
-
-    /// A comma-separated list, each element trimmed; an empty element ("10,,20", a trailing comma)
-    /// is refused rather than skipped, since it usually means a value went missing.
-    func list(_ name: String) throws -> [String]? {
-        guard let s = string(name) else { return nil }
-        let parts = s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !parts.contains(where: \.isEmpty) else {
-            throw CLIError(message: "\(name) has an empty element in '\(s)'; separate the values with single commas")
-        }
-        return parts
-    }
-
-    /// A comma-separated list of whole numbers in `range`, as `list` reads it.
-    func intList(_ name: String, range: ClosedRange<Int>) throws -> [Int]? {
-        guard let parts = try list(name) else { return nil }
-        return try parts.map { part in
-            guard let v = Int(part), range.contains(v) else {
-                throw CLIError(message: "\(name) takes whole numbers from \(range.lowerBound) to \(range.upperBound) separated by commas; got '\(part)'")
-            }
-            return v
-        }
-    }
-
-    func yesNo(_ name: String) throws -> Bool? {
-        guard let s = string(name) else { return nil }
-        switch s.lowercased() {
-        case "yes", "true", "1", "on": return true
-        case "no", "false", "0", "off": return false
-        default: throw CLIError(message: "\(name) takes yes or no, got '\(s)'")
-        }
-    }
-
-    func choice<T: RawRepresentable & CaseIterable>(_ name: String, as: T.Type) throws -> T? where T.RawValue == String {
-        guard let s = string(name) else { return nil }
-        guard let v = T(rawValue: s) else {
-            let options = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw CLIError(message: "\(name) must be one of \(options); got '\(s)'")
-        }
-        return v
+    // Typed values, with the library's checked conversions (errors name the option).
+    func int(_ name: String, range: ClosedRange<Int>? = nil) throws -> Int? { try ModelSettings.int(name, string(name), range: range) }
+    func double(_ name: String, range: ClosedRange<Double>? = nil) throws -> Double? { try ModelSettings.double(name, string(name), range: range) }
+    func list(_ name: String) throws -> [String]? { try ModelSettings.list(name, string(name)) }
+    func intList(_ name: String, range: ClosedRange<Int>) throws -> [Int]? { try ModelSettings.intList(name, string(name), range: range) }
+    func yesNo(_ name: String) throws -> Bool? { try ModelSettings.yesNo(name, string(name)) }
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
+        try ModelSettings.choice(name, string(name), as: type)
     }
 }

@@ -17,10 +17,7 @@ final class NightlyJobTests: XCTestCase {
     func importSlice() throws { try TestDatabase.importRatings(connection, count: 20000) }
 
     func job(epochs: Int) -> NightlyJob {
-        var c = AutoRecConfig.defaults(for: .item)
-        c.hidden = 32
-        c.epochs = epochs
-        var j = NightlyJob(connection: connection, config: c)
+        var j = NightlyJob(connection: connection, kind: .iAutoRec, settings: ModelSettings(["--hidden": "32", "--epochs": String(epochs)]))
         j.top = 20
         return j
     }
@@ -71,9 +68,8 @@ final class NightlyJobTests: XCTestCase {
     func testTopNModelsAreComparedByRecall() throws {
         try importSlice()
         XCTAssertTrue(try job(epochs: 40).run().promoted)
-        var spec = try TopNModelSpec(kind: "mult-dae")
-        spec.mult.epochs = 40; spec.mult.batchSize = 32; spec.mult.dims = [100, 40]; spec.positive = 4
-        var dae = NightlyJob(connection: connection, spec: spec)
+        let settings = ModelSettings(["--epochs": "40", "--batch": "32", "--dims": "100,40", "--positive": "4"])
+        var dae = NightlyJob(connection: connection, kind: .multDAE, settings: settings)
         dae.top = 20
         let r = try dae.run()
         XCTAssertEqual(r.metric, "recall@20")
@@ -84,9 +80,7 @@ final class NightlyJobTests: XCTestCase {
         let metrics = try XCTUnwrap(scalar("SELECT metrics::text FROM job_runs WHERE id = \(r.runID)"))
         XCTAssertTrue(metrics.contains("recall@20"), metrics)
 
-        var popSpec = try TopNModelSpec(kind: "popularity")
-        popSpec.positive = 4
-        var pop = NightlyJob(connection: connection, spec: popSpec)
+        var pop = NightlyJob(connection: connection, kind: .popularity, settings: ModelSettings(["--positive": "4"]))
         pop.top = 20
         let p = try pop.run()
         XCTAssertFalse(p.promoted, p.decision)

@@ -9,19 +9,10 @@ final class FuzzTests: XCTestCase {
     /// Small valid files of every model kind, trained briefly on a slice of ML-100K.
     static let seedFiles: [(kind: String, bytes: Data)] = {
         let slice = TestData.explicitSlice { u, i in u % 8 == 0 && i % 4 == 0 }
-        var files: [(String, Data)] = []
-        for orientation in AutoRecOrientation.allCases {
-            var config = AutoRecConfig.defaults(for: orientation)
-            config.hidden = 8; config.epochs = 2; config.refit = false
-            files.append((orientation.rawValue, try! AutoRec.fit(slice, config: config).model.modelFile(extraHeader: [:]).encoded()))
+        return ModelCatalogue.builtIn.map { kind in
+            let settings = ModelSettings.brief(kind, hidden: kind.task == .rating ? 8 : 6, extra: ["--refit": "no"])
+            return (kind.name, try! kind.train(slice, settings: settings).modelFile().encoded())
         }
-        let implicit = ImplicitData(slice)
-        for kind in TopNModelSpec.kinds {
-            var spec = try! TopNModelSpec(kind: kind)
-            spec.mult.epochs = 2; spec.cdae.epochs = 2; spec.mult.dims = [16, 4]; spec.cdae.hidden = 6
-            files.append((kind, try! spec.fit(implicit).0.modelFile(extraHeader: [:]).encoded()))
-        }
-        return files
     }()
 
     /// Header values a hostile file might carry.

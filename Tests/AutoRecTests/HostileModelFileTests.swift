@@ -69,9 +69,7 @@ final class HostileModelFileTests: XCTestCase {
     func testLayerSizesThatOverflowOrDoNotParseAreRefused() throws {
         let all = try RatingFileReader.read(path: TestData.implicitTrain)
         let data = ImplicitData(all.subset((0..<all.count).filter { all.userIndex[$0] % 10 == 0 }))
-        var spec = try TopNModelSpec(kind: "mult-dae")
-        spec.mult.epochs = 1; spec.mult.dims = [8, 4]
-        let model = try spec.fit(data).0
+        let model = try ModelKind.multDAE.train(interactions: data, settings: .brief(.multDAE, epochs: 1, dims: [8, 4])).model
         for dims in ["\(Int.max / 2),4", "8,x", "8,,4", "", "8,-4"] {
             var file = model.modelFile(extraHeader: [:])
             file.header["dims"] = dims

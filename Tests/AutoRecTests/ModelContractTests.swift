@@ -13,15 +13,8 @@ final class ModelContractTests: XCTestCase {
 
     /// `kind` trained briefly on `ratings`.
     static func train(_ kind: ModelKind, _ ratings: Ratings, seed: UInt64 = 1) throws -> any Ranker {
-        if let orientation = kind.orientation {
-            var config = AutoRecConfig.defaults(for: orientation)
-            config.hidden = 8; config.epochs = 3; config.seed = seed
-            return AutoRec.fit(ratings, config: config).model
-        }
-        var spec = try TopNModelSpec(kind: kind.rawValue)
-        spec.mult.epochs = 2; spec.cdae.epochs = 2; spec.mult.dims = [16, 4]; spec.cdae.hidden = 6
-        spec.setSeed(seed)
-        return try spec.fit(ImplicitData(ratings)).0
+        let epochs = kind.task == .rating ? 3 : 2, hidden = kind.task == .rating ? 8 : 6
+        return try kind.train(ratings, settings: .brief(kind, epochs: epochs, hidden: hidden, seed: seed)).model
     }
 
     /// The training items of user `u` (model indices).
@@ -30,19 +23,21 @@ final class ModelContractTests: XCTestCase {
         return Set((h.rowStart[u]..<h.rowStart[u + 1]).map { Int(h.columns[$0]) })
     }
 
+    /// Every kind of the catalogue, the test target's own registrations included.
     func forEveryKind(_ body: (ModelKind) throws -> Void) rethrows {
-        for kind in ModelKind.allCases { try body(kind) }
+        TestRegistrations.registerOnce()
+        for kind in ModelCatalogue.kinds { try body(kind) }
     }
 
     func testSaveAndLoadGiveTheSameLists() throws {
         try forEveryKind { kind in
             let model = try Self.train(kind, Self.ratings)
             let loaded = try RankerFile.ranker(from: try ModelFile.decode(try model.modelFile(extraHeader: [:]).encoded(), source: "contract"))
-            XCTAssertEqual(loaded.kind, kind.rawValue)
+            XCTAssertEqual(loaded.kind, kind.name)
             let users = Array(0..<model.users.count)
             let before = model.topN(users: users, count: 10), after = loaded.topN(users: users, count: 10)
-            XCTAssertEqual(before.map { $0.map(\.item) }, after.map { $0.map(\.item) }, kind.rawValue)
-            XCTAssertEqual(before.flatMap { $0.map(\.score) }, after.flatMap { $0.map(\.score) }, kind.rawValue)
+            XCTAssertEqual(before.map { $0.map(\.item) }, after.map { $0.map(\.item) }, kind.name)
+            XCTAssertEqual(before.flatMap { $0.map(\.score) }, after.flatMap { $0.map(\.score) }, kind.name)
         }
     }
 
@@ -51,8 +46,8 @@ final class ModelContractTests: XCTestCase {
             let model = try Self.train(kind, Self.ratings)
             let lists = model.topN(users: Array(0..<model.users.count), count: 30)
             for (u, list) in lists.enumerated() {
-                XCTAssertTrue(Self.seen(model, u).isDisjoint(with: list.map(\.item)), "\(kind.rawValue) user \(u)")
-                XCTAssertEqual(list.map(\.score), list.map(\.score).sorted(by: >), "\(kind.rawValue): best first")
+                XCTAssertTrue(Self.seen(model, u).isDisjoint(with: list.map(\.item)), "\(kind.name) user \(u)")
+                XCTAssertEqual(list.map(\.score), list.map(\.score).sorted(by: >), "\(kind.name): best first")
             }
         }
     }
@@ -63,12 +58,12 @@ final class ModelContractTests: XCTestCase {
             let given = [0, 3, 5]
             if kind.capabilities.contains(.foldIn) {
                 let list = try model.recommend(foldingIn: given, count: 8)
-                XCTAssertEqual(list.count, 8, kind.rawValue)
-                XCTAssertTrue(Set(list.map(\.item)).isDisjoint(with: given), kind.rawValue)
+                XCTAssertEqual(list.count, 8, kind.name)
+                XCTAssertTrue(Set(list.map(\.item)).isDisjoint(with: given), kind.name)
             } else {
                 XCTAssertThrowsError(try model.recommend(foldingIn: given, count: 8)) { error in
                     let refusal = error as? FoldInUnsupported
-                    XCTAssertNotNil(refusal, "\(kind.rawValue): \(error)")
+                    XCTAssertNotNil(refusal, "\(kind.name): \(error)")
                     XCTAssertFalse(refusal?.reason.isEmpty ?? true)
                 }
             }
@@ -80,7 +75,7 @@ final class ModelContractTests: XCTestCase {
             let a = try Self.train(kind, Self.ratings, seed: 5), b = try Self.train(kind, Self.ratings, seed: 5)
             let users = Array(0..<a.users.count)
             XCTAssertEqual(a.topN(users: users, count: 10).flatMap { $0.map(\.score) },
-                           b.topN(users: users, count: 10).flatMap { $0.map(\.score) }, kind.rawValue)
+                           b.topN(users: users, count: 10).flatMap { $0.map(\.score) }, kind.name)
         }
     }
 
@@ -94,9 +89,9 @@ final class ModelContractTests: XCTestCase {
             let one = try XCTUnwrap(model.users.index(of: "one-rating").map(Int.init))
             let all = try XCTUnwrap(model.users.index(of: "rated-everything").map(Int.init))
             let lists = model.topN(users: [one, all], count: 10)
-            XCTAssertEqual(lists[0].count, 10, kind.rawValue)
-            XCTAssertFalse(lists[0].contains { $0.item == 0 }, kind.rawValue)
-            XCTAssertTrue(lists[1].isEmpty, "\(kind.rawValue): nothing is left to recommend")
+            XCTAssertEqual(lists[0].count, 10, kind.name)
+            XCTAssertFalse(lists[0].contains { $0.item == 0 }, kind.name)
+            XCTAssertTrue(lists[1].isEmpty, "\(kind.name): nothing is left to recommend")
         }
     }
 
@@ -106,8 +101,8 @@ final class ModelContractTests: XCTestCase {
         for u in 0..<30 { ratings.append(user: "u\(u)", item: "only", value: Float(1 + u % 5)) }
         try forEveryKind { kind in
             let model = try Self.train(kind, ratings)
-            XCTAssertEqual(model.items.count, 1, kind.rawValue)
-            XCTAssertTrue(model.topN(users: Array(0..<model.users.count), count: 5).allSatisfy(\.isEmpty), kind.rawValue)
+            XCTAssertEqual(model.items.count, 1, kind.name)
+            XCTAssertTrue(model.topN(users: Array(0..<model.users.count), count: 5).allSatisfy(\.isEmpty), kind.name)
         }
     }
 }

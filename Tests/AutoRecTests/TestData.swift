@@ -30,3 +30,18 @@ enum TestData {
             .appendingPathComponent("autorec-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)-\(name)").path
     }
 }
+
+extension ModelSettings {
+    /// Settings that make any kind train in a blink: few epochs and narrow layers, for the options
+    /// the kind reads (the others would be refused).
+    static func brief(_ kind: ModelKind, epochs: Int = 2, dims: [Int] = [16, 4], hidden: Int = 6, seed: UInt64 = 1,
+                      extra: [String: String] = [:]) -> ModelSettings {
+        var s = ModelSettings(["--seed": String(seed)])
+        let reads = kind.allOptions
+        if reads.contains("--epochs") { s["--epochs"] = String(epochs) }
+        if reads.contains("--dims") { s["--dims"] = dims.map(String.init).joined(separator: ",") }
+        if reads.contains("--hidden") { s["--hidden"] = String(hidden) }
+        for (key, value) in extra where reads.contains(key) { s[key] = value }
+        return s
+    }
+}

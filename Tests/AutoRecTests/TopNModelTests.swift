@@ -17,10 +17,8 @@ final class TopNModelTests: XCTestCase {
     /// Every kind, trained briefly.
     func models() throws -> [any Ranker] {
         var out: [any Ranker] = []
-        for kind in TopNModelSpec.kinds {
-            var spec = try TopNModelSpec(kind: kind)
-            spec.mult.epochs = 3; spec.cdae.epochs = 3; spec.mult.dims = [40, 10]; spec.cdae.hidden = 12
-            out.append(try spec.fit(Self.data).0)
+        for kind in ModelCatalogue.of(.topN) {
+            out.append(try kind.train(interactions: Self.data, settings: .brief(kind, epochs: 3, dims: [40, 10], hidden: 12)).model)
         }
         return out
     }
@@ -74,12 +72,11 @@ final class TopNModelTests: XCTestCase {
     }
 
     func testTrainingIsReproducibleForASeed() throws {
-        for kind in ["mult-vae", "cdae"] {
-            var spec = try TopNModelSpec(kind: kind)
-            spec.mult.epochs = 2; spec.cdae.epochs = 2; spec.mult.dims = [30, 8]; spec.cdae.hidden = 8
-            let a = try spec.fit(Self.data).0.blockScorer()([0, 1, 2]).storage
-            let b = try spec.fit(Self.data).0.blockScorer()([0, 1, 2]).storage
-            XCTAssertEqual(a, b, kind)
+        for kind in [ModelKind.multVAE, .cdae] {
+            let settings = ModelSettings.brief(kind, epochs: 2, dims: [30, 8], hidden: 8)
+            let a = try kind.train(interactions: Self.data, settings: settings).model.blockScorer()([0, 1, 2]).storage
+            let b = try kind.train(interactions: Self.data, settings: settings).model.blockScorer()([0, 1, 2]).storage
+            XCTAssertEqual(a, b, kind.name)
         }
     }
 

@@ -17,8 +17,7 @@ final class TopNTrainingTests: XCTestCase {
     }
 
     func recall20(_ kind: String) throws -> Double {
-        let spec = try TopNModelSpec(kind: kind)
-        let (model, summary) = try spec.fit(Self.train)
+        let (model, summary) = try { let t = try ModelCatalogue.kind(kind).train(interactions: Self.train); return (t.model, t.report) }()
         let r = RankingEvaluation.evaluate(model, test: Self.test, k: [20])
         XCTAssertEqual(r.metrics.users, 938)
         print("\(kind) defaults: Recall@20 \(r.metrics.recall[20]!), NDCG@20 \(r.metrics.ndcg[20]!), \(summary.epochs) epochs, \(summary.secondsPerEpoch) s/epoch")

@@ -1,15 +1,8 @@
-/// Every kind of model autorec trains and stores, in one place: its name (in model files, the
-/// registry and on the command line), its task, what it can do, and how its file is loaded.
-/// Nothing else spells a kind's name.
-public enum ModelKind: String, CaseIterable, Sendable {
-    case iAutoRec = "i-autorec"
-    case uAutoRec = "u-autorec"
-    case multVAE = "mult-vae"
-    case multDAE = "mult-dae"
-    case cdae = "cdae"
-    case ease = "ease"
-    case popularity = "popularity"
-
+/// One kind of model autorec trains and stores: its name (in model files, the registry and on the
+/// command line), its task, what it can do, the options it reads and how it is trained and loaded.
+/// Each kind is one registration in `Kinds/`, listed in `ModelCatalogue`; nothing else spells a
+/// kind's name.
+public struct ModelKind: Sendable {
     /// What a kind is trained for: rating prediction (explicit ratings, RMSE) or top-N lists
     /// (implicit interactions, Recall@k).
     public enum Task: String, Sendable { case rating, topN = "top-n" }
@@ -18,59 +11,105 @@ public enum ModelKind: String, CaseIterable, Sendable {
     public struct Capabilities: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
-        /// Predicts a rating for a (user, item) pair.
+        /// Predicts a rating for a (user, item) pair (`RatingPredictor`).
         public static let ratingPrediction = Capabilities(rawValue: 1)
         /// Ranks items for a user it was not trained on, from that user's items.
         public static let foldIn = Capabilities(rawValue: 2)
-        /// Has per-item codes to use as embeddings.
+        /// Has per-item codes to use as embeddings (`Embedder`).
         public static let embeddings = Capabilities(rawValue: 4)
     }
 
-    public var task: Task {
-        switch self {
-        case .iAutoRec, .uAutoRec: return .rating
-        case .multVAE, .multDAE, .cdae, .ease, .popularity: return .topN
+    /// How a kind trains: from ratings (rating models) or from interactions (top-N models, which
+    /// read ratings of at least `--positive` as interactions).
+    public enum Fit: Sendable {
+        case ratings(@Sendable (consuming Ratings, ModelSettings, ((TrainingProgress) -> Void)?) throws -> TrainedModel)
+        case interactions(@Sendable (ImplicitData, ModelSettings, ((TrainingProgress) -> Void)?) throws -> TrainedModel)
+    }
+
+    public let name: String
+    public let task: Task
+    public let capabilities: Capabilities
+    /// Its default settings as the help lists them ("--dims 600,200 --epochs 140 ...").
+    public let defaults: String
+    /// The options it reads besides its task's common ones (`commonOptions`).
+    public let options: [String]
+    let fit: Fit
+    let loader: @Sendable (ModelFile, String) throws -> any Ranker
+    /// Parses the settings the way `fit` will, so that a bad value is refused before any data is read.
+    let validate: @Sendable (ModelSettings) throws -> Void
+
+    public init(name: String, task: Task, capabilities: Capabilities, defaults: String, options: [String],
+                validate: @escaping @Sendable (ModelSettings) throws -> Void = { _ in },
+                fit: Fit, load: @escaping @Sendable (ModelFile, String) throws -> any Ranker) {
+        self.name = name; self.task = task; self.capabilities = capabilities
+        self.defaults = defaults; self.options = options; self.validate = validate; self.fit = fit; self.loader = load
+    }
+
+    /// The options every kind of a task reads.
+    public static func commonOptions(_ task: Task) -> [String] {
+        task == .rating ? ["--seed", "--validation"] : ["--seed", "--validation", "--positive"]
+    }
+
+    /// Every option this kind reads.
+    public var allOptions: [String] { Self.commonOptions(task) + options }
+
+    /// Refuses a setting the kind does not read (saying which kinds do) and a value out of range.
+    public func check(_ settings: ModelSettings) throws {
+        for option in settings.names where !allOptions.contains(option) {
+            let readers = ModelCatalogue.kinds.filter { $0.allOptions.contains(option) }.map(\.name)
+            let hint = readers.isEmpty ? "" : "; it applies to \(ModelCatalogue.list(readers))"
+            throw SettingError("\(option) does not apply to \(name)\(hint)")
+        }
+        _ = try settings.int("--seed", range: 0...Int.max)
+        _ = try settings.double("--validation", range: 0...0.5)
+        _ = try settings.double("--positive", range: -1e9...1e9)
+        try validate(settings)
+    }
+
+    /// Trains a model of this kind on `ratings` (handed over: the rating models free them once
+    /// their matrices are built); the model's file and the registry carry this kind's name.
+    public func train(_ ratings: consuming Ratings, settings: ModelSettings = ModelSettings(),
+                      progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainedModel {
+        try check(settings)
+        switch fit {
+        case .ratings(let body): return named(try body(consume ratings, settings, progress))
+        case .interactions:
+            let positive = try settings.float("--positive", range: -1e9...1e9)
+            let data = ImplicitData(consume ratings, positive: positive)
+            guard data.interactions > 0 else {
+                throw SettingError("no interactions left after --positive \(positive.map { "\($0)" } ?? "")")
+            }
+            return try train(interactions: data, settings: settings, progress: progress)
         }
     }
 
-    public var capabilities: Capabilities {
-        switch self {
-        case .iAutoRec: return [.ratingPrediction, .embeddings]
-        case .uAutoRec: return [.ratingPrediction, .foldIn]
-        case .multVAE, .multDAE, .ease, .popularity: return [.foldIn]
-        case .cdae: return [.foldIn]
+    /// Trains a top-N kind on interactions; a rating kind refuses (it needs the rating values).
+    public func train(interactions data: ImplicitData, settings: ModelSettings = ModelSettings(),
+                      progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainedModel {
+        try check(settings)
+        guard case .interactions(let body) = fit else {
+            throw SettingError("\(name) trains on rating values, not on interactions")
         }
-    }
-
-    /// The AutoRec orientation of a rating kind.
-    public var orientation: AutoRecOrientation? {
-        switch self {
-        case .iAutoRec: return .item
-        case .uAutoRec: return .user
-        default: return nil
-        }
-    }
-
-    /// The kind named `name`, or nil.
-    public static func named(_ name: String) -> ModelKind? { ModelKind(rawValue: name) }
-
-    /// The kinds of a task.
-    public static func of(_ task: Task) -> [ModelKind] { allCases.filter { $0.task == task } }
-
-    /// The names as a help text lists them ("i-autorec, u-autorec, ... or popularity").
-    public static func list(_ kinds: [ModelKind] = allCases) -> String {
-        let names = kinds.map(\.rawValue)
-        return names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
+        var trained = named(try body(data, settings, progress))
+        if let positive = try settings.double("--positive", range: -1e9...1e9) { trained.report.header["positive_threshold"] = positive }
+        return trained
     }
 
     /// Loads a verified model file of this kind.
     public func load(_ file: ModelFile, path: String) throws -> any Ranker {
-        switch self {
-        case .iAutoRec, .uAutoRec: return try AutoRec(modelFile: file, path: path)
-        case .multVAE, .multDAE: return try MultAutoencoder(modelFile: file, path: path)
-        case .cdae: return try CDAE(modelFile: file, path: path)
-        case .ease: return try EASE(modelFile: file, path: path)
-        case .popularity: return try Popularity(modelFile: file, path: path)
-        }
+        var model = try loader(file, path)
+        model.kind = name
+        return model
     }
+
+    private func named(_ trained: TrainedModel) -> TrainedModel {
+        var result = trained
+        result.model.kind = name
+        return result
+    }
+}
+
+extension ModelKind: Hashable {
+    public static func == (a: ModelKind, b: ModelKind) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }

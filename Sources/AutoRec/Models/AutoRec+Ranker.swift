@@ -2,8 +2,6 @@ import Linalg
 
 /// AutoRec in the ranking protocol: items ranked by predicted rating.
 extension AutoRec: Ranker {
-    public var kind: String { config.orientation.rawValue }
-
     public func blockScorer() -> @Sendable ([Int]) -> Matrix {
         let scorer = BatchScorer(model: self)
         return { block in scorer.scores(users: block) }

@@ -2,23 +2,9 @@ import Linalg
 
 /// Which way AutoRec reads the rating matrix: I-AutoRec encodes each item's vector of user ratings,
 /// U-AutoRec each user's vector of item ratings.
-public enum AutoRecOrientation: CaseIterable, Sendable, Codable, RawRepresentable {
+public enum AutoRecOrientation: String, CaseIterable, Sendable, Codable {
     case item
     case user
-
-    /// The model kind of this orientation (its name in files and on the command line).
-    /// (A switch, not `==`: a raw-representable enum's `==` compares raw values, which come from here.)
-    public var kind: ModelKind {
-        switch self {
-        case .item: return .iAutoRec
-        case .user: return .uAutoRec
-        }
-    }
-    public var rawValue: String { kind.rawValue }
-    public init?(rawValue: String) {
-        guard let orientation = ModelKind.named(rawValue)?.orientation else { return nil }
-        self = orientation
-    }
 }
 
 /// The optimisers AutoRec can train with.
@@ -110,6 +96,8 @@ public struct AutoRecConfig: Equatable, Sendable, Codable {
 /// A trained AutoRec model: weights, id maps, the training ratings it encodes from, and their codes.
 /// Predicts ratings for known users and items, falls back to the training mean otherwise.
 public struct AutoRec: Sendable {
+    /// Its kind's name: i-autorec or u-autorec by orientation, unless the catalogue names it.
+    public var kind: String
     public let config: AutoRecConfig
     public let parameters: AutoRecParameters
     public let users: IDMap
@@ -134,6 +122,7 @@ public struct AutoRec: Sendable {
     init(config: AutoRecConfig, parameters: AutoRecParameters, users: IDMap, items: IDMap,
          inputs: CSRMatrix, mean: Float, ratingRange: ClosedRange<Float>, keepsHistory: Bool) {
         self.config = config
+        self.kind = (config.orientation == .item ? ModelKind.iAutoRec : .uAutoRec).name
         self.parameters = parameters
         self.users = users
         self.items = items

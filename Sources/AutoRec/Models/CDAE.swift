@@ -41,7 +41,7 @@ public struct CDAEConfig: Sendable, Equatable {
 /// observed entries; the output layer is one GEMM per batch, the loss read on the positives and the
 /// sampled negatives. A new user is encoded without the user node.
 public struct CDAE: Ranker {
-    public var kind: String { ModelKind.cdae.rawValue }
+    public var kind = ModelKind.cdae.name
     public let config: CDAEConfig
     public let parameters: [Float]
     public let users: IDMap

@@ -5,7 +5,7 @@ import Linalg
 /// B_ij = -P_ij / P_jj off the diagonal; a user's scores are x_u B. One Cholesky inverse of an
 /// items x items matrix: exact, no epochs, and memory grows with items squared.
 public struct EASE: Ranker {
-    public var kind: String { ModelKind.ease.rawValue }
+    public var kind = ModelKind.ease.name
     public let users: IDMap
     public let items: IDMap
     public let history: CSRMatrix

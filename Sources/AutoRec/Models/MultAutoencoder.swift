@@ -67,10 +67,11 @@ public struct MultAutoencoder: Ranker {
     public let users: IDMap
     public let items: IDMap
     public let history: CSRMatrix
-    public var kind: String { (config.variational ? ModelKind.multVAE : .multDAE).rawValue }
+    public var kind: String
 
     init(config: MultConfig, parameters: [Float], users: IDMap, items: IDMap, history: CSRMatrix) {
         self.config = config
+        self.kind = (config.variational ? ModelKind.multVAE : .multDAE).name
         self.network = MultNetwork(items: items.count, dims: config.dims, variational: config.variational)
         self.parameters = parameters
         self.users = users; self.items = items; self.history = history
@@ -113,9 +114,10 @@ public struct MultAutoencoder: Ranker {
                                extraHeader: extraHeader, arrays: [("parameters", parameters)])
     }
 
-    public init(modelFile f: ModelFile, path: String = "model") throws {
+    /// Reads a verified file of the variant `variational` names (the catalogue's registration knows it).
+    public init(modelFile f: ModelFile, path: String = "model", variational: Bool) throws {
         let (u, i, h) = try RankerFile.common(f, path: path)
-        var c = MultConfig(variational: try f.string("kind") == ModelKind.multVAE.rawValue)
+        var c = MultConfig(variational: variational)
         let dimsText = try f.string("dims")
         let parsedDims = dimsText.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
         guard !parsedDims.isEmpty, parsedDims.allSatisfy({ ($0 ?? 0) > 0 }) else {

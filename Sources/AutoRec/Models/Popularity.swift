@@ -3,7 +3,7 @@ import Linalg
 /// The floor of every ranking report: items ranked by how many users interacted with them in
 /// training, the same list for everyone (less what each user already has).
 public struct Popularity: Ranker {
-    public var kind: String { ModelKind.popularity.rawValue }
+    public var kind = ModelKind.popularity.name
     public let users: IDMap
     public let items: IDMap
     public let history: CSRMatrix

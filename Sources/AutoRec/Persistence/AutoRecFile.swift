@@ -12,7 +12,7 @@ extension AutoRec {
     /// header; weights and the training ratings (needed to encode and to skip rated items) as arrays.
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
         var header: [String: Any] = [
-            "kind": config.orientation.rawValue,
+            "kind": kind,
             "hidden": config.hidden,
             "encoder": config.encoder.rawValue,
             "decoder": config.decoder.rawValue,
@@ -49,13 +49,10 @@ extension AutoRec {
         ])
     }
 
-    /// Rebuilds a model from its file, checking that every shape agrees with the header.
-    public init(modelFile f: ModelFile, path: String = "model") throws {
+    /// Rebuilds a model of `orientation` (its kind's registration knows it) from its file,
+    /// checking that every shape agrees with the header.
+    public init(modelFile f: ModelFile, path: String = "model", orientation: AutoRecOrientation) throws {
         func fail(_ m: String) -> ModelFileError { ModelFileError(path: path, message: m) }
-        let kind = try f.string("kind")
-        guard let orientation = AutoRecOrientation(rawValue: kind) else {
-            throw fail("model kind '\(kind)' is not an AutoRec model")
-        }
         var c = AutoRecConfig(orientation: orientation)
         c.hidden = try f.int("hidden")
         guard let enc = Activation(rawValue: try f.string("encoder")),
@@ -121,8 +118,16 @@ extension AutoRec {
         try modelFile(extraHeader: extraHeader).write(to: path)
     }
 
-    /// Loads and verifies a model file.
+    /// Loads and verifies a model file of an AutoRec kind.
     public static func load(from path: String) throws -> AutoRec {
-        try AutoRec(modelFile: try ModelFile.read(from: path), path: path)
+        try from(try ModelFile.read(from: path), path: path)
+    }
+
+    /// The AutoRec model of a verified file, through the catalogue; any other kind is refused.
+    public static func from(_ file: ModelFile, path: String = "model") throws -> AutoRec {
+        guard let model = try ModelCatalogue.load(file, path: path) as? AutoRec else {
+            throw ModelFileError(path: path, message: "model kind '\((try? file.string("kind")) ?? "?")' is not an AutoRec model")
+        }
+        return model
     }
 }

@@ -46,16 +46,9 @@ public enum RankerFile {
         return a
     }
 
-    /// The kinds of model `load` understands: the catalogue's.
-    public static var kinds: [String] { ModelKind.allCases.map(\.rawValue) }
-
-    /// Any model from its verified file.
+    /// Any model from its verified file, by the catalogue's kind of it.
     public static func ranker(from f: ModelFile, path: String = "model") throws -> any Ranker {
-        let kind = try f.string("kind")
-        guard let modelKind = ModelKind.named(kind) else {
-            throw ModelFileError(path: path, message: "unknown model kind '\(kind)' (this autorec reads \(ModelKind.list()))")
-        }
-        return try modelKind.load(f, path: path)
+        try ModelCatalogue.load(f, path: path)
     }
 
     /// Loads and verifies any model file.

@@ -5,8 +5,9 @@ import Linalg
 /// described only by some items (fold-in). Evaluation, batch scoring and the CLI use this and
 /// nothing model-specific, so every model is measured by one code path.
 public protocol Ranker: Sendable {
-    /// The model kind as written in its file (a `ModelKind` name).
-    var kind: String { get }
+    /// The model kind as written in its file (a `ModelKind` name); the catalogue sets it when it
+    /// trains or loads a model, so a kind registered under a second name keeps that name.
+    var kind: String { get set }
     /// The users the model was trained on.
     var users: IDMap { get }
     /// The items it can rank.

@@ -65,7 +65,7 @@ enum ClassifyCommand: Command {
                     for j in 0..<codes.cols { codes[r, j] = model.codes[Int(i), j] }
                 }
             }
-            embeddings.append((ModelKind.iAutoRec.rawValue, codes, 0))
+            embeddings.append((ModelKind.iAutoRec.name, codes, 0))
         }
         let t0 = monotonicSeconds()
         embeddings.append(("pca", try PCA.embed(data, dim: dim), monotonicSeconds() - t0))

@@ -25,7 +25,7 @@ enum ExitCode: Int32 {
 /// The exit status for an error that is not a `CLIError` (which carries its own).
 func cliExitCode(for error: Error) -> ExitCode {
     switch error {
-    case is RatingFileError, is ModelFileError, is CLIError: return .badInput
+    case is RatingFileError, is ModelFileError, is CLIError, is SettingError: return .badInput
     default: return .failure
     }
 }

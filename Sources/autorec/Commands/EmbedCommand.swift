@@ -68,7 +68,7 @@ enum EmbedCommand: Command {
         if let path = args.string("--autorec") {
             let model = try AutoRec.load(from: path)
             let ids = model.config.orientation == .item ? model.items : model.users
-            return (Embeddings(ids: ids, vectors: model.codes, source: model.config.orientation.rawValue), nil)
+            return (Embeddings(ids: ids, vectors: model.codes, source: model.kind), nil)
         }
         let ratings = try representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!

@@ -32,11 +32,11 @@ enum EvaluateCommand: Command {
         var test = try loadRatings(try args.required("--test"), format: args.string("--format"), ratingRange: args.string("--rating-range"))
         let models = try paths.map { ($0, try ModelFile.read(from: $0)) }
         let kinds = try models.map { try $0.1.string("kind") }
-        let protocolName = args.string("--protocol") ?? (kinds.allSatisfy { ModelKind.named($0)?.task == .rating } && models.count == 1 ? "rating" : "ranking")
+        let protocolName = args.string("--protocol") ?? (kinds.allSatisfy { ModelCatalogue.named($0)?.task == .rating } && models.count == 1 ? "rating" : "ranking")
         guard ["rating", "ranking"].contains(protocolName) else { throw CLIError(message: "--protocol is rating or ranking") }
         if protocolName == "rating" {
             guard models.count == 1 else { throw CLIError(message: "--protocol rating takes one model") }
-            let model = try AutoRec(modelFile: models[0].1, path: models[0].0)
+            let model = try AutoRec.from(models[0].1, path: models[0].0)
             return try printRating(model, test: test, json: args.flag("--json"))
         }
         _ = try args.required("--k")
@@ -103,7 +103,7 @@ enum EvaluateCommand: Command {
         if json {
             Output.json(["rmse": rounded(m.rmse), "mae": rounded(m.mae), "count": m.count,
                          "unknown_user_ratings": r.unknownUserRatings, "unknown_item_ratings": r.unknownItemRatings,
-                         "model": model.config.orientation.rawValue] as [String: Any])
+                         "model": model.kind] as [String: Any])
         } else {
             Output.table(["metric", "value"], [["RMSE", fixed(m.rmse)], ["MAE", fixed(m.mae)],
                                                ["ratings", "\(m.count)"],

@@ -18,39 +18,23 @@ enum NightlyCommand: Command {
         killed, the active model and its stored lists stay as they were.
         """,
         options: [
-            .value("--model", as: "kind", help: ModelKind.list() + ".", default: ModelKind.iAutoRec.rawValue),
+            .value("--model", as: "kind", help: ModelCatalogue.list() + ".", default: ModelKind.iAutoRec.name),
             .value("--positive", as: "x", help: "Top-N models: ratings of at least x are interactions (default: every rating)."),
             .value("--max-regression", as: "x", help: "Largest allowed holdout RMSE increase (or Recall@20 decrease) against the active model.", default: "0.002"),
             .value("--holdout", as: "fraction", help: "Share of ratings held out for the comparison.", default: "0.1"),
             .value("--top", as: "n", help: "Items per user in the stored lists.", default: "100"),
             .value("--epochs", as: "n", help: "Most epochs for the candidate (default: the model's)."),
-            .value("--seed", as: "n", help: "Random seed.", default: "1"),
+            .value("--seed", as: "n", help: "Random seed (default: 1)."),
             .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
             .flag("--json", help: "Print one JSON object."),
             .flag("--progress", help: "Step messages on stderr even when it is not a terminal."),
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let name = args.string("--model") ?? ModelKind.iAutoRec.rawValue
-        let seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
-        let epochs = try args.int("--epochs", range: 1...1_000_000)
-        let connection = try Connection(url: args.string("--database"))
-        var job: NightlyJob
-        if let kind = AutoRecOrientation(rawValue: name) {
-            var config = AutoRecConfig.defaults(for: kind)
-            config.seed = seed
-            if let e = epochs { config.epochs = e }
-            job = NightlyJob(connection: connection, config: config)
-        } else {
-            guard TopNModelSpec.kinds.contains(name) else {
-                throw CLIError(message: "unknown model '\(name)'; choose one of \(RankerFile.kinds.joined(separator: ", "))")
-            }
-            var spec = try TopNModelSpec(kind: name)
-            spec.setSeed(seed)
-            spec.positive = try args.double("--positive", range: -1e9...1e9).map { Float($0) }
-            if let e = epochs { spec.mult.epochs = e; spec.cdae.epochs = e }
-            job = NightlyJob(connection: connection, spec: spec)
-        }
+        let kind = try ModelCatalogue.kind(args.string("--model") ?? ModelKind.iAutoRec.name)
+        let settings = ModelOptions.settings(args)
+        try kind.check(settings)
+        var job = NightlyJob(connection: try Connection(url: args.string("--database")), kind: kind, settings: settings)
         job.maxRegression = try args.double("--max-regression", range: 0...10)!
         job.holdout = try args.double("--holdout", range: 0.01...0.5)!
         job.top = try args.int("--top", range: 1...10_000)!

@@ -1,0 +1,72 @@
+/// What the top-N kinds share when they train: the seed and validation options, the report of an
+/// epoch loop in the catalogue's terms, and the validation probe of the closed-form models.
+enum TopNTraining {
+    static func seed(_ s: ModelSettings) throws -> UInt64 { UInt64(try s.int("--seed", range: 0...Int.max) ?? 1) }
+    static func validation(_ s: ModelSettings) throws -> Double { try s.double("--validation", range: 0...0.5) ?? 0 }
+
+    /// An epoch loop's report as the catalogue's progress.
+    static func progress(_ progress: ((TrainingProgress) -> Void)?) -> ((RankingEpochReport) -> Void)? {
+        progress.map { sink in
+            { r in sink(TrainingProgress(epoch: r.epoch, loss: r.loss, validation: r.validationRecall, metric: .recall20, seconds: r.seconds)) }
+        }
+    }
+
+    /// A finished top-N run's report: `settings` are the kind's own, for `train --json`.
+    static func report(_ s: RankingTrainingSummary, settings: [String: Any], data: ImplicitData) -> TrainingReport {
+        var report = TrainingReport(metric: .recall20, epochs: s.epochs, bestEpoch: s.bestEpoch, trainSeconds: s.trainSeconds,
+                                    secondsPerEpoch: s.secondsPerEpoch, medianEpochSeconds: s.medianEpochSeconds,
+                                    validation: s.bestValidationRecall)
+        report.header = ["train_seconds": s.trainSeconds, "seconds_per_epoch": s.secondsPerEpoch, "epochs_run": s.epochs]
+        if let r = s.bestValidationRecall { report.header[ValidationMetric.recall20.key] = r }
+        report.details = settings
+        report.details["interactions"] = data.interactions
+        return report
+    }
+
+    /// A closed-form model (no epochs): with a validation share, the Recall@20 of a fit on the rest
+    /// is reported; the model is then fitted on all of `data`.
+    static func closedForm(_ data: ImplicitData, settings s: ModelSettings, settingsReport: [String: Any],
+                           fit: (ImplicitData) throws -> any Ranker) throws -> TrainedModel {
+        var summary = RankingTrainingSummary()
+        let validation = try validation(s)
+        if validation > 0 {
+            let (rest, heldOut) = data.holdOut(fraction: validation, seed: try seed(s) &+ 7)
+            let probe = try fit(ImplicitData(users: data.users, items: data.items, matrix: rest))
+            summary.validationRecall = [RankingEvaluation.evaluate(probe, relevant: heldOut, k: [20]).recall[20] ?? 0]
+        }
+        let start = monotonicSeconds()
+        let model = try fit(data)
+        summary.trainSeconds = monotonicSeconds() - start
+        return TrainedModel(model: model, report: report(summary, settings: settingsReport, data: data))
+    }
+
+    /// The settings every user-batch epoch loop reads (Mult's and CDAE's), onto its configuration.
+    static func applyLoopSettings<Config: EpochLoopConfig>(_ s: ModelSettings, to c: inout Config) throws {
+        c.seed = try seed(s)
+        c.validationFraction = try validation(s)
+        if let v = try s.int("--epochs", range: 1...1_000_000) { c.epochs = v }
+        if let v = try s.int("--batch", range: 1...100_000_000) { c.batchSize = v }
+        if let v = try s.float("--lr", range: 1e-9...10) { c.learningRate = v }
+        if let v = try s.float("--l2", range: 0...1e9) { c.l2 = v }
+        if let v = try s.float("--dropout", range: 0...0.95) { c.dropout = v }
+        if let v = try s.float("--averaging", range: 0...0.9999) { c.averaging = v }
+    }
+
+    /// A Float as the Double with the same shortest decimal form (0.01, not 0.009999999776).
+    static func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
+}
+
+/// The fields of a configuration trained by `UserBatchTraining` (Mult-DAE/VAE, CDAE).
+protocol EpochLoopConfig {
+    var seed: UInt64 { get set }
+    var validationFraction: Double { get set }
+    var epochs: Int { get set }
+    var batchSize: Int { get set }
+    var learningRate: Float { get set }
+    var l2: Float { get set }
+    var dropout: Float { get set }
+    var averaging: Float { get set }
+}
+
+extension MultConfig: EpochLoopConfig {}
+extension CDAEConfig: EpochLoopConfig {}

@@ -1,0 +1,97 @@
+/// The metric a kind's validation part is scored with: RMSE for rating models, Recall@20 for top-N.
+public enum ValidationMetric: String, Sendable {
+    case rmse
+    case recall20 = "recall@20"
+
+    /// As people read it ("RMSE", "Recall@20").
+    public var label: String { self == .rmse ? "RMSE" : "Recall@20" }
+    /// Its key in JSON, file headers and the registry ("validation_rmse").
+    public var key: String { "validation_" + rawValue }
+    public var higherIsBetter: Bool { self == .recall20 }
+}
+
+/// One epoch of any kind's training, for progress lines.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var loss: Double
+    /// The rating models' RMSE on the ratings trained on.
+    public var trainRMSE: Double?
+    public var validation: Double?
+    public var metric: ValidationMetric
+    public var seconds: Double
+    /// True for the epochs of a final refit on all the data.
+    public var refitting = false
+    /// How many more epochs the run may take at most (nil: not known).
+    public var mostEpochsLeft: Int?
+
+    /// The progress line `train` prints ("epoch 3  loss 0.41  validation RMSE 0.93  0.120 s").
+    public var line: String {
+        func fixed(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
+        var parts = ["\(refitting ? "refit epoch" : "epoch") \(epoch)", "loss \(String(format: "%.5g", loss))"]
+        if let r = trainRMSE { parts.append("train RMSE \(fixed(r))") }
+        if let v = validation { parts.append("validation \(metric.label) \(fixed(v))") }
+        parts.append("\(fixed(seconds, 3)) s")
+        if let left = mostEpochsLeft, !refitting { parts.append("(at most \(left) more)") }
+        return parts.joined(separator: "  ")
+    }
+}
+
+/// What a finished training run of any kind reports.
+public struct TrainingReport {
+    /// Every epoch run, a refit's included (0 for closed-form models); those of a final refit on all
+    /// the data (0 without one); the epoch validation liked best.
+    public var epochs = 0, refitEpochs = 0, bestEpoch = 0
+    public var trainSeconds = 0.0, secondsPerEpoch = 0.0, medianEpochSeconds = 0.0
+    public var metric: ValidationMetric
+    /// The best validation score, when a validation part was held out.
+    public var validation: Double?
+    /// Why training stopped, where the kind says.
+    public var stopReason: String?
+    /// Entries the model file's header keeps beside the caller's (training time, validation score).
+    public var header: [String: Any] = [:]
+    /// The kind's own figures for `train --json` (its settings, stage times, stop reason).
+    public var details: [String: Any] = [:]
+
+    public init(metric: ValidationMetric) { self.metric = metric }
+
+    /// A report of an epoch loop's figures.
+    public init(metric: ValidationMetric, epochs: Int, bestEpoch: Int, trainSeconds: Double, secondsPerEpoch: Double,
+                medianEpochSeconds: Double, validation: Double?) {
+        self.metric = metric
+        (self.epochs, self.bestEpoch, self.validation) = (epochs, bestEpoch, validation)
+        (self.trainSeconds, self.secondsPerEpoch, self.medianEpochSeconds) = (trainSeconds, secondsPerEpoch, medianEpochSeconds)
+    }
+
+    /// The line `train` prints for a model of `kind`.
+    public func summary(kind: String) -> String {
+        var line = "trained \(kind) in \(String(format: "%.2f", trainSeconds)) s"
+        if epochs > 0 {
+            let refit = refitEpochs > 0 ? " (\(refitEpochs) of them refitting on all ratings)" : ""
+            line += ": \(epochs) epochs\(refit), \(String(format: "%.4f", secondsPerEpoch)) s per epoch"
+        }
+        if let v = validation {
+            line += ", validation \(metric.label) \(String(format: "%.4f", v))" + (epochs > 0 ? " at epoch \(bestEpoch)" : "")
+        }
+        return line + (stopReason.map { "; \($0)" } ?? "")
+    }
+
+    /// What the registry keeps as the model's metrics.
+    public var registryMetrics: [String: Any] {
+        var m: [String: Any] = ["train_seconds": trainSeconds, "epochs": epochs]
+        if let v = validation { m[metric.key] = v }
+        return m
+    }
+}
+
+/// A trained model of any kind and its report.
+public struct TrainedModel {
+    public var model: any Ranker
+    public var report: TrainingReport
+
+    /// The model's file: the report's header entries, then `extraHeader` (the caller's).
+    public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
+        var header = report.header
+        for (key, value) in extraHeader { header[key] = value }
+        return model.modelFile(extraHeader: header)
+    }
+}
