@@ -337,4 +337,28 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(m.code, 2)
         XCTAssertTrue(m.err.contains("i-autorec, u-autorec"), m.err)
     }
+
+    /// One option vocabulary: --kind for a kind, --top for a list length, --liked for fold-in items,
+    /// with the earlier spellings (--model, -n, --count, --items) still working the same; an option
+    /// the kind does not read is refused before any data is read.
+    func testOneOptionVocabularyWithTheOldSpellingsAsAliases() throws {
+        let split = implicitSplit
+        let viaKind = tmp("pop-kind.model"), viaModel = tmp("pop-model.model")
+        XCTAssertEqual(try run(["train", "--kind", "popularity", "--train", split.train, "--out", viaKind]).code, 0)
+        XCTAssertEqual(try run(["train", "--model", "popularity", "--train", split.train, "--out", viaModel]).code, 0)
+        let lists = try [["--top", "4"], ["-n", "4"], ["--count", "4"]].map { length in
+            try run(["recommend", "--model", viaKind, "--user", "1", "--json"] + length).out
+        }
+        XCTAssertEqual(Set(lists).count, 1, "every spelling of the list length gives the same list")
+        XCTAssertEqual(try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lists[0].utf8)) as? [Any]).count, 4)
+        XCTAssertEqual(try run(["recommend", "--model", viaModel, "--user", "1", "--json", "--top", "4"]).out, lists[0])
+        let liked = try run(["recommend", "--model", viaKind, "--liked", "50,181", "--top", "3", "--json"])
+        XCTAssertEqual(liked.code, 0, liked.err)
+        XCTAssertEqual(try run(["recommend", "--model", viaKind, "--items", "50,181", "--top", "3", "--json"]).out, liked.out)
+        let notRead = try run(["train", "--kind", "ease", "--train", "missing.tsv", "--out", tmp("e.model"), "--epochs", "3"])
+        XCTAssertEqual(notRead.code, 2)
+        XCTAssertTrue(notRead.err.contains("--epochs does not apply to ease; it applies to i-autorec"), notRead.err)
+        let help = try run(["train", "--help"]).out
+        XCTAssertTrue(help.contains("--kind, --model <kind>") && help.contains("  mult-dae: --dims 600,200"), help)
+    }
 }

@@ -12,22 +12,16 @@ enum AnomaliesCommand: Command {
         most anomalous first: [{"user": ID, "score": X}, ...] ({"item": ...} with --of items).
         """,
         options: [
-            .value("--ratings", as: "file", help: "Ratings file."),
-            .flag("--from-db", help: "Read a snapshot of the store's ratings instead of --ratings."),
-            .value("--database", as: "url", help: "PostgreSQL URL for --from-db (else DATABASE_URL, PG*)."),
             .value("--of", as: "users|items", help: "Which profiles to rank.", default: "users"),
-            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
-            .value("--dim", as: "n", help: "Code size.", default: "32"),
-            .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
-            .value("--seed", as: "n", help: "Random seed.", default: "1"),
-            .value("--top", as: "n", help: "Rows shown in the table (JSON lists every profile).", default: "20"),
+            SharedOptions.kind(help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
+            SharedOptions.top(help: "Rows shown in the table (JSON lists every profile).", default: "20"),
             .flag("--json", help: "Print every profile as {user|item, score}, most anomalous first."),
-        ])
+        ] + SharedOptions.ratingsSource() + SharedOptions.representationTraining(dimHelp: "Code size."))
 
     static func run(_ args: ParsedArguments) throws {
-        let ratings = try EmbedCommand.representationRatings(args)
+        let ratings = try SharedOptions.representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!
-        let c = try EmbedCommand.config(try args.choice("--model", as: RepresentationKind.self)!, args)
+        let c = try SharedOptions.representationConfig(try args.choice("--kind", as: RepresentationKind.self)!, args)
         let data = RatingVectors(ratings, of: of)
         let scores = AnomalyScores.scores(data, config: c)
         let ranked = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }

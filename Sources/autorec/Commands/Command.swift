@@ -29,25 +29,3 @@ func cliExitCode(for error: Error) -> ExitCode {
     default: return .failure
     }
 }
-
-/// Reads a ratings file, turning reader errors into the CLI's clear message.
-func loadRatings(_ path: String, format: String?, ratingRange: String? = nil) throws -> Ratings {
-    let f = try format.map { s -> RatingFileFormat in
-        guard let f = RatingFileFormat(rawValue: s) else {
-            throw CLIError(message: "--format must be one of \(RatingFileFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(s)'")
-        }
-        return f
-    } ?? .auto
-    var rules = RatingRules.standard
-    if let text = ratingRange {
-        guard let range = RatingRules.ratingRange(parsing: text) else {
-            throw CLIError(message: "--rating-range takes MIN:MAX, two finite numbers with MIN <= MAX (e.g. 1:5); got '\(text)'")
-        }
-        rules.ratingRange = range
-    }
-    return try RatingFileReader.read(path: path, format: f, rules: rules)
-}
-
-/// The `--rating-range` option of the commands that read rating files.
-let ratingRangeOption = OptionSpec.value("--rating-range", as: "min:max",
-                                         help: "Refuse ratings outside this range (default -10000:10000).")

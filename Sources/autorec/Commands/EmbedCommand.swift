@@ -16,13 +16,11 @@ enum EmbedCommand: Command {
         discriminator trained in turn tells N(0, I) samples from codes). --autorec MODEL takes the hidden codes of a trained AutoRec file instead.
         """,
         options: [
-            .value("--model", as: "kind", help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
-            .value("--ratings", as: "file", help: "Ratings file (user, item, rating[, timestamp])."),
+            SharedOptions.kind(help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
             .value("--autorec", as: "model", help: "Use the hidden codes of this I-AutoRec (items) or U-AutoRec (users) file."),
             .value("--of", as: "items|users", help: "What to embed.", default: "items"),
-            .value("--dim", as: "n", help: "Embedding size.", default: "32"),
             .value("--hidden", as: "n", help: "Units of a tanh layer between input and code, mirrored in the decoder (0: one layer).", default: "0"),
-            .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
+        ] + SharedOptions.representationTraining() + [
             .value("--lr", as: "x", help: "Adam learning rate.", default: "0.003"),
             .value("--l2", as: "x", help: "L2 weight on the weights.", default: "0.0001"),
             .value("--rho", as: "x", help: "Sparse: target mean activation.", default: "0.05"),
@@ -32,13 +30,10 @@ enum EmbedCommand: Command {
             .value("--lambda", as: "x", help: "Contractive: weight of the Jacobian penalty.", default: "0.1"),
             .value("--kl-weight", as: "x", help: "beta-VAE: weight of the KL term.", default: "4"),
             .value("--mmd-weight", as: "x", help: "Wasserstein: weight of the MMD term.", default: "10"),
-            .value("--seed", as: "n", help: "Random seed.", default: "1"),
             .value("--out", as: "file", help: "Where to write the embeddings (TSV: id, dim_0, ...)."),
-            .flag("--from-db", help: "Learn from a snapshot of the store's ratings instead of --ratings."),
             .flag("--store", help: "Keep the item embeddings in the store (item_embeddings); prints their id."),
-            .value("--database", as: "url", help: "PostgreSQL URL for --from-db/--store (else DATABASE_URL, PG*)."),
             .flag("--json", help: "Print one JSON object: kind, rows, dim, seconds, final loss."),
-        ])
+        ] + SharedOptions.ratingsSource(verb: "Learn from"))
 
     static func run(_ args: ParsedArguments) throws {
         let t0 = monotonicSeconds()
@@ -66,13 +61,11 @@ enum EmbedCommand: Command {
     /// The embeddings the options ask for, and the final training loss when something was trained.
     static func build(_ args: ParsedArguments) throws -> (Embeddings, Double?) {
         if let path = args.string("--autorec") {
-            let model = try AutoRec.load(from: path)
-            let ids = model.config.orientation == .item ? model.items : model.users
-            return (Embeddings(ids: ids, vectors: model.codes, source: model.kind), nil)
+            return (try AutoRec.load(from: path).ownEmbeddings, nil)
         }
-        let ratings = try representationRatings(args)
+        let ratings = try SharedOptions.representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!
-        var c = try config(try args.choice("--model", as: RepresentationKind.self)!, args)
+        var c = try SharedOptions.representationConfig(try args.choice("--kind", as: RepresentationKind.self)!, args)
         c.learningRate = Float(try args.double("--lr", range: 1e-9...10)!)
         c.l2 = Float(try args.double("--l2", range: 0...1e6)!)
         c.sparsityTarget = Float(try args.double("--rho", range: 1e-4...0.9999)!)
@@ -88,30 +81,6 @@ enum EmbedCommand: Command {
             last = loss
             Output.progress("epoch \(epoch)  loss \(String(format: "%.5g", loss))")
         }
-        return (Embeddings(ids: data.ids, vectors: model.embed(data), source: c.kind.rawValue), last)
-    }
-
-    /// The ratings to learn from: --ratings FILE, or a snapshot of the store with --from-db.
-    static func representationRatings(_ args: ParsedArguments) throws -> Ratings {
-        if args.flag("--from-db") {
-            let r = try RatingSnapshot.read(try Connection(url: args.string("--database"))).ratings
-            guard r.count > 0 else { throw CLIError(message: "the store has no ratings; run 'autorec import ratings FILE' first") }
-            return r
-        }
-        return try loadRatings(try args.required("--ratings"), format: "auto")
-    }
-
-    /// A variant's settings with the size, epochs and seed the command line gives (every
-    /// representation command has --dim, --epochs and --seed; embed and classify also --hidden).
-    static func config(_ kind: RepresentationKind, _ args: ParsedArguments) throws -> RepresentationConfig {
-        var c = RepresentationConfig(kind: kind)
-        c.dim = try args.int("--dim", range: 1...4096)!
-        c.epochs = try args.int("--epochs", range: 1...100_000)!
-        c.seed = UInt64(try args.int("--seed", range: 0...Int.max)!)
-        if let h = try args.int("--hidden", range: 0...65_536) {
-            guard h == 0 || kind != .contractive else { throw CLIError(message: "--hidden: the contractive variant's Jacobian penalty needs a one-layer encoder") }
-            c.hiddenUnits = h
-        }
-        return c
+        return (try model.embeddings(of: data), last)
     }
 }

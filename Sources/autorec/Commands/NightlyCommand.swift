@@ -18,7 +18,7 @@ enum NightlyCommand: Command {
         killed, the active model and its stored lists stay as they were.
         """,
         options: [
-            .value("--model", as: "kind", help: ModelCatalogue.list() + ".", default: ModelKind.iAutoRec.name),
+            SharedOptions.kind(help: ModelCatalogue.list() + ".", default: ModelKind.iAutoRec.name),
             .value("--positive", as: "x", help: "Top-N models: ratings of at least x are interactions (default: every rating)."),
             .value("--max-regression", as: "x", help: "Largest allowed holdout RMSE increase (or Recall@20 decrease) against the active model.", default: "0.002"),
             .value("--holdout", as: "fraction", help: "Share of ratings held out for the comparison.", default: "0.1"),
@@ -31,7 +31,7 @@ enum NightlyCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let kind = try ModelCatalogue.kind(args.string("--model") ?? ModelKind.iAutoRec.name)
+        let kind = try ModelCatalogue.kind(args.string("--kind") ?? ModelKind.iAutoRec.name)
         let settings = ModelOptions.settings(args)
         try kind.check(settings)
         var job = NightlyJob(connection: try Connection(url: args.string("--database")), kind: kind, settings: settings)

@@ -8,30 +8,30 @@ enum RecommendCommand: Command {
         name: "recommend",
         abstract: "Top-N items for a known user, or for a new user from their items (fold-in).",
         discussion: """
-        --user U ranks every item U has no training interaction with. --items a,b,c (or --ratings FILE
+        --user U ranks every item U has no training interaction with. --liked a,b,c (or --ratings FILE
         holding one user's ratings) folds a user the model has never seen into the model and leaves
         the given items out of the list; Mult-VAE, Mult-DAE, CDAE (without its user node), EASE,
-        popularity and U-AutoRec can, I-AutoRec cannot (it says why). --items gives every item the
+        popularity and U-AutoRec can, I-AutoRec cannot (it says why). --liked gives every item the
         value 1, or the top rating for U-AutoRec.
         """,
         options: [
             .value("--model", as: "file", help: "Model file; without it, the store's active model."),
             .value("--database", as: "url", help: "PostgreSQL URL when reading the active model (else DATABASE_URL, PG*)."),
             .value("--user", as: "id", help: "External user id."),
-            .value("--items", "--liked", as: "ids", help: "Fold-in: the new user's items, separated by commas."),
+            .value("--liked", "--items", as: "ids", help: "Fold-in: the new user's items, separated by commas."),
             .value("--ratings", as: "file", help: "Fold-in: a ratings file of the new user (user column ignored)."),
-            .value("-n", "--count", as: "n", help: "How many items.", default: "10"),
+            SharedOptions.top(help: "How many items.", default: "10"),
             .value("--catalogue", as: "file", help: "Optional item catalogue (item, title, ...) to show titles."),
             .flag("--json", help: "Print a JSON array of {rank, item, score[, title]}."),
-            .flag("--stored-only", help: "With the store: answer from stored lists even when shorter than -n."),
+            .flag("--stored-only", help: "With the store: answer from stored lists even when shorter than --top."),
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        let n = try args.int("-n", range: 1...100_000)!
-        let foldIn = args.string("--items") != nil || args.string("--ratings") != nil
-        if args.string("--items") != nil && args.string("--ratings") != nil { throw CLIError(message: "use either --items or --ratings") }
+        let n = try args.int("--top", range: 1...100_000)!
+        let foldIn = args.string("--liked") != nil || args.string("--ratings") != nil
+        if args.string("--liked") != nil && args.string("--ratings") != nil { throw CLIError(message: "use either --liked or --ratings") }
         let user = foldIn ? args.string("--user") : try args.required("--user")
-        if foldIn && user != nil { throw CLIError(message: "--user names a known user; --items/--ratings describe a new one: use one or the other") }
+        if foldIn && user != nil { throw CLIError(message: "--user names a known user; --liked/--ratings describe a new one: use one or the other") }
         let model: any Ranker
         var titles: [String: String] = [:]
         if let path = args.string("--model") {
@@ -57,7 +57,7 @@ enum RecommendCommand: Command {
         let list: [(item: Int, score: Float)]
         if let user {
             guard let u = model.users.index(of: user).map(Int.init) else {
-                throw CLIError(message: "unknown user '\(user)': the model has no ratings from this user (for a new user pass --items or --ratings)", code: .unknownID)
+                throw CLIError(message: "unknown user '\(user)': the model has no ratings from this user (for a new user pass --liked or --ratings)", code: .unknownID)
             }
             list = model.topN(users: [u], count: n)[0]
         } else {
@@ -74,7 +74,7 @@ enum RecommendCommand: Command {
     /// The new user's items as the model's indices with values; unknown items are reported and skipped.
     static func foldInItems(_ args: ParsedArguments, model: any Ranker) throws -> ([Int], [Float]) {
         var ids: [String] = [], values: [Float?] = []
-        if let list = try args.list("--items") {
+        if let list = try args.list("--liked") {
             ids = list
             values = ids.map { _ in nil }
         } else if let path = args.string("--ratings") {

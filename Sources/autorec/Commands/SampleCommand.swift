@@ -15,23 +15,17 @@ enum SampleCommand: Command {
         real users'; --out writes them as a ratings file.
         """,
         options: [
-            .value("--model", as: "kind", help: "vae or beta-vae.", default: "vae"),
-            .value("--ratings", as: "file", help: "Ratings file to learn from."),
-            .flag("--from-db", help: "Learn from a snapshot of the store's ratings instead of --ratings."),
-            .value("--database", as: "url", help: "PostgreSQL URL for --from-db (else DATABASE_URL, PG*)."),
-            .value("-n", "--count", as: "n", help: "Profiles to draw.", default: "5"),
-            .value("--dim", as: "n", help: "Code size.", default: "32"),
-            .value("--epochs", as: "n", help: "Training epochs.", default: "60"),
-            .value("--seed", as: "n", help: "Random seed.", default: "1"),
+            SharedOptions.kind(help: "vae or beta-vae.", default: "vae"),
+            .value("--profiles", "--count", "-n", as: "n", help: "Profiles to draw.", default: "5"),
             .value("--out", as: "file", help: "Write the profiles as user, item, rating lines (users sample-1, ...)."),
             .flag("--json", help: "Print one JSON object: the profiles' and the real data's statistics."),
-        ])
+        ] + SharedOptions.ratingsSource(verb: "Learn from") + SharedOptions.representationTraining(dimHelp: "Code size."))
 
     static func run(_ args: ParsedArguments) throws {
-        let ratings = try EmbedCommand.representationRatings(args)
-        let c = try EmbedCommand.config(try args.choice("--model", as: RepresentationKind.self)!, args)
-        guard c.kind.isVariational else { throw CLIError(message: "sample needs a generative model: --model vae or beta-vae") }
-        let count = try args.int("-n", range: 1...1_000_000)!
+        let ratings = try SharedOptions.representationRatings(args)
+        let c = try SharedOptions.representationConfig(try args.choice("--kind", as: RepresentationKind.self)!, args)
+        guard c.kind.isVariational else { throw CLIError(message: "sample needs a generative model: --kind vae or beta-vae") }
+        let count = try args.int("--profiles", range: 1...1_000_000)!
         let data = RatingVectors(ratings, of: .users)
         let model = RepresentationAutoencoder.fit(data, config: c)
         let sampled = SampledProfiles(model: model, data: data, ratings: ratings, count: count, seed: c.seed &+ 99)

@@ -17,7 +17,7 @@ enum ScoreCommand: Command {
         shards finishes, and --activate-when-complete then makes the model the active one.
         """,
         options: [
-            .value("--model", as: "id|active", help: "Registered model id.", default: "active"),
+            .value("--model-id", "--model", as: "id|active", help: "Registered model id.", default: "active"),
             .value("--top", as: "n", help: "Items per user.", default: "100"),
             .value("--shard", as: "k/n", help: "Score shard k of n (0-based).", default: "0/1"),
             .value("--database", as: "url", help: "PostgreSQL connection URL (else DATABASE_URL or PG* variables)."),
@@ -37,13 +37,13 @@ enum ScoreCommand: Command {
         let connection = try Connection(url: args.string("--database"))
         let registry = ModelRegistry(connection: connection)
         let modelID: Int
-        if args.string("--model") == "active" {
+        if args.string("--model-id") == "active" {
             guard let a = try registry.active() else {
                 throw CLIError(message: "no active model: pass --model ID or activate one with 'autorec models activate ID'", code: .failure)
             }
             modelID = a.id
         } else {
-            guard let v = try args.int("--model", range: 1...Int.max) else { throw CLIError(message: "--model takes an id or 'active'") }
+            guard let v = try args.int("--model-id", range: 1...Int.max) else { throw CLIError(message: "--model-id takes an id or 'active'") }
             modelID = v
         }
         let t0 = Date()

@@ -12,21 +12,17 @@ enum SimilarCommand: Command {
             .value("--embedding", as: "id|latest", help: "Read stored embeddings (from 'autorec embed --store')."),
             .value("--item", as: "id", help: "The item to start from."),
             .value("--embeddings", as: "file", help: "Embeddings TSV from 'autorec embed --out'."),
-            .value("-n", "--count", as: "n", help: "How many neighbours.", default: "10"),
+            SharedOptions.top(help: "How many neighbours.", default: "10"),
             .value("--catalogue", as: "file", help: "Item catalogue (item, title, ...) to show titles."),
             .flag("--json", help: "Print a JSON array of {rank, item, cosine, title?}."),
         ])
 
     static func run(_ args: ParsedArguments) throws {
         let item = try args.required("--item")
-        let n = try args.int("-n", range: 1...100_000)!
+        let n = try args.int("--top", range: 1...100_000)!
         let embeddings: Embeddings
         if let stored = args.string("--embedding") {
-            let store = EmbeddingStore(connection: try Connection(url: args.string("--database")))
-            guard let id = stored == "latest" ? try store.latest() : Int(stored) else {
-                throw CLIError(message: "no stored embeddings; run 'autorec embed --from-db --store' first", code: .failure)
-            }
-            embeddings = try store.load(id)
+            embeddings = try SharedOptions.storedEmbeddings(EmbeddingStore(connection: try Connection(url: args.string("--database"))), stored).0
         } else if let path = args.string("--embeddings") {
             embeddings = try Embeddings.read(path: path)
         } else {

@@ -9,8 +9,8 @@ enum SyntheticCommand: Command {
         abstract: "Write a synthetic ratings file (low-rank tastes plus noise, distinct user-item pairs) for benchmarks.",
         options: [
             .value("--ratings", as: "n", help: "Number of ratings.", default: "1000000"),
-            .value("--users", as: "n", help: "Number of users (default: ratings / 150, as in MovieLens 1M)."),
-            .value("--items", as: "n", help: "Number of items (default: 3700 x sqrt(ratings / 1M), MovieLens-like)."),
+            .value("--user-count", "--users", as: "n", help: "Number of users (default: ratings / 150, as in MovieLens 1M)."),
+            .value("--item-count", "--items", as: "n", help: "Number of items (default: 3700 x sqrt(ratings / 1M), MovieLens-like)."),
             .value("--seed", as: "n", help: "Random seed.", default: "1"),
             .value("--out", as: "file", help: "Output TSV file."),
         ], hidden: true)
@@ -18,8 +18,8 @@ enum SyntheticCommand: Command {
     static func run(_ args: ParsedArguments) throws {
         let n = try args.int("--ratings", range: 1...1_000_000_000)!
         // MovieLens grows so: 1M ratings from 6,040 users on 3,706 movies, 10M from 69,878 on 10,677.
-        let users = try args.int("--users", range: 1...100_000_000) ?? max(100, n / 150)
-        let items = try args.int("--items", range: 1...100_000_000) ?? max(100, Int(3700 * (Double(n) / 1e6).squareRoot()))
+        let users = try args.int("--user-count", range: 1...100_000_000) ?? max(100, n / 150)
+        let items = try args.int("--item-count", range: 1...100_000_000) ?? max(100, Int(3700 * (Double(n) / 1e6).squareRoot()))
         let out = try args.required("--out")
         let text: String
         do {

@@ -19,7 +19,7 @@ enum TrainCommand: Command {
         An option a kind does not read is refused.
         """,
         options: [
-            .value("--model", as: "kind", help: ModelCatalogue.list(ModelCatalogue.of(.rating)) + " (ratings); "
+            SharedOptions.kind(help: ModelCatalogue.list(ModelCatalogue.of(.rating)) + " (ratings); "
                    + ModelCatalogue.list(ModelCatalogue.of(.topN)) + " (top-N).", default: ModelKind.iAutoRec.name),
             .value("--train", as: "file", help: "Ratings file: user, item, rating[, timestamp] (tsv, csv or ::)."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
@@ -35,7 +35,7 @@ enum TrainCommand: Command {
         ] + ModelOptions.specs)
 
     static func run(_ args: ParsedArguments) throws {
-        let kind = try ModelCatalogue.kind(args.string("--model") ?? ModelKind.iAutoRec.name)
+        let kind = try ModelCatalogue.kind(args.string("--kind") ?? ModelKind.iAutoRec.name)
         let settings = ModelOptions.settings(args)
         try kind.check(settings)
         let fromDB = args.flag("--from-db"), register = args.flag("--register")
