@@ -4,33 +4,9 @@ import Linalg
 /// loss = sum over samples, over OBSERVED entries k of (f(W_k . g(V r + mu) + b_k) - r_k)^2
 ///        + (lambda / 2) * scale * (|V|^2 + |W|^2).
 /// The encoder touches only the observed inputs, the decoder only the observed outputs, so one pass
-/// costs O(nonzeros x hidden), never O(samples x inputs x hidden).
-///
-/// Speed: the hidden layer is cut into tiles of 32 units. Every stage is a sum of weighted rows into
-/// one 32-float tile (`Kernels.gatherAccumulate32`), whose accumulators stay in registers, while the
-/// weights and workspaces are stored tile-major (see `AutoRecParameters`), so the slices a tile needs
-/// are one compact region that stays in cache. Each pass reads one side at random, the weight rows
-/// when it walks the batch sample by sample, the batch's rows when it walks the inputs column by
-/// column; it walks so that the random side is the smaller one. Stages that write weights are split
-/// over cores by tile, the others by sample or column; nothing is accumulated across threads, so the
-/// result is bit-identical for any thread count. Every stage runs inside `Parallel` loops, which
-/// flush subnormal floats to zero: saturated sigmoid codes (near 1e-39) otherwise cost a microcode
-/// assist per instruction, and made 10M-rating epochs 1.5x slower.
-///
-/// Blocking: when the random side of a tile outgrows `cacheBytes`, the passes are blocked so that
-/// it stays in L2 (ML-100K fits; I-AutoRec on 1M ratings takes 3 and 3 blocks, on 10M 8 and 22):
-/// the inputs in blocks of columns (entries also stored block by block, so each block's are read in
-/// order), the batch in blocks of positions (its entries grouped by block, then column). Walking by
-/// column, the loss is computed in column order, and the grouping is kept from one call to the next
-/// on the same samples (every epoch of full-batch training).
-/// Blocking changes only the order of sums.
-///
-/// A narrower last tile (500 = 15 x 32 + 20 units) runs through the same 32-wide kernels: its
-/// weights are copied each call into rows padded with zeros to 32 floats, its workspace rows are 32
-/// floats apart like every tile's, and its gradient rows are copied back.
-///
-/// Input dropout: the encoder and its weights' gradient skip the entries that dropout hides (their
-/// terms are zero), so with the I-AutoRec default of 0.5 those two passes do half the work.
+/// costs O(nonzeros x hidden), never O(samples x inputs x hidden). This class owns the workspaces;
+/// one call's stages are `AutoRecPass`'s. Its design (32-unit tiles, walking by sample or by column,
+/// cache blocking, the narrow tile, packed dropout, fused steps) is in docs/ARCHITECTURE.md.
 public final class AutoRecObjective {
     public let data: CSRMatrix            // samples x inputs
     public let hidden: Int
@@ -270,435 +246,53 @@ public final class AutoRecObjective {
     }
 
     /// The loss and gradient passes over raw parameters: the gradient into `fullGradient`, or, when it
-    /// is nil, tile by tile into scratch and straight into `update`.
+    /// is nil, tile by tile into scratch and straight into `update`. The stages are `AutoRecPass`'s.
     private func evaluate(_ writableParams: UnsafeMutablePointer<Float>, gradient fullGradient: UnsafeMutablePointer<Float>?,
                           samples: [Int]?, regularizationScale: Float, dropout: Float, maskSeed: UInt64,
                           keptWeight: Float, update: RangeUpdate?) -> Double {
-        let n = data.cols, h = hidden, P = UnsafePointer(writableParams)
-        let list = samples ?? Array(0..<data.rows)
-        let batch = list.count
-        let enc = encoder, dec = decoder, shift = inputShift, tiles = self.tiles
-        let vOff = 0, muOff = n * h, wOff = n * h + h, bOff = 2 * n * h + h
-        let Z = zBuf, H = hBuf, D = dBuf, A = aBuf, L = sampleLoss, SQ = tileSquares
-        let AC = aCol, AE = aEnd
-        let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
-        /// The dropout multiplier of entry p: 0 (hidden from the encoder) or 1/(1-p), a hash of (maskSeed, p).
-        @inline(__always) func keep(_ p: Int) -> Float {
-            dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
-        }
-        let scale = l2 * regularizationScale
-        // Every pass reads rows of one table at random: the weights (n rows a tile) when it walks the
-        // batch sample by sample, the batch's workspaces when it walks the inputs column by column.
-        // Walk so that the random side is the smaller one; it is the one that stays in cache.
-        let byColumn = n > batch
-        let nb = columnBlocks.count
-        let Y = yBuf.pointer(!byColumn), KP = kBuf.pointer(!byColumn)
-        let CS = colStart.pointer(byColumn), CB = colSample.pointer(byColumn), CY = colDY.pointer(byColumn)
-        let CA = colA.pointer(byColumn), CV = colValue.pointer(byColumn)
-        let CK = colKept.pointer(byColumn), CKE = colKeptEnd.pointer(byColumn)
-        let YB = blockedOutput.pointer(!byColumn && nb > 1)
-        // Walking by column, the batch's workspace rows are read at random: with a large batch, in
-        // blocks of batch positions whose rows fit in cache (entries of a column are in batch order).
-        let sampleBlocks = byColumn ? Self.blocks(count: batch, rowBytes: Self.tileWidth * 4, budget: cacheBytes) : [0..<batch]
-        let nbs = sampleBlocks.count
-        precondition(batch <= data.rows, "a batch lists each sample at most once")
+        let samples = samples ?? Array(0..<data.rows)
+        precondition(samples.count <= data.rows, "a batch lists each sample at most once")
         var clock = monotonicSeconds()
         var laps = [Double](repeating: 0, count: 5)
         func lap(_ i: Int) { let now = monotonicSeconds(); laps[i] += now - clock; clock = now }
-        let sampleChunks = balancedChunks(count: batch, threads: threads) { data.count(ofRow: list[$0]) }
+        // Every pass reads rows of one table at random: the weights (n rows a tile) when it walks the
+        // batch sample by sample, the batch's workspaces when it walks the inputs column by column.
+        // Walk so that the random side is the smaller one; it is the one that stays in cache.
+        let byColumn = data.cols > samples.count
         // Walking by sample needs no grouping by column.
-        let regroup = byColumn && groupedFor != list
-        let CL = columnLoss
-        // Fused: the biases' gradients in a small buffer (mu, then b), each chunk of tiles' weight
-        // gradients in its own scratch (its encoder rows, then its decoder rows, `tileWidth` wide).
-        let fused = fullGradient == nil
-        let biasGradient = self.biasGradient.pointer(fused), tileScratch = self.tileScratch.pointer(fused)
-        let decoderTileScratch = self.decoderTileScratch.pointer(fused && !byColumn)
-        // Walking by column, fused: the decoder rows of a tile are stepped as soon as their gradient is
-        // final, and the encoder rows' gradient then takes the same scratch.
-        let decoderStepsFirst = fused && byColumn
-        let GMU = fullGradient.map { $0 + muOff } ?? biasGradient, GB = fullGradient.map { $0 + bOff } ?? biasGradient + h
-
-        data.rowStart.withUnsafeBufferPointer { rs in
-        data.columns.withUnsafeBufferPointer { cs in
-        data.values.withUnsafeBufferPointer { vs in
-            blockedStart.withUnsafeBufferPointer { bsp in
-            blockedToEntry.withUnsafeBufferPointer { btp in
-            let C = cs.baseAddress!
-            // (Empty buffers have no address; they are read only with more than one block.)
-            let EBS = bsp.baseAddress ?? UnsafePointer(AE), EBP = btp.baseAddress ?? UnsafePointer(AE)
-            let AB = blockedInput, rows = data.rows
-            let V = P + vOff, W = P + wOff
-            let tw = Self.tileWidth, narrow = narrowTile, NP = narrowPad
-            // The narrow tile's padded gradient rows: the chunk's own scratch when fused (compacted
-            // in place afterwards, which is safe front to back), else their own workspace.
-            let narrowGradient = self.narrowGradientPad.pointer(!fused && narrow >= 0)
-            /// Where tile t's encoder and decoder weight gradients end up in the tile's own layout: the
-            /// full gradient, or (fused) the scratch of the chunk of tiles that computes it.
-            @inline(__always) func gradientRows(_ t: Int, chunk: Int) -> (gv: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>) {
-                if let G = fullGradient { let lo = tiles[t].lowerBound; return (G + vOff + n * lo, G + wOff + n * lo) }
-                let gv = tileScratch + chunk * n * tw
-                return (gv, decoderStepsFirst ? gv : decoderTileScratch + chunk * n * tw)
-            }
-            /// Tile t's encoder weights, decoder weights and encoder bias, and where their gradients go:
-            /// rows of `tw` floats (the padded copies for a narrow tile).
-            @inline(__always) func tilePointers(_ t: Int, chunk: Int = 0) -> (v: UnsafePointer<Float>, w: UnsafePointer<Float>, mu: UnsafePointer<Float>,
-                                                                              gv: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>) {
-                if t == narrow {
-                    let g = fused ? gradientRows(t, chunk: chunk) : (gv: narrowGradient, gw: narrowGradient + n * tw)
-                    return (UnsafePointer(NP), UnsafePointer(NP + n * tw), UnsafePointer(NP + 2 * n * tw), g.gv, g.gw)
-                }
-                let lo = tiles[t].lowerBound, g = gradientRows(t, chunk: chunk)
-                return (V + n * lo, W + n * lo, P + muOff + lo, g.gv, g.gw)
-            }
-            if narrow >= 0 {
-                let lo = tiles[narrow].lowerBound, width = tiles[narrow].count
-                for c in 0..<n {
-                    for j in 0..<width { NP[c * tw + j] = V[n * lo + c * width + j]; NP[n * tw + c * tw + j] = W[n * lo + c * width + j] }
-                }
-                for j in 0..<width { NP[2 * n * tw + j] = P[muOff + lo + j] }
-            }
-
-            // Stage 0 (by sample): encoder inputs with the dropout mask, the kept entries packed at the
-            // front of each row's range (see aCol); decoder bias per entry.
-            Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
-                if nb > 1 {
-                    // The encoder's inputs in (block, row) order, row by row so that each row's
-                    // ratings are read from memory once (its blocks' slices are written in order).
-                    for bi in sampleChunks[chunk] {
-                        let s = list[bi]
-                        let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
-                        for b in 0..<nb {
-                            let key = b * rows + s
-                            var m = EBS[key]
-                            let toEntry = EBP[key]
-                            for q in EBS[key]..<EBS[key + 1] {
-                                let p = q + toEntry, k = keep(p)
-                                if k != 0 { AB[m] = (vs[p] - shift) * k * norm; AC[m] = C[p]; m += 1 }
-                            }
-                            AE[key] = m
-                        }
-                    }
-                }
-                // Entry order: the encoder's inputs unless blocked; walking by sample, also the mask
-                // (for the loss) and, unblocked, the decoder bias.
-                if byColumn && nb > 1 { return }
-                for bi in sampleChunks[chunk] {
-                    let s = list[bi]
-                    let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
-                    var m = rs[s]
-                    for p in rs[s]..<rs[s + 1] {
-                        let k = keep(p)
-                        if !byColumn { KP[p] = k }
-                        if nb == 1 {
-                            if k != 0 { A[m] = (vs[p] - shift) * k * norm; AC[m] = C[p]; m += 1 }
-                            if !byColumn { Y[p] = P[bOff + Int(C[p])] }
-                        }
-                    }
-                    if nb == 1 { AE[s] = m }
-                }
-            }
-            if regroup {
-                // The batch's entries grouped by (block of batch positions, input column): a counting
-                // sort, stable in batch order. Entries of column c in block b are CS[b n + c]..<CS[b n + c + 1],
-                // so each blocked pass streams them in order.
-                let keys = nbs * n
-                for key in 0...keys { CS[key] = 0 }
-                for (b, block) in sampleBlocks.enumerated() {
-                    for bi in block {
-                        let s = list[bi]
-                        for p in rs[s]..<rs[s + 1] { CS[b * n + Int(C[p]) + 1] += 1 }
-                    }
-                }
-                for key in 0..<keys { CS[key + 1] += CS[key] }
-                for (b, block) in sampleBlocks.enumerated() {
-                    for bi in block {
-                        let s = list[bi]
-                        for p in rs[s]..<rs[s + 1] {
-                            let key = b * n + Int(C[p])
-                            let k = CS[key]
-                            CB[Int(k)] = Int32(bi); CV[Int(k)] = vs[p]
-                            CS[key] = k + 1
-                        }
-                    }
-                }
-                for key in stride(from: keys, to: 0, by: -1) { CS[key] = CS[key - 1] }
-                CS[0] = 0
-                groupedFor = list
-            }
-            if byColumn {
-                // The encoder inputs of each (block, column)'s kept entries, packed at the front of its
-                // range in batch order (colKeptEnd serves as the write cursor and ends at the packed end).
-                Parallel.forEach(nbs, threads: threads) { b in
-                    for c in 0..<n { CKE[b * n + c] = CS[b * n + c] }
-                    for bi in sampleBlocks[b] {
-                        let s = list[bi]
-                        let norm = inputScaling.factor(count: rs[s + 1] - rs[s])
-                        for p in rs[s]..<rs[s + 1] {
-                            let k = keep(p)
-                            if k == 0 { continue }
-                            let key = b * n + Int(C[p]), m = CKE[key]
-                            CA[Int(m)] = (vs[p] - shift) * k * norm; CK[Int(m)] = Int32(bi)
-                            CKE[key] = m + 1
-                        }
-                    }
-                }
-            }
-            let columnChunks = byColumn ? balancedChunks(count: n, threads: threads) { c in
-                (0..<nbs).reduce(0) { $0 + Int(CS[$1 * n + c + 1] - CS[$1 * n + c]) }
+        let regroup = byColumn && groupedFor != samples
+        let scale = l2 * regularizationScale
+        data.rowStart.withUnsafeBufferPointer { rowStart in
+        data.columns.withUnsafeBufferPointer { columns in
+        data.values.withUnsafeBufferPointer { values in
+        blockedStart.withUnsafeBufferPointer { blockedStart in
+        blockedToEntry.withUnsafeBufferPointer { blockedToEntry in
+            let pass = makePass(writableParams, fullGradient: fullGradient, update: update, samples: samples, byColumn: byColumn,
+                                l2Scale: scale, dropout: dropout, maskSeed: maskSeed, keptWeight: keptWeight,
+                                rowStart: rowStart.baseAddress!, columns: columns.baseAddress!, values: values.baseAddress!,
+                                // (Empty buffers have no address; they are read only with more than one block.)
+                                blockedStart: blockedStart.baseAddress ?? UnsafePointer(aEnd),
+                                blockedToEntry: blockedToEntry.baseAddress ?? UnsafePointer(aEnd))
+            if pass.narrowTile >= 0 { pass.padNarrowTile() }
+            pass.prepareInputs()
+            if regroup { pass.groupByColumn() }
+            if byColumn { pass.packColumnInputs() }
+            let columnChunks = byColumn ? Self.balancedChunks(count: data.cols, threads: threads) { c in
+                (0..<pass.sampleBlockCount).reduce(0) { $0 + Int(pass.columnStart[$1 * data.cols + c + 1] - pass.columnStart[$1 * data.cols + c]) }
             } : []
             lap(0)
-
-            // Stage 1 (by tile): encoder z = mu + sum_k a_k V_k, then h = g(z).
-            Parallel.forChunks(tiles.count, threads: threads) { _, tileRange in
-                for t in tileRange {
-                    let lo = tiles[t].lowerBound, w = tw, tp = tilePointers(t)
-                    let vt = tp.v, zt = Z + batch * lo, ht = H + batch * lo
-                    // Gathering weight rows into a register tile beats scattering into z at every size tried.
-                    if nb == 1 {
-                        for bi in 0..<batch {
-                            let s = list[bi], p0 = rs[s]
-                            Kernels.gatherAccumulate32(zt + bi * w, start: tp.mu, startScale: 1,
-                                                       count: AE[s] - p0, indices: AC + p0, coefficients: A + p0,
-                                                       base: vt, stride: w)
-                        }
-                    } else {
-                        // One block of input columns at a time, so that its weight rows stay in cache.
-                        for b in 0..<nb {
-                            for bi in 0..<batch {
-                                let key = b * rows + list[bi], q0 = EBS[key]
-                                Kernels.gatherAccumulate32(zt + bi * w, start: b == 0 ? tp.mu : UnsafePointer(zt + bi * w),
-                                                           startScale: 1, count: AE[key] - q0, indices: AC + q0,
-                                                           coefficients: AB + q0, base: vt, stride: w)
-                            }
-                        }
-                    }
-                    enc.apply(batch * w, zt, into: ht)
-                }
-            }
+            pass.encode()
             lap(1)
-
-            // Stage 2: decoder outputs on observed entries (by sample or by column), then the loss
-            // and dL/dy per entry (by sample).
-            if byColumn {
-                // Accumulate in column order (CY, sequential); the loss follows in column order too.
-                Parallel.forEach(columnChunks.count, threads: threads) { chunk in
-                    let range = columnChunks[chunk]
-                    if range.isEmpty { return }
-                    let last = tiles.count - 1
-                    // Two tiles in one pass where possible: each entry's running sum is then read and
-                    // written half as often.
-                    var ti = 0
-                    while ti < tiles.count {
-                        let lo = tiles[ti].lowerBound, w = tw
-                        let pair = ti < last
-                        let wt = tilePointers(ti).w, wtB = tilePointers(pair ? ti + 1 : ti).w, ht = H + batch * lo
-                        let final = pair ? ti + 1 == last : ti == last
-                        defer { ti += pair ? 2 : 1 }
-                        for b in 0..<nbs {
-                            for c in range {
-                                let wr = wt + c * w, k0 = Int(CS[b * n + c]), k = Int(CS[b * n + c + 1])
-                                // The decoder bias first (while these entries are in cache).
-                                if lo == 0 { for j in k0..<k { CY[j] = P[bOff + c] } }
-                                if pair {
-                                    Kernels.gatherDots32Pair(wr, wtB + c * w, count: k - k0, indices: CB + k0, baseA: ht,
-                                                             baseB: ht + batch * w, into: CY + k0)
-                                } else {
-                                    Kernels.gatherDots32(wr, count: k - k0, indices: CB + k0, base: ht, into: CY + k0)
-                                }
-                                guard final else { continue }
-                                // After the last tile, while the entries are in cache: the loss and
-                                // dL/dy in column order and the decoder bias gradient. An entry was
-                                // kept when it is the next of the range's packed kept entries.
-                                var g: Float = b == 0 ? 0 : GB[c], l = b == 0 ? 0 : CL[c]
-                                var m = k0
-                                let keptEnd = Int(CKE[b * n + c])
-                                for j in k0..<k {
-                                    let kept = m < keptEnd && CK[m] == CB[j]
-                                    if kept { m += 1 }
-                                    let y = CY[j], o = dec.apply(y), e = o - CV[j]
-                                    let weight: Float = kept ? keptWeight : 1
-                                    l += Double(weight * e * e)
-                                    let dy = 2 * weight * e * dec.derivative(input: y, output: o)
-                                    CY[j] = dy; g += dy
-                                }
-                                GB[c] = g
-                                CL[c] = l
-                            }
-                        }
-                    }
-                }
-            } else if nb > 1 {
-                // By sample, one block of input columns at a time (the weight rows it reads stay in
-                // cache), into the outputs in (block, row) order; then back to entry order.
-                Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
-                    for bi in sampleChunks[chunk] {
-                        let s = list[bi]
-                        for b in 0..<nb { let key = b * rows + s; for q in EBS[key]..<EBS[key + 1] { YB[q] = P[bOff + Int(C[q + EBP[key]])] } }
-                    }
-                    for t in tiles.indices {
-                        let lo = tiles[t].lowerBound, w = tw
-                        let wt = tilePointers(t).w, ht = H + batch * lo
-                        for b in 0..<nb {
-                            for bi in sampleChunks[chunk] {
-                                let key = b * rows + list[bi], q0 = EBS[key], hv = ht + bi * w
-                                Kernels.gatherDots32(hv, count: EBS[key + 1] - q0, indices: C + q0 + EBP[key], base: wt, into: YB + q0)
-                            }
-                        }
-                    }
-                    for bi in sampleChunks[chunk] {
-                        let s = list[bi]
-                        for b in 0..<nb { let key = b * rows + s; for q in EBS[key]..<EBS[key + 1] { Y[q + EBP[key]] = YB[q] } }
-                    }
-                }
-            } else {
-                Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
-                    for t in tiles.indices {
-                        let lo = tiles[t].lowerBound, w = tw
-                        let wt = tilePointers(t).w, ht = H + batch * lo
-                        for bi in sampleChunks[chunk] {
-                            let s = list[bi], hv = ht + bi * w, p0 = rs[s]
-                            Kernels.gatherDots32(hv, count: rs[s + 1] - p0, indices: C + p0, base: wt, into: Y + p0)
-                        }
-                    }
-                }
-            }
-            if !byColumn { Parallel.forEach(sampleChunks.count, threads: threads) { chunk in
-                for bi in sampleChunks[chunk] {
-                    let s = list[bi]
-                    var l = 0.0
-                    for p in rs[s]..<rs[s + 1] {
-                        let y = Y[p], o = dec.apply(y), e = o - vs[p]
-                        let weight: Float = KP[p] != 0 ? keptWeight : 1
-                        l += Double(weight * e * e)
-                        Y[p] = 2 * weight * e * dec.derivative(input: y, output: o)
-                    }
-                    L[bi] = l
-                    if nb > 1 { for b in 0..<nb { let key = b * rows + s; for q in EBS[key]..<EBS[key + 1] { YB[q] = Y[q + EBP[key]] } } }
-                }
-            } }
-            // Decoder bias gradient, summed over the batch in order (each column's terms in batch order).
-            if !byColumn {
-                for c in 0..<n { GB[c] = 0 }
-                for bi in 0..<batch {
-                    let s = list[bi]
-                    for p in rs[s]..<rs[s + 1] { GB[Int(C[p])] += Y[p] }
-                }
-            }
+            pass.decodeAndScore(columnChunks: columnChunks)
             lap(2)
-
-            // Stage 3 (by tile): dL/dh = sum_k dy_k W_k, dL/dz, then the weight gradients (L2 term
-            // plus sums over each weight row's entries) and the squared norms for the loss.
-            Parallel.forChunks(tiles.count, threads: threads) { chunk, tileRange in
-                for t in tileRange {
-                    // Rows are tw floats apart; width is the tile's own (narrower for a narrow last tile).
-                    let lo = tiles[t].lowerBound, w = tw, width = tiles[t].count, tp = tilePointers(t, chunk: chunk)
-                    let vt = tp.v, wt = tp.w, zt = Z + batch * lo, ht = H + batch * lo, dt = D + batch * lo
-                    let gvt = tp.gv, gwt = tp.gw
-                    var sq = 0.0
-                    // Walking by column: one block of batch positions at a time (see sampleBlocks). One
-                    // pass over each column's entries gives both dL/dh and the decoder weights' gradient.
-                    if byColumn {
-                        for j in 0..<(batch * w) { dt[j] = 0 }
-                        for b in 0..<nbs {
-                            for c in 0..<n {
-                                let k0 = Int(CS[b * n + c]), k = Int(CS[b * n + c + 1])
-                                let wr = wt + c * w, gw = gwt + c * w
-                                // The squared norms for the loss, while the weight rows are read.
-                                if b == 0 { sq += Double(Kernels.dot(width, vt + c * w, vt + c * w) + Kernels.dot(width, wr, wr)) }
-                                let start = b == 0 ? wr : UnsafePointer(gw), startScale = b == 0 ? scale : 1
-                                Kernels.gatherScatter32(gw, start: start, startScale: startScale, count: k - k0, indices: CB + k0,
-                                                        coefficients: CY + k0, base: ht, row: wr, scatter: dt)
-                            }
-                        }
-                    } else if nb > 1 {
-                        // By sample, one block of input columns at a time (see columnBlocks).
-                        for b in 0..<nb {
-                            for bi in 0..<batch {
-                                let key = b * rows + list[bi], q0 = EBS[key], dv = dt + bi * w
-                                Kernels.gatherAccumulate32(dv, start: b == 0 ? nil : UnsafePointer(dv), startScale: b == 0 ? 0 : 1,
-                                                           count: EBS[key + 1] - q0, indices: C + q0 + EBP[key], coefficients: YB + q0, base: wt, stride: w)
-                            }
-                        }
-                    } else {
-                        for bi in 0..<batch {
-                            let s = list[bi], p0 = rs[s]
-                            Kernels.gatherAccumulate32(dt + bi * w, start: nil, startScale: 0, count: rs[s + 1] - p0,
-                                                       indices: C + p0, coefficients: Y + p0, base: wt, stride: w)
-                        }
-                    }
-                    if decoderStepsFirst, let step = update {
-                        // The decoder rows' gradient is final and the rows are read no more in this pass.
-                        let g = gradientRows(t, chunk: chunk).gw
-                        if t == narrow {
-                            for c in 0..<n { for j in 0..<width { g[c * width + j] = gwt[c * w + j] } }
-                        }
-                        step((wOff + n * lo)..<(wOff + n * (lo + width)), writableParams, g)
-                    }
-                    enc.multiplyByDerivative(batch * w, input: zt, output: ht, dt)
-
-                    if byColumn {
-                        for b in 0..<nbs {
-                            for c in 0..<n {
-                                let k0 = Int(CS[b * n + c]), gv = gvt + c * w
-                                Kernels.gatherAccumulate32(gv, start: b == 0 ? vt + c * w : UnsafePointer(gv), startScale: b == 0 ? scale : 1,
-                                                           count: Int(CKE[b * n + c]) - k0, indices: CK + k0, coefficients: CA + k0, base: dt, stride: w)
-                            }
-                        }
-                    } else if nb > 1 {
-                        for j in 0..<(n * w) { gwt[j] = scale * wt[j]; gvt[j] = scale * vt[j] }
-                        // The two gradients in separate passes: each block's rows of one of them fit in
-                        // L2 where both would not.
-                        for b in 0..<nb {
-                            for bi in 0..<batch {
-                                let key = b * rows + list[bi], hv = ht + bi * w
-                                let toEntry = EBP[key]
-                                for q in EBS[key]..<EBS[key + 1] { Kernels.axpy(w, YB[q], hv, gwt + Int(C[q + toEntry]) * w) }
-                            }
-                            for bi in 0..<batch {
-                                let key = b * rows + list[bi], dv = dt + bi * w
-                                for q in EBS[key]..<AE[key] { Kernels.axpy(w, AB[q], dv, gvt + Int(AC[q]) * w) }
-                            }
-                        }
-                    } else {
-                        for j in 0..<(n * w) { gwt[j] = scale * wt[j]; gvt[j] = scale * vt[j] }
-                        for bi in 0..<batch {
-                            let s = list[bi], hv = ht + bi * w, dv = dt + bi * w
-                            for p in rs[s]..<rs[s + 1] { Kernels.axpy(w, Y[p], hv, gwt + Int(C[p]) * w) }
-                            for p in rs[s]..<AE[s] { Kernels.axpy(w, A[p], dv, gvt + Int(AC[p]) * w) }
-                        }
-                    }
-                    if !byColumn { for c in 0..<n { sq += Double(Kernels.dot(width, vt + c * w, vt + c * w) + Kernels.dot(width, wt + c * w, wt + c * w)) } }
-                    SQ[t] = sq
-                    let gmu = GMU + lo
-                    for j in 0..<width { gmu[j] = 0 }
-                    for bi in 0..<batch { Kernels.axpy(width, 1, dt + bi * w, gmu) }
-                    let tileGradient = gradientRows(t, chunk: chunk)
-                    if t == narrow {
-                        // The padded gradient rows back into the tile's own layout (front to back, so
-                        // in place where the scratch holds both).
-                        for c in 0..<n {
-                            for j in 0..<width { tileGradient.gv[c * width + j] = gvt[c * w + j] }
-                            if !decoderStepsFirst { for j in 0..<width { tileGradient.gw[c * width + j] = gwt[c * w + j] } }
-                        }
-                    }
-                    // Fused: this tile's weights are read by no later stage, so they are stepped now.
-                    if let step = update {
-                        step((vOff + n * lo)..<(vOff + n * (lo + width)), writableParams, tileGradient.gv)
-                        if !decoderStepsFirst { step((wOff + n * lo)..<(wOff + n * (lo + width)), writableParams, tileGradient.gw) }
-                    }
-                }
-            }
-            if let step = update {
-                step(muOff..<(muOff + h), writableParams, GMU)
-                step(bOff..<(bOff + n), writableParams, GB)
-            }
+            pass.backward()
             lap(3)
         }}}}}
+        if regroup { groupedFor = samples }
 
         var loss = 0.0, entries = 0
-        for bi in 0..<batch { entries += data.count(ofRow: list[bi]) }
-        if byColumn { for c in 0..<data.cols { loss += columnLoss[c] } } else { for bi in 0..<batch { loss += sampleLoss[bi] } }
+        for bi in 0..<samples.count { entries += data.count(ofRow: samples[bi]) }
+        if byColumn { for c in 0..<data.cols { loss += columnLoss[c] } } else { for bi in 0..<samples.count { loss += sampleLoss[bi] } }
         lastSquaredError = loss
         lastEntries = entries
         var sq = 0.0
@@ -708,8 +302,45 @@ public final class AutoRecObjective {
         return loss + 0.5 * Double(scale) * sq
     }
 
+    /// The pass of one call: this objective's workspaces (the lazy ones allocated for the way it
+    /// walks) under their names, and the call's settings.
+    private func makePass(_ writableParams: UnsafeMutablePointer<Float>, fullGradient: UnsafeMutablePointer<Float>?,
+                          update: RangeUpdate?, samples: [Int], byColumn: Bool, l2Scale: Float, dropout: Float,
+                          maskSeed: UInt64, keptWeight: Float, rowStart: UnsafePointer<Int>, columns: UnsafePointer<Int32>,
+                          values: UnsafePointer<Float>, blockedStart: UnsafePointer<Int>, blockedToEntry: UnsafePointer<Int>) -> AutoRecPass {
+        let n = data.cols, h = hidden, batch = samples.count
+        let blocks = columnBlocks.count, fused = fullGradient == nil
+        let biasGradient = self.biasGradient.pointer(fused)
+        // Walking by column, the batch's workspace rows are read at random: with a large batch, in
+        // blocks of batch positions whose rows fit in cache (entries of a column are in batch order).
+        let sampleBlocks = byColumn ? Self.blocks(count: batch, rowBytes: Self.tileWidth * 4, budget: cacheBytes) : [0..<batch]
+        return AutoRecPass(
+            rowStart: rowStart, columns: columns, values: values, rowCount: data.rows, inputCount: n, hiddenCount: h,
+            samples: samples, batch: batch, encoder: encoder, decoder: decoder, inputShift: inputShift, inputScaling: inputScaling,
+            writableParams: writableParams, encoderWeightsAt: 0, encoderBiasAt: n * h, decoderWeightsAt: n * h + h,
+            decoderBiasAt: 2 * n * h + h, tiles: tiles, tileWidth: Self.tileWidth, narrowTile: narrowTile, narrowPad: narrowPad,
+            // The narrow tile's padded gradient rows: the chunk's own scratch when fused (compacted
+            // in place afterwards, which is safe front to back), else their own workspace.
+            narrowGradient: narrowGradientPad.pointer(!fused && narrowTile >= 0),
+            l2Scale: l2Scale, dropout: dropout, keepScale: dropout > 0 ? 1 / (1 - dropout) : 1, maskSeed: maskSeed, keptWeight: keptWeight, threads: threads,
+            byColumn: byColumn, columnBlockCount: blocks, sampleBlocks: sampleBlocks,
+            sampleChunks: Self.balancedChunks(count: batch, threads: threads) { data.count(ofRow: samples[$0]) },
+            preActivations: zBuf, codes: hBuf, codeGradients: dBuf, keptInput: aBuf, keptColumn: aCol, keptRowEnd: aEnd,
+            entryOutput: yBuf.pointer(!byColumn), entryKeep: kBuf.pointer(!byColumn),
+            columnStart: colStart.pointer(byColumn), columnSample: colSample.pointer(byColumn), columnOutput: colDY.pointer(byColumn),
+            columnInput: colA.pointer(byColumn), columnValue: colValue.pointer(byColumn), columnKept: colKept.pointer(byColumn),
+            columnKeptEnd: colKeptEnd.pointer(byColumn),
+            blockedStart: blockedStart, blockedToEntry: blockedToEntry, blockedInput: blockedInput,
+            blockedOutput: blockedOutput.pointer(!byColumn && blocks > 1),
+            columnLoss: columnLoss, sampleLoss: sampleLoss, tileSquares: tileSquares,
+            fullGradient: fullGradient, update: update,
+            tileScratch: tileScratch.pointer(fused), decoderTileScratch: decoderTileScratch.pointer(fused && !byColumn),
+            encoderBiasGradient: fullGradient.map { $0 + n * h } ?? biasGradient,
+            decoderBiasGradient: fullGradient.map { $0 + 2 * n * h + h } ?? biasGradient + h)
+    }
+
     /// Splits 0..<count into `threads` contiguous chunks of about equal total `weight`.
-    private func balancedChunks(count: Int, threads: Int, weight: (Int) -> Int) -> [Range<Int>] {
+    static func balancedChunks(count: Int, threads: Int, weight: (Int) -> Int) -> [Range<Int>] {
         var total = 0
         for i in 0..<count { total += weight(i) }
         var bounds = [0], acc = 0
