@@ -6,7 +6,7 @@ public struct RatingEvaluation: Sendable {
     public let unknownUserRatings: Int
     public let unknownItemRatings: Int
 
-    public init(_ model: AutoRec, test: Ratings) {
+    public init(_ model: any RatingPredictor, test: Ratings) {
         metrics = RatingMetrics(predictions: model.predictAll(test), truth: test.values)
         let knownUser = (0..<test.users.count).map { model.users.index(of: test.users.id(at: $0)) != nil }
         let knownItem = (0..<test.items.count).map { model.items.index(of: test.items.id(at: $0)) != nil }

@@ -13,7 +13,8 @@ extension AutoRec: Ranker {
     /// since a user is an input unit of its network, fixed at training.
     public func foldIn(items: [Int], values: [Float]) throws -> [Float] {
         guard config.orientation == .user else {
-            throw FoldInUnsupported(kind: kind, reason: "I-AutoRec encodes each item from the ratings of the users it was trained on, so a new user has no input unit; use u-autorec, mult-vae, mult-dae, cdae or ease")
+            throw FoldInUnsupported(kind: kind, reason: "I-AutoRec encodes each item from the ratings of the users it was trained on, so a new user has no input unit; use "
+                                    + ModelCatalogue.list(ModelCatalogue.kinds.filter { $0.capabilities.contains(.foldIn) && $0 != .popularity }))
         }
         let row = CSRMatrix(rows: 1, cols: self.items.count,
                             entries: zip(items, values).map { (row: 0, col: $0.0, value: $0.1) })

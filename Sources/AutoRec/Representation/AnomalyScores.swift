@@ -13,4 +13,9 @@ public enum AnomalyScores {
         let observed = model.reconstructionErrors(data).observed
         return (0..<observed.count).map { observed[$0] / Double(max(1, data.rows.count(ofRow: $0))) }
     }
+
+    /// Row indices, most anomalous first (ties by row).
+    public static func ranking(_ scores: [Double]) -> [Int] {
+        scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+    }
 }

@@ -34,3 +34,23 @@ public struct SampledProfiles: Sendable {
         }
     }
 }
+
+extension SampledProfiles {
+    /// The drawn profiles beside the real ones: ratings per profile and mean rating.
+    public struct Comparison: Sendable {
+        public var sampleRatingsPerProfile: Double, sampleMeanRating: Double
+        public var realRatingsPerProfile: Double, realMeanRating: Double
+    }
+
+    /// How the drawn profiles compare with the real users `data` of `ratings`.
+    public func comparison(real data: RatingVectors, ratings: Ratings) -> Comparison {
+        func mean(_ a: [Double]) -> Double { a.isEmpty ? 0 : a.reduce(0, +) / Double(a.count) }
+        return Comparison(sampleRatingsPerProfile: mean(sizes.map(Double.init)),
+                          sampleMeanRating: mean(self.ratings.map { Double($0.rating) }),
+                          realRatingsPerProfile: mean((0..<data.rows.rows).map { Double(data.rows.count(ofRow: $0)) }),
+                          realMeanRating: Double(ratings.mean))
+    }
+
+    /// The drawn ratings as a ratings file's lines (users sample-1, sample-2, ...).
+    public var tsvLines: [String] { ratings.map { "sample-\($0.profile + 1)\t\($0.item)\t\(Int($0.rating))" } }
+}

@@ -24,7 +24,7 @@ enum AnomaliesCommand: Command {
         let c = try SharedOptions.representationConfig(try args.choice("--kind", as: RepresentationKind.self)!, args)
         let data = RatingVectors(ratings, of: of)
         let scores = AnomalyScores.scores(data, config: c)
-        let ranked = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        let ranked = AnomalyScores.ranking(scores)
         let key = of == .users ? "user" : "item"
         if args.flag("--json") {
             Output.json(ranked.map { [key: data.ids.id(at: $0), "score": rounded(scores[$0])] as [String: Any] })

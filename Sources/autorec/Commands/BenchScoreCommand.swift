@@ -49,37 +49,11 @@ enum BenchScoreCommand: Command {
     /// Times the former top-N (before the streaming scorer) and fails unless its lists are the same.
     static func compareWithFormerPath(_ model: any Ranker, users: [Int], top: Int, newLists: [[Int32]]) throws {
         let t0 = Date()
-        let former = formerTopN(model, users: users, count: top)
+        let former = FormerTopN.lists(model, users: users, count: top)
         let seconds = Date().timeIntervalSince(t0)
         let same = former.count == newLists.count && zip(former, newLists).allSatisfy { $0.map { Int32($0.item) } == $1 }
         print("  former path: \(Int(Double(users.count) / seconds)) users/s, \(fixed(seconds, 2)) s; lists \(same ? "identical" : "DIFFER")")
         if !same { throw CLIError(message: "the streaming lists differ from the former path's", code: .failure) }
-    }
-
-    /// The former `Ranker.topN`, kept here as the benchmark's baseline: blocks of 256 users, each score
-    /// row copied, a Set of the user's history, `TopN.select`.
-    static func formerTopN(_ model: any Ranker, users: [Int], count: Int) -> [[(item: Int, score: Float)]] {
-        let score = model.blockScorer()
-        var out: [[(item: Int, score: Float)]] = []
-        var start = 0
-        while start < users.count {
-            let block = Array(users[start..<min(users.count, start + 256)])
-            let s = score(block)
-            let n = s.cols
-            var lists = [[(item: Int, score: Float)]](repeating: [], count: block.count)
-            lists.withUnsafeMutableBufferPointer { listBuffer in
-                s.storage.withUnsafeBufferPointer { sp in
-                    Parallel.forEach(block.count) { r in
-                        let row = Array(sp[(r * n)..<((r + 1) * n)])
-                        let best = TopN.select(row, count: count, excluding: Set(model.historyItems(ofUser: block[r])))
-                        listBuffer[r] = best.map { ($0, row[$0]) }
-                    }
-                }
-            }
-            out.append(contentsOf: lists)
-            start += block.count
-        }
-        return out
     }
 
     /// A line of /proc/self/status in kB (VmRSS, VmHWM); 0 where there is none.

@@ -36,7 +36,9 @@ enum EvaluateCommand: Command {
         guard ["rating", "ranking"].contains(protocolName) else { throw CLIError(message: "--protocol is rating or ranking") }
         if protocolName == "rating" {
             guard models.count == 1 else { throw CLIError(message: "--protocol rating takes one model") }
-            let model = try AutoRec.from(models[0].1, path: models[0].0)
+            guard let model = try ModelCatalogue.load(models[0].1, path: models[0].0) as? RatingPredictor else {
+                throw CLIError(message: "\(models[0].0) holds a \(kinds[0]) model, which does not predict ratings; use --protocol ranking")
+            }
             return try printRating(model, test: test, json: args.flag("--json"))
         }
         _ = try args.required("--k")
@@ -93,7 +95,7 @@ enum EvaluateCommand: Command {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func printRating(_ model: AutoRec, test: Ratings, json: Bool) throws {
+    static func printRating(_ model: any RatingPredictor, test: Ratings, json: Bool) throws {
         let r = RatingEvaluation(model, test: test)
         guard !r.knowsNoTestUser else {
             throw CLIError(message: "none of the \(test.count) test ratings is from a user the model knows: "

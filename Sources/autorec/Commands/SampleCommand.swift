@@ -29,18 +29,16 @@ enum SampleCommand: Command {
         let data = RatingVectors(ratings, of: .users)
         let model = RepresentationAutoencoder.fit(data, config: c)
         let sampled = SampledProfiles(model: model, data: data, ratings: ratings, count: count, seed: c.seed &+ 99)
-        let lines = sampled.ratings.map { "sample-\($0.profile + 1)\t\($0.item)\t\(Int($0.rating))" }
-        let perProfile = sampled.sizes, values = sampled.ratings.map(\.rating)
+        let lines = sampled.tsvLines
         if let out = args.string("--out") { try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8) }
-        let realPer = (0..<data.rows.rows).map { data.rows.count(ofRow: $0) }
-        func mean(_ a: [Double]) -> Double { a.isEmpty ? 0 : a.reduce(0, +) / Double(a.count) }
+        let comparison = sampled.comparison(real: data, ratings: ratings)
         let stats: [String: Any] = [
             "profiles": count,
-            "sample_ratings_per_profile": rounded(mean(perProfile.map(Double.init)), 2),
-            "sample_mean_rating": rounded(mean(values.map(Double.init)), 3),
-            "real_ratings_per_profile": rounded(mean(realPer.map(Double.init)), 2),
-            "real_mean_rating": rounded(Double(ratings.mean), 3),
-            "sample_profile_sizes": perProfile,
+            "sample_ratings_per_profile": rounded(comparison.sampleRatingsPerProfile, 2),
+            "sample_mean_rating": rounded(comparison.sampleMeanRating, 3),
+            "real_ratings_per_profile": rounded(comparison.realRatingsPerProfile, 2),
+            "real_mean_rating": rounded(comparison.realMeanRating, 3),
+            "sample_profile_sizes": sampled.sizes,
         ]
         if args.flag("--json") { Output.json(stats); return }
         Output.table(["", "ratings per profile", "mean rating"], [

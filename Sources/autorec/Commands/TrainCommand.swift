@@ -11,7 +11,6 @@ enum TrainCommand: Command {
         discussion: """
         Defaults (chosen on validation parts of the ML-100K training splits, see the README):
         \(ModelCatalogue.kinds.map { "  \($0.name): \($0.defaults)" }.joined(separator: "\n"))
-          i-autorec, u-autorec with --optimizer lbfgs: --l2 300 --epochs 500 --patience 20 --lbfgs-memory 5 --refit yes
         Rating models hold out a seeded share of the training ratings (--validation, 0.05) for early
         stopping; with --refit yes the model is then trained again on all ratings for the best epoch count.
         Top-N models read the ratings as implicit feedback (--positive x keeps ratings >= x); their

@@ -8,7 +8,7 @@ extension ModelKind {
         defaults: "adam, full batch, --lr 0.01 --l2 50 --dropout 0.5 --kept-weight 0.3 --averaging 0.9 --center no --epochs 300 --patience 15 --refit yes")
     public static let uAutoRec = autoRec(
         name: "u-autorec", orientation: .user, capabilities: [.ratingPrediction, .foldIn],
-        defaults: "the same but --l2 30 --dropout 0.25 --kept-weight 0.1 --center yes")
+        defaults: "the same but --l2 30 --dropout 0.25 --kept-weight 0.1 --center yes; with --optimizer lbfgs either takes --l2 300 --epochs 500 --patience 20 --lbfgs-memory 5 --refit yes")
 
     /// An AutoRec kind of `orientation`: its options, trainer and loader.
     public static func autoRec(name: String, orientation: AutoRecOrientation, capabilities: Capabilities, defaults: String) -> ModelKind {
