@@ -107,4 +107,31 @@ final class NightlyJobTests: XCTestCase {
         XCTAssertTrue(rows[1][1]!.contains("no ratings"))
         XCTAssertEqual(try scalar("SELECT count(*) FROM models"), "0")
     }
+
+    /// `recommend` against the store: a stored list when it is long enough, the active model when
+    /// more is asked (or a new user), a shorter stored list with --stored-only, and a clear refusal
+    /// when nothing is active.
+    func testTheActiveRecommenderAnswersFromStoredListsThenFromTheModel() throws {
+        try importSlice()
+        XCTAssertThrowsError(try ActiveRecommender.answer(connection, user: "1", count: 5, storedOnly: false)) {
+            XCTAssertTrue("\($0)".contains("no active model in the store"), "\($0)")
+        }
+        XCTAssertTrue(try job(epochs: 3).run().promoted)
+        guard case .stored(let five) = try ActiveRecommender.answer(connection, user: "1", count: 5, storedOnly: false) else {
+            return XCTFail("a list of 5 is stored (top 20)")
+        }
+        XCTAssertEqual(five.count, 5)
+        guard case .model(let model, _) = try ActiveRecommender.answer(connection, user: "1", count: 30, storedOnly: false) else {
+            return XCTFail("30 is more than the stored 20: the active model answers")
+        }
+        XCTAssertEqual(model.topN(users: [Int(model.users.index(of: "1")!)], count: 5)[0].map { model.items.id(at: $0.item) },
+                       five.map(\.item), "the model gives the stored list's items")
+        guard case .stored(let all) = try ActiveRecommender.answer(connection, user: "1", count: 30, storedOnly: true) else {
+            return XCTFail("--stored-only takes the shorter stored list")
+        }
+        XCTAssertEqual(all.count, 20)
+        guard case .model = try ActiveRecommender.answer(connection, user: nil, count: 5, storedOnly: false) else {
+            return XCTFail("a new user is folded in by the active model")
+        }
+    }
 }

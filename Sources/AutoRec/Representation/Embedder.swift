@@ -3,7 +3,7 @@ import Linalg
 /// The face of whatever turns rating vectors into embeddings: a trained representation
 /// autoencoder, PCA, AutoRec's hidden codes. `similar`, `cluster` and `classify` see only this.
 public protocol Embedder {
-    /// Its name in reports and stored embeddings ("denoising", "pca", "i-autorec").
+    /// Its name in reports and stored embeddings (a variant, "pca", or an AutoRec kind).
     var name: String { get }
     /// One vector per row of `data`, in its order.
     func embeddings(of data: RatingVectors) throws -> Embeddings

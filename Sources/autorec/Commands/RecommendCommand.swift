@@ -37,21 +37,14 @@ enum RecommendCommand: Command {
         if let path = args.string("--model") {
             model = try RankerFile.load(from: path)
         } else {
-            let connection = try Connection(url: args.string("--database"))
-            // Stored lists first: the active model's list of the user, one indexed row in one query.
-            if let user {
-                let stored = try RecommendationStore(connection: connection).activeList(user: user, count: n)
-                if !stored.isEmpty && (stored.count >= n || args.flag("--stored-only")) {
-                    print(list: stored.map { ($0.item, $0.score, $0.title) }, json: args.flag("--json"))
-                    return
-                }
+            switch try ActiveRecommender.answer(try Connection(url: args.string("--database")), user: user, count: n,
+                                                storedOnly: args.flag("--stored-only")) {
+            case .stored(let list):
+                print(list: list, json: args.flag("--json"))
+                return
+            case .model(let active, let activeTitles):
+                (model, titles) = (active, activeTitles)
             }
-            let registry = ModelRegistry(connection: connection)
-            guard let active = try registry.active() else {
-                throw CLIError(message: "no active model in the store: pass --model FILE, or train --from-db --register and 'autorec models activate ID'", code: .failure)
-            }
-            model = try registry.loadRanker(active.id)
-            titles = try ItemTitles.read(connection)
         }
         if let path = args.string("--catalogue") { titles = try ItemCatalogue.read(path: path).titles }
         let list: [(item: Int, score: Float)]
