@@ -254,6 +254,25 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(pca, majority + 0.05, "PCA features carry genre information")
     }
 
+    /// Scarce labels keep the fixed shape: one entry per embedding and probe, then majority.
+    func testClassifyWithScarceLabelsKeepsTheJSONShape() throws {
+        let ratings = Self.root.appendingPathComponent("data/ml-100k/ratings.tsv").path
+        let items = Self.root.appendingPathComponent("data/ml-100k/items.tsv").path
+        let r = try run(["classify", "--ratings", ratings, "--catalogue", items, "--dim", "8", "--epochs", "3",
+                         "--labelled", "0.1", "--draws", "2", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let o = try json(r.out)
+        let results = try XCTUnwrap(o["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 9 * 2 + 1, "every embedding under both probes, then majority")
+        XCTAssertEqual(Set(results.compactMap { $0["probe"] as? String }), ["logistic", "mlp", "majority"])
+        for e in results {
+            XCTAssertNotNil(e["embedding"] as? String)
+            let micro = try XCTUnwrap(e["micro_f1"] as? Double), macro = try XCTUnwrap(e["macro_f1"] as? Double)
+            XCTAssertTrue((0...1).contains(micro) && (0...1).contains(macro), "\(e)")
+        }
+        XCTAssertEqual(o["labelled"] as? Double, 0.1)
+    }
+
     /// The fixed JSON shape of anomalies: every user, most anomalous first.
     func testAnomaliesJSONCoversEveryUser() throws {
         let data = try smallRatingsFile()

@@ -33,4 +33,29 @@ public struct GenreClassification {
         results.append(Result(embedding: "majority", scores: MultiLabelClassification.majority(labels: labels, labelCount: genres.count)))
         return results
     }
+
+    /// One row of the scarce-label table: an embedding under one probe.
+    public struct ScarceResult {
+        public var embedding: String
+        /// The probe's name, or nil for the majority baseline.
+        public var probe: ScarceLabels.Probe?
+        public var outcome: ScarceLabels.Outcome
+    }
+
+    /// Every embedding under every probe with `labelled` of the items' genres seen (`draws` draws),
+    /// then the majority baseline in the same protocol.
+    public func runScarce(_ embeddings: [Embeddings], labelled: Double, draws: Int, probes: [ScarceLabels.Probe],
+                          seed: UInt64) -> [ScarceResult] {
+        var results: [ScarceResult] = []
+        for e in embeddings {
+            for probe in probes {
+                results.append(ScarceResult(embedding: e.source, probe: probe, outcome: ScarceLabels.evaluate(
+                    features: e.vectors, labels: labels, labelCount: genres.count, labelled: labelled, draws: draws,
+                    probe: probe, seed: seed)))
+            }
+        }
+        results.append(ScarceResult(embedding: "majority", probe: nil, outcome: ScarceLabels.majority(
+            labels: labels, labelCount: genres.count, labelled: labelled, draws: draws, seed: seed)))
+        return results
+    }
 }
