@@ -32,6 +32,9 @@ enum ModelOptions {
         "--negatives": ("n", "CDAE: negatives sampled per positive; 0 uses every item."),
         "--loss": ("bce|squared", "CDAE: output loss."),
         "--normalize": ("yes|no", "CDAE: scale each user's input to unit length before the corruption."),
+        "--orientation": ("item|user", "CF-NADE: each item's ratings by user (item, the default) or each user's by item are one sample."),
+        "--ordinal": ("x", "CF-NADE: weight of the ordinal cost against the softmax cost (0 to 1, default 0)."),
+        "--sharing": ("yes|no", "CF-NADE: share weights across rating levels (a rating r uses levels 1..r; default yes)."),
     ]
 
     /// The options of every catalogue setting, no defaults declared (each kind has its own).

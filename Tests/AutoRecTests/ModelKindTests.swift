@@ -8,7 +8,7 @@ final class ModelKindTests: XCTestCase {
         for kind in ModelCatalogue.builtIn { XCTAssertEqual(ModelCatalogue.named(kind.name), kind) }
         XCTAssertNil(ModelCatalogue.named("i-autorec "))
         XCTAssertEqual(Set(ModelCatalogue.of(.rating) + ModelCatalogue.of(.topN)), Set(ModelCatalogue.kinds))
-        XCTAssertEqual(ModelCatalogue.of(.rating).map(\.name), ["i-autorec", "u-autorec"])
+        XCTAssertEqual(ModelCatalogue.of(.rating).map(\.name), ["i-autorec", "u-autorec", "cf-nade"])
         XCTAssertEqual(ModelCatalogue.list([.ease, .cdae, .popularity]), "ease, cdae or popularity")
         XCTAssertThrowsError(try ModelCatalogue.kind("svd")) { XCTAssertTrue("\($0)".contains("choose one of i-autorec"), "\($0)") }
     }
