@@ -55,15 +55,34 @@ public struct CFNADENetwork: Sendable {
     }
 
     func effective(_ p: [Float]) -> Effective {
+        var e = Effective(u: [], c: [], vc: [], bc: [])
+        fillEffective(p, into: &e)
+        return e
+    }
+
+    /// The effective weights of `p` into `e`, reusing its buffers when they have the size.
+    func fillEffective(_ p: [Float], into e: inout Effective) {
         let block = inputs * hidden
-        var u = Array(p[0..<weightBlock]), vc = Array(p[vOffset..<(vOffset + weightBlock)]), bc = Array(p[bOffset...])
-        if sharing {
-            for k in 1..<max(1, levels) {
-                for j in 0..<block { u[k * block + j] += u[(k - 1) * block + j]; vc[k * block + j] += vc[(k - 1) * block + j] }
-                for j in 0..<inputs { bc[k * inputs + j] += bc[(k - 1) * inputs + j] }
-            }
+        if e.u.count != weightBlock {
+            e = Effective(u: [Float](repeating: 0, count: weightBlock), c: [Float](repeating: 0, count: hidden),
+                          vc: [Float](repeating: 0, count: weightBlock), bc: [Float](repeating: 0, count: levels * inputs))
         }
-        return Effective(u: u, c: Array(p[cOffset..<(cOffset + hidden)]), vc: vc, bc: bc)
+        for j in 0..<weightBlock { e.u[j] = p[j]; e.vc[j] = p[vOffset + j] }
+        for j in 0..<hidden { e.c[j] = p[cOffset + j] }
+        for j in 0..<(levels * inputs) { e.bc[j] = p[bOffset + j] }
+        guard sharing else { return }
+        for k in 1..<max(1, levels) {
+            for j in 0..<block { e.u[k * block + j] += e.u[(k - 1) * block + j]; e.vc[k * block + j] += e.vc[(k - 1) * block + j] }
+            for j in 0..<inputs { e.bc[k * inputs + j] += e.bc[(k - 1) * inputs + j] }
+        }
+    }
+
+    /// Buffers one training run reuses from step to step: the effective weights and each chunk's
+    /// gradient of them (at 10M ratings each is 1.4 GB; allocating them per step cost page faults).
+    public final class Workspace {
+        var effective = Effective(u: [], c: [], vc: [], bc: [])
+        var partials: [[Float]] = []
+        public init() {}
     }
 
     /// One sample's training draw: entry positions in their random order and the split.
@@ -84,36 +103,42 @@ public struct CFNADENetwork: Sendable {
     /// level of entry p) with their draws, summed, and its gradient (added to `gradient`, which the
     /// caller zeroes), plus l2/2 |W|^2 + |V|^2 scaled by `regularizationScale`.
     public func loss(_ p: [Float], data: CSRMatrix, level: [UInt8], samples: [Int], draws: [Draw], l2: Float,
-                     regularizationScale: Float = 1, threads: Int = Parallel.defaultThreads, gradient: inout [Float]) -> Double {
-        let e = effective(p)
-        let block = inputs * hidden
+                     regularizationScale: Float = 1, threads: Int = Parallel.defaultThreads, workspace: Workspace = Workspace(),
+                     gradient: inout [Float]) -> Double {
+        fillEffective(p, into: &workspace.effective)
+        let e = workspace.effective
+        let block = inputs * hidden, size = 2 * weightBlock + hidden + levels * inputs
         let chunks = max(1, min(threads, samples.count))
+        while workspace.partials.count < chunks { workspace.partials.append([Float](repeating: 0, count: size)) }
         var partialLoss = [Double](repeating: 0, count: chunks)
         // Per chunk of samples: gradients of the effective weights and of c (rows are shared between samples).
-        var partial = [[Float]](repeating: [], count: chunks)
+        var partial = workspace.partials
+        workspace.partials = []
         partial.withUnsafeMutableBufferPointer { parts in
             partialLoss.withUnsafeMutableBufferPointer { losses in
                 Parallel.forChunks(samples.count, threads: chunks) { chunk, range in
-                    var g = [Float](repeating: 0, count: 2 * weightBlock + hidden + levels * inputs)
+                    parts[chunk].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
                     var total = 0.0
                     for bi in range {
-                        total += sampleCost(e, data: data, level: level, sample: samples[bi], draw: draws[bi], gradient: &g)
+                        total += sampleCost(e, data: data, level: level, sample: samples[bi], draw: draws[bi], gradient: &parts[chunk])
                     }
-                    parts[chunk] = g
                     losses[chunk] = total
                 }
             }
         }
-        // The effective gradients, summed in chunk order, back to W, V and b.
-        var gu = partial[0]
-        for c in 1..<chunks { for j in 0..<gu.count { gu[j] += partial[c][j] } }
+        // The effective gradients, summed in chunk order into the first, back to W, V and b.
+        for c in 1..<chunks { for j in 0..<size { partial[0][j] += partial[c][j] } }
         let gcOffset = weightBlock, gvOffset = weightBlock + hidden, gbOffset = 2 * weightBlock + hidden
-        if sharing {
-            for k in stride(from: levels - 2, through: 0, by: -1) {
-                for j in 0..<block { gu[k * block + j] += gu[(k + 1) * block + j]; gu[gvOffset + k * block + j] += gu[gvOffset + (k + 1) * block + j] }
-                for j in 0..<inputs { gu[gbOffset + k * inputs + j] += gu[gbOffset + (k + 1) * inputs + j] }
+        partial[0].withUnsafeMutableBufferPointer { gu in
+            if sharing {
+                for k in stride(from: levels - 2, through: 0, by: -1) {
+                    for j in 0..<block { gu[k * block + j] += gu[(k + 1) * block + j]; gu[gvOffset + k * block + j] += gu[gvOffset + (k + 1) * block + j] }
+                    for j in 0..<inputs { gu[gbOffset + k * inputs + j] += gu[gbOffset + (k + 1) * inputs + j] }
+                }
             }
         }
+        let gu = partial[0]
+        workspace.partials = partial
         let scale = l2 * regularizationScale
         var squares = 0.0
         for j in 0..<weightBlock {

@@ -79,6 +79,7 @@ extension CFNADE {
             var average = params
             var adam = Adam(parameterCount: params.count, learningRate: c.learningRate)
             var gradient = [Float](repeating: 0, count: params.count)
+            let workspace = CFNADENetwork.Workspace()
             var best = (rmse: Double.infinity, epoch: 0, weights: params)
             var rng = SeededRandom(seed: c.seed &+ 0xC0DE)
             let withRatings = (0..<samples.rows).filter { samples.count(ofRow: $0) > 0 }
@@ -93,7 +94,8 @@ extension CFNADE {
                     let draws = batch.map { CFNADENetwork.draw(count: samples.count(ofRow: $0), seed: c.seed &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64($0)) }
                     for j in 0..<gradient.count { gradient[j] = 0 }
                     loss += network.loss(params, data: samples, level: level, samples: batch, draws: draws, l2: c.l2,
-                                         regularizationScale: Float(batch.count) / Float(max(1, order.count)), gradient: &gradient)
+                                         regularizationScale: Float(batch.count) / Float(max(1, order.count)), workspace: workspace,
+                                         gradient: &gradient)
                     adam.update(&params, gradient: gradient)
                     let d = c.averaging
                     if d > 0 { for j in 0..<params.count { average[j] = d * average[j] + (1 - d) * params[j] } } else { average = params }
