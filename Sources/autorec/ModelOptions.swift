@@ -32,6 +32,8 @@ enum ModelOptions {
         "--negatives": ("n", "CDAE: negatives sampled per positive; 0 uses every item."),
         "--loss": ("bce|squared", "CDAE: output loss."),
         "--normalize": ("yes|no", "CDAE: scale each user's input to unit length before the corruption."),
+        "--features": ("model", "DFC-VAE: the model file (mult-dae) whose first layer is the frozen feature network (default: one trained first)."),
+        "--feature-weight": ("x", "DFC-VAE: weight of the feature term |phi(x) - phi(decoded)|^2 (default 0.3)."),
         "--orientation": ("item|user", "CF-NADE: each item's ratings by user (item, the default) or each user's by item are one sample."),
         "--ordinal": ("x", "CF-NADE: weight of the ordinal cost against the softmax cost (0 to 1, default 0)."),
         "--sharing": ("yes|no", "CF-NADE: share weights across rating levels (a rating r uses levels 1..r; default yes)."),

@@ -18,7 +18,7 @@ final class ModelKindTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("--epochs does not apply to ease; it applies to i-autorec"), "\(error)")
         }
         XCTAssertThrowsError(try ModelKind.multDAE.check(ModelSettings(["--beta-cap": "0.2"]))) { error in
-            XCTAssertTrue("\(error)".hasSuffix("it applies to mult-vae"), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("it applies to mult-vae or dfc-vae"), "\(error)")
         }
         XCTAssertNoThrow(try ModelKind.multVAE.check(ModelSettings(["--beta-cap": "0.2", "--seed": "3", "--positive": "4"])))
         XCTAssertThrowsError(try ModelKind.iAutoRec.train(Ratings(), settings: ModelSettings(["--hidden": "0"]))) { error in

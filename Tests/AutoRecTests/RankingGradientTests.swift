@@ -55,6 +55,26 @@ final class RankingGradientTests: XCTestCase {
     func testMultVAE() { checkMult(variational: true, dims: [5, 3], dropout: 0.5, beta: 0.7, l2: 0.2) }
     func testMultVAEDeeper() { checkMult(variational: true, dims: [6, 4, 2], dropout: 0, beta: 0.2, l2: 0) }
 
+    /// DFC-VAE: the Mult-VAE loss plus the feature term through a frozen random phi; only the VAE's
+    /// parameters move, phi's are not parameters at all.
+    func testDFCVAEWithAFrozenFeatureNetwork() {
+        let data = smallData(users: 6, items: 9, seed: 3)
+        let net = MultNetwork(items: 9, dims: [5, 3], variational: true)
+        var params = net.initialParameters(seed: 4)
+        var rng = SeededRandom(seed: 6)
+        for i in 0..<params.count { params[i] += 0.1 * rng.normal() }
+        let phi = FeatureNetwork(items: 9, width: 4, weights: (0..<36).map { _ in rng.normal() }, bias: (0..<4).map { _ in 0.2 * rng.normal() })
+        let batch = SparseRows(data, rows: [4, 0, 2, 5])
+        let pass = MultNetwork.Pass(dropout: 0.3, maskSeed: 77, noiseSeed: 88, beta: 0.4, l2: 0.1, features: phi, featureWeight: 3)
+        var grad = [Float](repeating: 0, count: params.count)
+        let with = net.loss(params, batch, pass, gradient: &grad)
+        var none: [Float] = []
+        var plain = pass
+        plain.featureWeight = 0
+        XCTAssertGreaterThan(with, net.loss(params, batch, plain, gradient: &none), "the feature term adds to the loss")
+        compare(params, grad) { net.loss($0, batch, pass, gradient: &none) }
+    }
+
     func checkCDAE(loss: CDAELoss, negatives: Int, dropout: Float, userNode: Bool = true,
                    activation: Activation = .sigmoid, normalize: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
         let data = smallData(users: 6, items: 11, seed: 9)

@@ -20,6 +20,8 @@ public struct MultConfig: Sendable, Equatable {
     /// Decay of an exponential moving average of the weights after each update, which the model
     /// keeps instead of the last weights; 0 is off.
     public var averaging: Float = 0
+    /// DFC-VAE: the weight of the feature term (0: none; needs a feature network at training).
+    public var featureWeight: Float = 0
 
     public init(variational: Bool) { self.variational = variational }
 
@@ -78,14 +80,15 @@ public struct MultAutoencoder: Ranker {
     }
 
     /// Trains on `data` with Adam over shuffled user batches; `progress` sees every epoch.
-    public static func fit(_ data: ImplicitData, config c: MultConfig,
+    public static func fit(_ data: ImplicitData, config c: MultConfig, features: FeatureNetwork? = nil,
                            progress: ((RankingEpochReport) -> Void)? = nil) -> (MultAutoencoder, RankingTrainingSummary) {
         let net = MultNetwork(items: data.items.count, dims: c.dims, variational: c.variational)
         let loop = UserBatchTraining(epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
                                      averaging: c.averaging, validationFraction: c.validationFraction, seed: c.seed)
         let (params, summary) = loop.run(data, initial: net.initialParameters(seed: c.seed), step: { params, _, batch, step, rng, grad in
             let beta = c.variational ? min(c.betaCap, Float(step) / Float(max(1, c.annealSteps))) : 0
-            let pass = MultNetwork.Pass(dropout: c.dropout, maskSeed: rng.next(), noiseSeed: rng.next(), beta: beta, l2: c.l2)
+            let pass = MultNetwork.Pass(dropout: c.dropout, maskSeed: rng.next(), noiseSeed: rng.next(), beta: beta, l2: c.l2,
+                                        features: features, featureWeight: c.featureWeight)
             return net.loss(params, batch, pass, gradient: &grad)
         }, model: { MultAutoencoder(config: c, parameters: $0, users: data.users, items: data.items, history: $1) },
         progress: progress)

@@ -77,8 +77,13 @@ public struct MultNetwork: Sendable {
         public var noiseSeed: UInt64? = nil
         public var beta: Float = 0
         public var l2: Float = 0
-        public init(dropout: Float = 0, maskSeed: UInt64 = 0, noiseSeed: UInt64? = nil, beta: Float = 0, l2: Float = 0) {
+        /// DFC-VAE: the frozen feature network and the weight of the feature term |phi(x) - phi(pi)|^2.
+        public var features: FeatureNetwork? = nil
+        public var featureWeight: Float = 0
+        public init(dropout: Float = 0, maskSeed: UInt64 = 0, noiseSeed: UInt64? = nil, beta: Float = 0, l2: Float = 0,
+                    features: FeatureNetwork? = nil, featureWeight: Float = 0) {
             self.dropout = dropout; self.maskSeed = maskSeed; self.noiseSeed = noiseSeed; self.beta = beta; self.l2 = l2
+            self.features = features; self.featureWeight = featureWeight
         }
     }
 
@@ -197,6 +202,9 @@ public struct MultNetwork: Sendable {
         }
         for r in 0..<rows { loss += rowLoss[r] }
         loss /= Double(max(1, rows))
+        if let phi = pass.features, pass.featureWeight > 0 {
+            loss += phi.addTerm(logits: last, batch: s, weight: pass.featureWeight, dLogits: &dLogits)
+        }
         if variational && pass.beta > 0 {
             let c = outs[E - 1]
             var kl = 0.0
