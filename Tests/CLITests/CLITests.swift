@@ -380,4 +380,26 @@ final class CLITests: XCTestCase {
         let help = try run(["train", "--help"]).out
         XCTAssertTrue(help.contains("--kind, --model <kind>") && help.contains("  mult-dae: --dims 600,200"), help)
     }
+
+    /// CF-NADE goes through the same commands as AutoRec: train, evaluate (RMSE), predict, recommend;
+    /// predict refuses a model that only ranks.
+    func testCFNADEThroughTheRatingCommands() throws {
+        let data = try smallRatingsFile()
+        let model = tmp("nade.model")
+        let t = try run(["train", "--kind", "cf-nade", "--train", data, "--out", model, "--hidden", "8", "--epochs", "2", "--json"])
+        XCTAssertEqual(t.code, 0, t.err)
+        XCTAssertEqual(try json(t.out)["model"] as? String, "cf-nade")
+        let e = try run(["evaluate", "--model", model, "--test", data, "--json"])
+        XCTAssertEqual(e.code, 0, e.err)
+        XCTAssertLessThan(try XCTUnwrap(try json(e.out)["rmse"] as? Double), 2)
+        let p = try run(["predict", "--model", model, "--user", "1", "--item", "1", "--json"])
+        XCTAssertEqual(p.code, 0, p.err)
+        XCTAssertTrue((1...5).contains(try XCTUnwrap(try json(p.out)["prediction"] as? Double)), p.out)
+        XCTAssertEqual(try run(["recommend", "--model", model, "--user", "1", "--top", "3"]).code, 0)
+        let pop = tmp("pop.model")
+        XCTAssertEqual(try run(["train", "--kind", "popularity", "--train", data, "--out", pop]).code, 0)
+        let refused = try run(["predict", "--model", pop, "--user", "1", "--item", "1"])
+        XCTAssertEqual(refused.code, 2)
+        XCTAssertTrue(refused.err.contains("does not predict ratings"), refused.err)
+    }
 }
