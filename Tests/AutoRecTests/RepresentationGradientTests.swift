@@ -37,6 +37,37 @@ final class RepresentationGradientTests: XCTestCase {
         XCTAssertGreaterThan(grad.map { abs($0) }.max() ?? 0, 1e-3, file: file, line: line)
     }
 
+    /// ALI, both players: the discriminator's loss against its own parameters, the encoder's and
+    /// decoder's swapped loss against theirs (through the reparameterised code and the sigmoid
+    /// outputs); each gradient is exactly zero on the other player's parameters.
+    func testALIBothPlayers() {
+        var rng = SeededRandom(seed: 4)
+        var entries: [(row: Int, col: Int, value: Float)] = []
+        for r in 0..<6 { for c in 0..<9 where rng.uniform() < 0.45 || c == r { entries.append((r, c, Float(1 + rng.int(below: 5)) / 5)) } }
+        let batch = SparseRows(CSRMatrix(rows: 6, cols: 9, entries: entries), rows: [4, 1, 2, 5])
+        let ali = ALINetwork(inputs: 9, dim: 3, width: 5)
+        var params = ali.initialParameters(seed: 2)
+        for i in 0..<params.count { params[i] += 0.3 * rng.normal() }
+        for turn in [true, false] {
+            var grad = [Float](repeating: 0, count: params.count), none: [Float] = []
+            _ = ali.loss(params, batch, seed: 11, discriminatorTurn: turn, gradient: &grad)
+            let own = turn ? ali.discriminator : ali.encoderDecoder
+            for i in 0..<params.count where !own.contains(i) { XCTAssertEqual(grad[i], 0, "turn \(turn): parameter \(i) is the other player's") }
+            let eps: Float = 1e-2
+            for i in own {
+                var p = params
+                p[i] += eps
+                let up = ali.loss(p, batch, seed: 11, discriminatorTurn: turn, gradient: &none)
+                p[i] = params[i] - eps
+                let down = ali.loss(p, batch, seed: 11, discriminatorTurn: turn, gradient: &none)
+                let numeric = Float((up - down) / Double(2 * eps))
+                let err = abs(numeric - grad[i]) / max(1, abs(numeric), abs(grad[i]))
+                XCTAssertLessThan(err, 4e-3, "turn \(turn) parameter \(i): analytic \(grad[i]) vs numeric \(numeric)")
+            }
+            XCTAssertGreaterThan(own.map { abs(grad[$0]) }.max() ?? 0, 1e-3)
+        }
+    }
+
     func testPlain() { check(.plain) }
     func testSparse() { check(.sparse) { $0.sparsityWeight = 0.5; $0.sparsityTarget = 0.1 } }
     func testDenoising() { check(.denoising, corruption: 99) }

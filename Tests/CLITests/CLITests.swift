@@ -245,12 +245,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         let results = try XCTUnwrap(try json(r.out)["results"] as? [[String: Any]])
         XCTAssertEqual(results.compactMap { $0["embedding"] as? String },
-                       ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "adversarial", "pca", "majority"])
+                       ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "adversarial", "ali", "pca", "majority"])
         for e in results {
             let micro = try XCTUnwrap(e["micro_f1"] as? Double), macro = try XCTUnwrap(e["macro_f1"] as? Double)
             XCTAssertTrue((0...1).contains(micro) && (0...1).contains(macro), "\(e)")
         }
-        let pca = results[8]["micro_f1"] as! Double, majority = results[9]["micro_f1"] as! Double
+        let pca = results[9]["micro_f1"] as! Double, majority = results[10]["micro_f1"] as! Double
         XCTAssertGreaterThan(pca, majority + 0.05, "PCA features carry genre information")
     }
 
@@ -263,7 +263,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         let o = try json(r.out)
         let results = try XCTUnwrap(o["results"] as? [[String: Any]])
-        XCTAssertEqual(results.count, 9 * 2 + 1, "every embedding under both probes, then majority")
+        XCTAssertEqual(results.count, 10 * 2 + 1, "every embedding under both probes, then majority")
         XCTAssertEqual(Set(results.compactMap { $0["probe"] as? String }), ["logistic", "mlp", "majority"])
         for e in results {
             XCTAssertNotNil(e["embedding"] as? String)
@@ -293,7 +293,7 @@ final class CLITests: XCTestCase {
         let all = try run(["cluster", "--k", "5", "--ratings", ratings, "--items", items, "--epochs", "3", "--dim", "8", "--json"])
         XCTAssertEqual(all.code, 0, all.err)
         let results = try XCTUnwrap(try json(all.out)["results"] as? [[String: Any]])
-        XCTAssertEqual(results.compactMap { $0["embedding"] as? String }, ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "adversarial", "pca"])
+        XCTAssertEqual(results.compactMap { $0["embedding"] as? String }, ["plain", "sparse", "denoising", "contractive", "vae", "beta-vae", "wasserstein", "adversarial", "ali", "pca"])
         for r in results {
             let s = try XCTUnwrap(r["silhouette"] as? Double), p = try XCTUnwrap(r["purity"] as? Double)
             XCTAssertTrue((-1...1).contains(s) && (0...1).contains(p), "\(r)")
@@ -401,5 +401,21 @@ final class CLITests: XCTestCase {
         let refused = try run(["predict", "--model", pop, "--user", "1", "--item", "1"])
         XCTAssertEqual(refused.code, 2)
         XCTAssertTrue(refused.err.contains("does not predict ratings"), refused.err)
+    }
+
+    /// ALI is a representation variant like the others: embed (with its reconstruction error),
+    /// similar, anomalies and sample (drawn from the prior through its decoder).
+    func testALIThroughTheRepresentationCommands() throws {
+        let data = try smallRatingsFile()
+        let e = try run(["embed", "--kind", "ali", "--ratings", data, "--epochs", "5", "--dim", "8", "--json"])
+        XCTAssertEqual(e.code, 0, e.err)
+        let o = try json(e.out)
+        XCTAssertEqual(o["kind"] as? String, "ali")
+        XCTAssertTrue((0.0..<2.0).contains(try XCTUnwrap(o["reconstruction_rmse"] as? Double)), e.out)
+        XCTAssertEqual(try run(["similar", "--kind", "ali", "--ratings", data, "--item", "50", "--epochs", "3", "--top", "3"]).code, 0)
+        XCTAssertEqual(try run(["anomalies", "--kind", "ali", "--ratings", data, "--epochs", "3", "--top", "3"]).code, 0)
+        let sample = try run(["sample", "--kind", "ali", "--ratings", data, "--epochs", "3", "--profiles", "2", "--json"])
+        XCTAssertEqual(sample.code, 0, sample.err)
+        XCTAssertEqual(try json(sample.out)["profiles"] as? Int, 2)
     }
 }

@@ -10,7 +10,7 @@ public protocol Embedder {
 }
 
 extension RepresentationAutoencoder: Embedder {
-    public var name: String { network.config.kind.rawValue }
+    public var name: String { ali != nil ? RepresentationKind.ali.rawValue : network.config.kind.rawValue }
     public func embeddings(of data: RatingVectors) throws -> Embeddings {
         Embeddings(ids: data.ids, vectors: embed(data), source: name)
     }

@@ -12,9 +12,9 @@ public struct SampledProfiles: Sendable {
     /// `count` profiles from `model`, trained on the user vectors `data` of `ratings` (reproducible for a seed).
     public init(model: RepresentationAutoencoder, data: RatingVectors, ratings: Ratings, count: Int, seed: UInt64) {
         var rng = SeededRandom(seed: seed)
-        var z = Matrix(rows: count, cols: model.network.config.dim)
+        var z = Matrix(rows: count, cols: model.codeSize)
         for j in 0..<z.storage.count { z.storage[j] = rng.normal() }
-        let y = model.network.decode(model.parameters, codes: z)
+        let y = model.decode(codes: z)
         let top = ratings.range.upperBound, bottom = ratings.range.lowerBound
         // Each item's mean scaled rating and its spread, from the training vectors.
         var sum = [Float](repeating: 0, count: y.cols), sq = sum, n = sum

@@ -34,10 +34,13 @@ public struct RatingVectors: Sendable {
 public struct RepresentationAutoencoder: Sendable {
     public let network: RepresentationNetwork
     public let parameters: [Float]
+    /// The ALI variant's own network (its parameters are `parameters`); nil for the others.
+    public var ali: ALINetwork? = nil
 
     /// Trains with Adam over shuffled batches of rows; `progress` gets (epoch, mean batch loss).
     public static func fit(_ data: RatingVectors, config c: RepresentationConfig,
                            progress: ((Int, Double) -> Void)? = nil) -> RepresentationAutoencoder {
+        if c.kind == .ali { return fitALI(data, config: c, progress: progress) }
         let net = RepresentationNetwork(inputs: data.rows.cols, config: c)
         var params = net.initialParameters()
         var adam = Adam(parameterCount: params.count, learningRate: c.learningRate)
@@ -65,13 +68,64 @@ public struct RepresentationAutoencoder: Sendable {
         return RepresentationAutoencoder(network: net, parameters: params)
     }
 
-    /// The embedding of every row of `data`, in row order.
+    /// ALI: the discriminator and the encoder with the decoder, in turn, each with its own Adam.
+    static func fitALI(_ data: RatingVectors, config c: RepresentationConfig,
+                       progress: ((Int, Double) -> Void)?) -> RepresentationAutoencoder {
+        let ali = ALINetwork(inputs: data.rows.cols, dim: c.dim, width: 4 * c.discriminatorWidth)
+        var params = ali.initialParameters(seed: c.seed)
+        var adam = Adam(parameterCount: params.count, learningRate: c.learningRate)
+        var discriminatorAdam = Adam(parameterCount: params.count, learningRate: c.learningRate)
+        var grad = [Float](repeating: 0, count: params.count)
+        var rng = SeededRandom(seed: c.seed &+ 1)
+        var order = Array(0..<data.rows.rows)
+        for epoch in 1...max(1, c.epochs) {
+            rng.shuffle(&order)
+            var total = 0.0, batches = 0, b = 0
+            while b < order.count {
+                let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
+                let batch = SparseRows(data.rows, rows: rows)
+                let seed = rng.next()
+                _ = ali.loss(params, batch, seed: seed, discriminatorTurn: true, gradient: &grad)
+                discriminatorAdam.update(&params, gradient: grad)
+                total += ali.loss(params, batch, seed: seed, discriminatorTurn: false, gradient: &grad)
+                // L2 on the encoder and decoder weights, as the other variants have.
+                for j in ali.encoderDecoder { grad[j] += c.l2 * params[j] }
+                adam.update(&params, gradient: grad)
+                batches += 1; b += rows.count
+            }
+            progress?(epoch, total / Double(max(1, batches)))
+        }
+        var model = RepresentationAutoencoder(network: RepresentationNetwork(inputs: data.rows.cols, config: c), parameters: params)
+        model.ali = ali
+        return model
+    }
+
+    /// The embedding of every row of `data`, in row order (the code's mean for the Gaussian codes).
     public func embed(_ data: RatingVectors) -> Matrix {
-        network.codes(parameters, SparseRows(data.rows, rows: Array(0..<data.rows.rows)))
+        let s = SparseRows(data.rows, rows: Array(0..<data.rows.rows))
+        if let ali { return Matrix(rows: s.count, cols: ali.dim, storage: ali.encode(parameters, s).mu) }
+        return network.codes(parameters, s)
     }
 
     /// Each row's reconstruction error over its observed entries and over the others.
     public func reconstructionErrors(_ data: RatingVectors) -> (observed: [Double], missing: [Double]) {
-        network.reconstructionErrors(parameters, SparseRows(data.rows, rows: Array(0..<data.rows.rows)))
+        let s = SparseRows(data.rows, rows: Array(0..<data.rows.rows))
+        if let ali { return ali.reconstructionErrors(parameters, s) }
+        return network.reconstructionErrors(parameters, s)
+    }
+
+    /// The root mean squared reconstruction error over the observed entries of `data` (values in
+    /// the vectors' own scale, ratings over the top rating).
+    public func observedReconstructionRMSE(_ data: RatingVectors) -> Double {
+        (reconstructionErrors(data).observed.reduce(0, +) / Double(max(1, data.rows.nonZeros))).squareRoot()
+    }
+
+    /// The code size.
+    public var codeSize: Int { ali?.dim ?? network.config.dim }
+
+    /// The decoder's outputs for codes `z` (rows x code size).
+    public func decode(codes z: Matrix) -> Matrix {
+        if let ali { return Matrix(rows: z.rows, cols: ali.inputs, storage: ali.decode(parameters, codes: z.storage, rows: z.rows)) }
+        return network.decode(parameters, codes: z)
     }
 }

@@ -20,9 +20,14 @@ public enum RepresentationKind: String, CaseIterable, Sendable {
     /// Adversarial autoencoder (Makhzani et al. 2016): a linear code, and a discriminator (one tanh
     /// layer) trained in turn to tell prior samples N(0, I) from codes, which the encoder learns to fool.
     case adversarial
+    /// Adversarially learned inference (Dumoulin et al. 2017): an encoder, a decoder and a
+    /// discriminator on joint (x, z) pairs, no reconstruction term (`ALINetwork`).
+    case ali
 
     /// Whether the code is a sampled Gaussian (embedding = its mean).
     public var isVariational: Bool { self == .vae || self == .betaVAE }
+    /// Whether the model can draw profiles from its prior through its decoder (`sample`).
+    public var isGenerative: Bool { isVariational || self == .ali }
     /// Whether the code has no sigmoid (it is matched to a Gaussian prior).
     public var hasLinearCode: Bool { isVariational || self == .wasserstein || self == .adversarial }
 }

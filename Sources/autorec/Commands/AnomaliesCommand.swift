@@ -13,7 +13,7 @@ enum AnomaliesCommand: Command {
         """,
         options: [
             .value("--of", as: "users|items", help: "Which profiles to rank.", default: "users"),
-            SharedOptions.kind(help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
+            SharedOptions.kind(help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, adversarial or ali.", default: "denoising"),
             SharedOptions.top(help: "Rows shown in the table (JSON lists every profile).", default: "20"),
             .flag("--json", help: "Print every profile as {user|item, score}, most anomalous first."),
         ] + SharedOptions.ratingsSource() + SharedOptions.representationTraining(dimHelp: "Code size."))

@@ -9,7 +9,7 @@ enum ClassifyCommand: Command {
         name: "classify",
         abstract: "Predict item genres from embeddings of every variant, PCA and a majority baseline (k-fold F1).",
         discussion: """
-        Each variant (plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, adversarial) is trained on the items' rating vectors
+        Each variant (plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, adversarial, ali) is trained on the items' rating vectors
         with its defaults (see 'autorec embed --help'); PCA projects the same centred vectors on their
         leading components. One logistic regression per genre on standardised embeddings, positives
         weighted by their rarity, k-fold cross-validation; micro-F1 pools every (item, genre)

@@ -13,10 +13,13 @@ enum EmbedCommand: Command {
         weight --beta), denoising (--mask share hidden, --noise Gaussian sigma), contractive (Jacobian
         penalty --lambda), vae and beta-vae (Gaussian code, KL weight 1 or --kl-weight; the
         embedding is the mean), wasserstein (MMD to N(0, I), weight --mmd-weight), adversarial (a
-        discriminator trained in turn tells N(0, I) samples from codes). --autorec MODEL takes the hidden codes of a trained AutoRec file instead.
+        discriminator trained in turn tells N(0, I) samples from codes), ali (an encoder, a decoder
+        and a discriminator on joint (x, z) pairs, no reconstruction term; it reconstructs loosely).
+        --json reports the reconstruction RMSE over the observed entries. --autorec MODEL takes the
+        hidden codes of a trained AutoRec file instead.
         """,
         options: [
-            SharedOptions.kind(help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein or adversarial.", default: "denoising"),
+            SharedOptions.kind(help: "plain, sparse, denoising, contractive, vae, beta-vae, wasserstein, adversarial or ali.", default: "denoising"),
             .value("--autorec", as: "model", help: "Use the hidden codes of this I-AutoRec (items) or U-AutoRec (users) file."),
             .value("--of", as: "items|users", help: "What to embed.", default: "items"),
             .value("--hidden", as: "n", help: "Units of a tanh layer between input and code, mirrored in the decoder (0: one layer).", default: "0"),
@@ -37,7 +40,7 @@ enum EmbedCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         let t0 = monotonicSeconds()
-        let (embeddings, loss) = try build(args)
+        let (embeddings, loss, reconstruction) = try build(args)
         let seconds = monotonicSeconds() - t0
         if let out = args.string("--out") { try embeddings.tsv().write(toFile: out, atomically: true, encoding: .utf8) }
         var storedID: Int? = nil
@@ -49,6 +52,7 @@ enum EmbedCommand: Command {
         if args.flag("--json") {
             Output.json(["kind": embeddings.source, "rows": embeddings.vectors.rows, "dim": embeddings.vectors.cols,
                          "seconds": rounded(seconds, 3), "loss": loss.map { rounded($0) } ?? NSNull(),
+                         "reconstruction_rmse": reconstruction.map { rounded($0) } ?? NSNull(),
                          "out": args.string("--out") ?? NSNull(), "stored_id": storedID ?? NSNull(),
                          "peak_memory_mb": rounded(peakMemoryMiB(), 1)] as [String: Any])
         } else {
@@ -59,9 +63,9 @@ enum EmbedCommand: Command {
     }
 
     /// The embeddings the options ask for, and the final training loss when something was trained.
-    static func build(_ args: ParsedArguments) throws -> (Embeddings, Double?) {
+    static func build(_ args: ParsedArguments) throws -> (Embeddings, loss: Double?, reconstruction: Double?) {
         if let path = args.string("--autorec") {
-            return (try AutoRec.load(from: path).ownEmbeddings, nil)
+            return (try AutoRec.load(from: path).ownEmbeddings, nil, nil)
         }
         let ratings = try SharedOptions.representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!
@@ -81,6 +85,6 @@ enum EmbedCommand: Command {
             last = loss
             Output.progress("epoch \(epoch)  loss \(String(format: "%.5g", loss))")
         }
-        return (try model.embeddings(of: data), last)
+        return (try model.embeddings(of: data), last, model.observedReconstructionRMSE(data))
     }
 }

@@ -15,7 +15,7 @@ enum SampleCommand: Command {
         real users'; --out writes them as a ratings file.
         """,
         options: [
-            SharedOptions.kind(help: "vae or beta-vae.", default: "vae"),
+            SharedOptions.kind(help: "vae, beta-vae or ali.", default: "vae"),
             .value("--profiles", "--count", "-n", as: "n", help: "Profiles to draw.", default: "5"),
             .value("--out", as: "file", help: "Write the profiles as user, item, rating lines (users sample-1, ...)."),
             .flag("--json", help: "Print one JSON object: the profiles' and the real data's statistics."),
@@ -24,7 +24,7 @@ enum SampleCommand: Command {
     static func run(_ args: ParsedArguments) throws {
         let ratings = try SharedOptions.representationRatings(args)
         let c = try SharedOptions.representationConfig(try args.choice("--kind", as: RepresentationKind.self)!, args)
-        guard c.kind.isVariational else { throw CLIError(message: "sample needs a generative model: --kind vae or beta-vae") }
+        guard c.kind.isGenerative else { throw CLIError(message: "sample needs a generative model: --kind vae, beta-vae or ali") }
         let count = try args.int("--profiles", range: 1...1_000_000)!
         let data = RatingVectors(ratings, of: .users)
         let model = RepresentationAutoencoder.fit(data, config: c)
