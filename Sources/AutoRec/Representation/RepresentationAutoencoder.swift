@@ -47,23 +47,14 @@ public struct RepresentationAutoencoder: Sendable {
         // The adversarial variant's discriminator has its own optimiser and loss, in turn with the autoencoder's.
         var discriminatorAdam = Adam(parameterCount: params.count, learningRate: c.learningRate)
         var grad = [Float](repeating: 0, count: params.count)
-        var rng = SeededRandom(seed: c.seed &+ 1)
-        var order = Array(0..<data.rows.rows)
-        for epoch in 1...max(1, c.epochs) {
-            rng.shuffle(&order)
-            var total = 0.0, batches = 0, b = 0
-            while b < order.count {
-                let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
-                let batch = SparseRows(data.rows, rows: rows)
-                if c.kind == .adversarial {
-                    _ = net.discriminatorLoss(params, batch, seed: rng.next(), gradient: &grad)
-                    discriminatorAdam.update(&params, gradient: grad)
-                }
-                total += net.loss(params, batch, corruptionSeed: rng.next(), gradient: &grad)
-                adam.update(&params, gradient: grad)
-                batches += 1; b += rows.count
+        trainEpochs(data, c, progress: progress) { batch, rng in
+            if c.kind == .adversarial {
+                _ = net.discriminatorLoss(params, batch, seed: rng.next(), gradient: &grad)
+                discriminatorAdam.update(&params, gradient: grad)
             }
-            progress?(epoch, total / Double(max(1, batches)))
+            let loss = net.loss(params, batch, corruptionSeed: rng.next(), gradient: &grad)
+            adam.update(&params, gradient: grad)
+            return loss
         }
         return RepresentationAutoencoder(network: net, parameters: params)
     }
@@ -76,6 +67,25 @@ public struct RepresentationAutoencoder: Sendable {
         var adam = Adam(parameterCount: params.count, learningRate: c.learningRate)
         var discriminatorAdam = Adam(parameterCount: params.count, learningRate: c.learningRate)
         var grad = [Float](repeating: 0, count: params.count)
+        trainEpochs(data, c, progress: progress) { batch, rng in
+            let seed = rng.next()
+            _ = ali.loss(params, batch, seed: seed, discriminatorTurn: true, gradient: &grad)
+            discriminatorAdam.update(&params, gradient: grad)
+            let loss = ali.loss(params, batch, seed: seed, discriminatorTurn: false, gradient: &grad)
+            // L2 on the encoder and decoder weights, as the other variants have.
+            for j in ali.encoderDecoder { grad[j] += c.l2 * params[j] }
+            adam.update(&params, gradient: grad)
+            return loss
+        }
+        var model = RepresentationAutoencoder(network: RepresentationNetwork(inputs: data.rows.cols, config: c), parameters: params)
+        model.ali = ali
+        return model
+    }
+
+    /// The epoch loop every variant shares: the rows shuffled each epoch (a seeded generator the
+    /// step also draws from), cut into batches; `step` trains on one and returns its loss.
+    private static func trainEpochs(_ data: RatingVectors, _ c: RepresentationConfig, progress: ((Int, Double) -> Void)?,
+                                    step: (SparseRows, inout SeededRandom) -> Double) {
         var rng = SeededRandom(seed: c.seed &+ 1)
         var order = Array(0..<data.rows.rows)
         for epoch in 1...max(1, c.epochs) {
@@ -83,21 +93,11 @@ public struct RepresentationAutoencoder: Sendable {
             var total = 0.0, batches = 0, b = 0
             while b < order.count {
                 let rows = Array(order[b..<min(order.count, b + max(1, c.batchSize))])
-                let batch = SparseRows(data.rows, rows: rows)
-                let seed = rng.next()
-                _ = ali.loss(params, batch, seed: seed, discriminatorTurn: true, gradient: &grad)
-                discriminatorAdam.update(&params, gradient: grad)
-                total += ali.loss(params, batch, seed: seed, discriminatorTurn: false, gradient: &grad)
-                // L2 on the encoder and decoder weights, as the other variants have.
-                for j in ali.encoderDecoder { grad[j] += c.l2 * params[j] }
-                adam.update(&params, gradient: grad)
+                total += step(SparseRows(data.rows, rows: rows), &rng)
                 batches += 1; b += rows.count
             }
             progress?(epoch, total / Double(max(1, batches)))
         }
-        var model = RepresentationAutoencoder(network: RepresentationNetwork(inputs: data.rows.cols, config: c), parameters: params)
-        model.ali = ali
-        return model
     }
 
     /// The embedding of every row of `data`, in row order (the code's mean for the Gaussian codes).
