@@ -25,7 +25,7 @@ enum ModelOptions {
         "--input-scaling": ("none|sqrt|count", "AutoRec: scale each input vector by 1/sqrt(n) or 1/n of its n ratings."),
         "--averaging": ("decay", "Adam: moving average of the weights with this decay per step; 0 is off."),
         "--optimizer-state": ("auto|full|compact", "AutoRec's Adam: keep the first moment and the weight average in 16 bits (auto: from 64M parameters)."),
-        "--refit": ("yes|no", "AutoRec: retrain on all ratings for the best epoch count found by validation."),
+        "--refit": ("yes|no", "Retrain on all the data for the best epoch count found on --validation (AutoRec, CF-NADE: yes; Mult, CDAE: no)."),
         "--dims": ("list", "Mult-VAE/DAE encoder widths, input side first (600,200)."),
         "--beta-cap": ("x", "Mult-VAE: largest KL weight."),
         "--anneal-steps": ("n", "Mult-VAE: updates over which the KL weight grows to its cap."),

@@ -80,6 +80,21 @@ final class TopNModelTests: XCTestCase {
         }
     }
 
+    /// `--refit yes` with a validation share: the first run chooses the epoch count, a second one
+    /// on all the interactions trains for exactly that many epochs; without a share it changes nothing.
+    func testRefitTrainsAgainForTheBestEpochCount() throws {
+        for kind in [ModelKind.multDAE, .cdae] {
+            let settings = ModelSettings.brief(kind, epochs: 4, dims: [20, 8], hidden: 8, extra: ["--validation": "0.2", "--refit": "yes"])
+            let report = try kind.train(interactions: Self.data, settings: settings).report
+            XCTAssertGreaterThan(report.bestEpoch, 0, kind.name)
+            XCTAssertEqual(report.refitEpochs, report.bestEpoch, kind.name)
+            XCTAssertEqual(report.epochs, 4 + report.bestEpoch, kind.name)
+            XCTAssertNotNil(report.validation, kind.name)
+            let plain = try kind.train(interactions: Self.data, settings: .brief(kind, epochs: 4, dims: [20, 8], hidden: 8, extra: ["--refit": "yes"])).report
+            XCTAssertEqual(plain.refitEpochs, 0, "\(kind.name): no validation share, nothing to choose")
+        }
+    }
+
     func testIAutoRecSaysWhyItCannotFoldIn() throws {
         let ratings = try RatingFileReader.read(path: TestData.explicitTrain)
         var c = AutoRecConfig.defaults(for: .item); c.hidden = 8; c.epochs = 2

@@ -7,8 +7,13 @@ extension ModelKind {
         validate: { _ = try CDAESettings.config($0) },
         fit: .interactions { data, settings, progress in
             let c = try CDAESettings.config(settings)
-            let (model, summary) = CDAE.fit(data, config: c, progress: TopNTraining.progress(progress))
-            return TrainedModel(model: model, report: TopNTraining.report(summary, settings: CDAESettings.report(c), data: data))
+            let run = try TopNTraining.fitWithRefit(settings, config: c) { config in
+                let (model, summary) = CDAE.fit(data, config: config, progress: TopNTraining.progress(progress))
+                return (model, summary)
+            }
+            var report = TopNTraining.report(run.summary, settings: CDAESettings.report(c), data: data)
+            report.refitEpochs = run.refitEpochs
+            return TrainedModel(model: run.model, report: report)
         },
         load: { file, path in try CDAE(modelFile: file, path: path) })
 }
@@ -16,11 +21,12 @@ extension ModelKind {
 /// CDAE's options onto `CDAEConfig`.
 enum CDAESettings {
     static let options = ["--hidden", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--negatives", "--loss",
-                          "--averaging", "--normalize", "--encoder"]
+                          "--averaging", "--normalize", "--encoder", "--refit"]
 
     static func config(_ s: ModelSettings) throws -> CDAEConfig {
         var c = CDAEConfig()
         try TopNTraining.applyLoopSettings(s, to: &c)
+        _ = try s.yesNo("--refit")
         if let v = try s.int("--hidden", range: 1...100_000) { c.hidden = v }
         if let v = try s.int("--negatives", range: 0...10_000) { c.negatives = v }
         if let v = try s.choice("--loss", as: CDAELoss.self) { c.loss = v }

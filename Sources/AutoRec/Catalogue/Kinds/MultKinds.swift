@@ -15,8 +15,13 @@ extension ModelKind {
                   validate: { _ = try MultSettings.config(variational: variational, $0) },
                   fit: .interactions { data, settings, progress in
                       let c = try MultSettings.config(variational: variational, settings)
-                      let (model, summary) = MultAutoencoder.fit(data, config: c, progress: TopNTraining.progress(progress))
-                      return TrainedModel(model: model, report: TopNTraining.report(summary, settings: MultSettings.report(c), data: data))
+                      let run = try TopNTraining.fitWithRefit(settings, config: c) { config in
+                          let (model, summary) = MultAutoencoder.fit(data, config: config, progress: TopNTraining.progress(progress))
+                          return (model, summary)
+                      }
+                      var report = TopNTraining.report(run.summary, settings: MultSettings.report(c), data: data)
+                      report.refitEpochs = run.refitEpochs
+                      return TrainedModel(model: run.model, report: report)
                   },
                   load: { file, path in try MultAutoencoder(modelFile: file, path: path, variational: variational) })
     }
@@ -25,12 +30,13 @@ extension ModelKind {
 /// Mult's options onto `MultConfig`.
 enum MultSettings {
     static func options(variational: Bool) -> [String] {
-        ["--dims", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--averaging"] + (variational ? ["--beta-cap", "--anneal-steps"] : [])
+        ["--dims", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--averaging", "--refit"] + (variational ? ["--beta-cap", "--anneal-steps"] : [])
     }
 
     static func config(variational: Bool, _ s: ModelSettings) throws -> MultConfig {
         var c = MultConfig.defaults(variational: variational)
         try TopNTraining.applyLoopSettings(s, to: &c)
+        _ = try s.yesNo("--refit")
         if let v = try s.intList("--dims", range: 1...100_000) { c.dims = v }
         if let v = try s.float("--beta-cap", range: 0...10) { c.betaCap = v }
         if let v = try s.int("--anneal-steps", range: 1...100_000_000) { c.annealSteps = v }

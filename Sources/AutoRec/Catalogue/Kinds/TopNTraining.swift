@@ -52,6 +52,25 @@ enum TopNTraining {
         if let v = try s.float("--averaging", range: 0...0.9999) { c.averaging = v }
     }
 
+    /// An epoch loop's run, and with `--refit yes` and a validation share a second one: the first,
+    /// on the rest of the interactions, chooses the epoch count (its best validation epoch); the
+    /// model is then trained again on all of them for that many epochs (as AutoRec does).
+    static func fitWithRefit<Config: EpochLoopConfig>(_ s: ModelSettings, config: Config,
+                                                      train: (Config) -> (any Ranker, RankingTrainingSummary))
+        throws -> (model: any Ranker, summary: RankingTrainingSummary, refitEpochs: Int) {
+        let (first, summary) = train(config)
+        guard try s.yesNo("--refit") == true, config.validationFraction > 0 else { return (first, summary, 0) }
+        var again = config
+        again.validationFraction = 0
+        again.epochs = max(1, summary.bestEpoch)
+        let (model, refit) = train(again)
+        var total = summary
+        total.epochs += refit.epochs
+        total.trainSeconds += refit.trainSeconds
+        total.epochSeconds += refit.epochSeconds
+        return (model, total, refit.epochs)
+    }
+
     /// A Float as the Double with the same shortest decimal form (0.01, not 0.009999999776).
     static func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
 }
