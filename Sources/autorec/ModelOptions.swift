@@ -49,6 +49,7 @@ enum ModelOptions {
 
     /// The model settings given on the command line.
     static func settings(_ args: ParsedArguments) -> ModelSettings {
-        ModelSettings(args.values.filter { ModelCatalogue.options.contains($0.key) })
+        let options = Set(ModelCatalogue.options)
+        return ModelSettings(args.values.filter { options.contains($0.key) })
     }
 }

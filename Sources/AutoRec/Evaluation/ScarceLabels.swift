@@ -20,7 +20,7 @@ public enum ScarceLabels {
         let scores = (0..<draws).map { draw -> MultiLabelClassification.Scores in
             let (train, test) = split(labels: labels, labelled: labelled, seed: seed &+ UInt64(draw))
             let (x, mean, sd) = MultiLabelClassification.standardise(features, rows: train)
-            let (testX, _, _) = standardised(features, rows: test, mean: mean, sd: sd)
+            let testX = standardised(features, rows: test, mean: mean, sd: sd)
             let predicted = predictions(probe, x: x, testX: testX, train: train, labels: labels, labelCount: labelCount,
                                         seed: seed &+ UInt64(draw))
             return count(predicted, rows: test, labels: labels, labelCount: labelCount)
@@ -73,14 +73,14 @@ public enum ScarceLabels {
     }
 
     /// Rows of `m` standardised with the training rows' mean and deviation, constant column last.
-    static func standardised(_ m: Matrix, rows: [Int], mean: [Float], sd: [Float]) -> (Matrix, [Float], [Float]) {
+    static func standardised(_ m: Matrix, rows: [Int], mean: [Float], sd: [Float]) -> Matrix {
         let d = m.cols
         var x = Matrix(rows: rows.count, cols: d + 1)
         for (k, r) in rows.enumerated() {
             for j in 0..<d { x[k, j] = (m[r, j] - mean[j]) / sd[j] }
             x[k, d] = 1
         }
-        return (x, mean, sd)
+        return x
     }
 
     static func count(_ predicted: [[Bool]], rows: [Int], labels: [[Int]], labelCount: Int) -> MultiLabelClassification.Scores {

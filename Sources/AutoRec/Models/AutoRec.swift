@@ -192,12 +192,8 @@ public struct AutoRec: Sendable {
     /// Predictions for many (user, item) external-id pairs at once; unknown ids and ids without
     /// training ratings get the training mean.
     public func predictAll(_ pairs: Ratings) -> [Float] {
-        let userMap = (0..<pairs.users.count).map { users.index(of: pairs.users.id(at: $0)).map(Int.init) }
-        let itemMap = (0..<pairs.items.count).map { items.index(of: pairs.items.id(at: $0)).map(Int.init) }
-        return predict(count: pairs.count) { k in
-            guard let u = userMap[Int(pairs.userIndex[k])], let i = itemMap[Int(pairs.itemIndex[k])] else { return nil }
-            return (u, i)
-        }
+        let dense = denseIndices(of: pairs)
+        return predict(count: pairs.count) { dense[$0] }
     }
 
     /// Predictions for pairs already in this model's dense indices (same id maps).

@@ -82,8 +82,13 @@ public struct CFNADE: Sendable {
 
     /// The expected rating of user u for item i (dense indices).
     public func predict(user u: Int, item i: Int) -> Float {
+        var levels = [Float](repeating: 0, count: levelValues.count)
+        return predict(user: u, item: i, levels: &levels)
+    }
+
+    /// The same with the caller's buffer for the level probabilities (one per thread when scoring).
+    func predict(user u: Int, item i: Int, levels p: inout [Float]) -> Float {
         let (sample, output) = config.orientation == .item ? (i, u) : (u, i)
-        var p = [Float](repeating: 0, count: levelValues.count)
         codes.storage.withUnsafeBufferPointer { c in
             network.distribution(effective, code: c.baseAddress! + sample * network.hidden, output: output, into: &p)
         }
@@ -100,12 +105,12 @@ extension CFNADE: RatingPredictor {
     }
 
     public func predictAll(_ pairs: Ratings) -> [Float] {
-        let userMap = (0..<pairs.users.count).map { users.index(of: pairs.users.id(at: $0)).map(Int.init) }
-        let itemMap = (0..<pairs.items.count).map { items.index(of: pairs.items.id(at: $0)).map(Int.init) }
+        let dense = denseIndices(of: pairs)
         var out = [Float](repeating: mean, count: pairs.count)
         out.withUnsafeMutableBufferPointer { op in
-            Parallel.forEach(pairs.count) { k in
-                if let u = userMap[Int(pairs.userIndex[k])], let i = itemMap[Int(pairs.itemIndex[k])] { op[k] = predict(user: u, item: i) }
+            Parallel.forChunks(pairs.count) { _, range in
+                var levels = [Float](repeating: 0, count: levelValues.count)
+                for k in range { if let (u, i) = dense[k] { op[k] = predict(user: u, item: i, levels: &levels) } }
             }
         }
         return out
@@ -117,7 +122,8 @@ extension CFNADE: RatingPredictor {
             var m = Matrix(rows: block.count, cols: model.items.count)
             m.storage.withUnsafeMutableBufferPointer { mp in
                 Parallel.forEach(block.count) { r in
-                    for i in 0..<model.items.count { mp[r * model.items.count + i] = model.predict(user: block[r], item: i) }
+                    var levels = [Float](repeating: 0, count: model.levelValues.count)
+                    for i in 0..<model.items.count { mp[r * model.items.count + i] = model.predict(user: block[r], item: i, levels: &levels) }
                 }
             }
             return m

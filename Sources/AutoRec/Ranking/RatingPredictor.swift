@@ -9,3 +9,15 @@ public protocol RatingPredictor: Ranker {
 }
 
 extension AutoRec: RatingPredictor {}
+
+extension Ranker {
+    /// Each pair of `pairs` in this model's dense indices, nil where the user or the item is unknown.
+    func denseIndices(of pairs: Ratings) -> [(user: Int, item: Int)?] {
+        let userMap = (0..<pairs.users.count).map { users.index(of: pairs.users.id(at: $0)).map(Int.init) }
+        let itemMap = (0..<pairs.items.count).map { items.index(of: pairs.items.id(at: $0)).map(Int.init) }
+        return (0..<pairs.count).map { k in
+            guard let u = userMap[Int(pairs.userIndex[k])], let i = itemMap[Int(pairs.itemIndex[k])] else { return nil }
+            return (u, i)
+        }
+    }
+}

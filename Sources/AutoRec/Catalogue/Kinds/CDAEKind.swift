@@ -7,13 +7,9 @@ extension ModelKind {
         validate: { _ = try CDAESettings.config($0) },
         fit: .interactions { data, settings, progress in
             let c = try CDAESettings.config(settings)
-            let run = try TopNTraining.fitWithRefit(settings, config: c) { config in
-                let (model, summary) = CDAE.fit(data, config: config, progress: TopNTraining.progress(progress))
-                return (model, summary)
+            return try TopNTraining.fitWithRefit(settings, config: c, data: data, settingsReport: CDAESettings.report(c)) {
+                CDAE.fit(data, config: $0, progress: TopNTraining.progress(progress))
             }
-            var report = TopNTraining.report(run.summary, settings: CDAESettings.report(c), data: data)
-            report.refitEpochs = run.refitEpochs
-            return TrainedModel(model: run.model, report: report)
         },
         load: { file, path in try CDAE(modelFile: file, path: path) })
 }

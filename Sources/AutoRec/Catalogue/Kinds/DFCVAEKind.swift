@@ -13,16 +13,13 @@ extension ModelKind {
         fit: .interactions { data, settings, progress in
             let c = try DFCVAESettings.config(settings)
             let phi = try DFCVAESettings.features(settings, data: data)
-            let run = try TopNTraining.fitWithRefit(settings, config: c) { config in
-                let (model, summary) = MultAutoencoder.fit(data, config: config, features: phi, progress: TopNTraining.progress(progress))
-                return (model, summary)
+            var trained = try TopNTraining.fitWithRefit(settings, config: c, data: data, settingsReport: MultSettings.report(c)) {
+                MultAutoencoder.fit(data, config: $0, features: phi, progress: TopNTraining.progress(progress))
             }
-            var report = TopNTraining.report(run.summary, settings: MultSettings.report(c), data: data)
-            report.refitEpochs = run.refitEpochs
-            report.details["feature_weight"] = TopNTraining.shortest(c.featureWeight)
-            report.details["features"] = settings["--features"] ?? "mult-dae trained first"
-            report.header["feature_weight"] = Double(c.featureWeight)
-            return TrainedModel(model: run.model, report: report)
+            trained.report.details["feature_weight"] = TopNTraining.shortest(c.featureWeight)
+            trained.report.details["features"] = settings["--features"] ?? "mult-dae trained first"
+            trained.report.header["feature_weight"] = Double(c.featureWeight)
+            return trained
         },
         load: { file, path in try MultAutoencoder(modelFile: file, path: path, variational: true) })
 }

@@ -15,13 +15,9 @@ extension ModelKind {
                   validate: { _ = try MultSettings.config(variational: variational, $0) },
                   fit: .interactions { data, settings, progress in
                       let c = try MultSettings.config(variational: variational, settings)
-                      let run = try TopNTraining.fitWithRefit(settings, config: c) { config in
-                          let (model, summary) = MultAutoencoder.fit(data, config: config, progress: TopNTraining.progress(progress))
-                          return (model, summary)
+                      return try TopNTraining.fitWithRefit(settings, config: c, data: data, settingsReport: MultSettings.report(c)) {
+                          MultAutoencoder.fit(data, config: $0, progress: TopNTraining.progress(progress))
                       }
-                      var report = TopNTraining.report(run.summary, settings: MultSettings.report(c), data: data)
-                      report.refitEpochs = run.refitEpochs
-                      return TrainedModel(model: run.model, report: report)
                   },
                   load: { file, path in try MultAutoencoder(modelFile: file, path: path, variational: variational) })
     }

@@ -55,8 +55,18 @@ enum TopNTraining {
     /// An epoch loop's run, and with `--refit yes` and a validation share a second one: the first,
     /// on the rest of the interactions, chooses the epoch count (its best validation epoch); the
     /// model is then trained again on all of them for that many epochs (as AutoRec does).
-    static func fitWithRefit<Config: EpochLoopConfig>(_ s: ModelSettings, config: Config,
-                                                      train: (Config) -> (any Ranker, RankingTrainingSummary))
+    /// The result in the catalogue's terms, `settingsReport` being the kind's settings for reports.
+    static func fitWithRefit<Config: EpochLoopConfig>(_ s: ModelSettings, config: Config, data: ImplicitData,
+                                                      settingsReport: [String: Any],
+                                                      train: (Config) -> (any Ranker, RankingTrainingSummary)) throws -> TrainedModel {
+        let run = try refitRun(s, config: config, train: train)
+        var report = self.report(run.summary, settings: settingsReport, data: data)
+        report.refitEpochs = run.refitEpochs
+        return TrainedModel(model: run.model, report: report)
+    }
+
+    private static func refitRun<Config: EpochLoopConfig>(_ s: ModelSettings, config: Config,
+                                                          train: (Config) -> (any Ranker, RankingTrainingSummary))
         throws -> (model: any Ranker, summary: RankingTrainingSummary, refitEpochs: Int) {
         let (first, summary) = train(config)
         guard try s.yesNo("--refit") == true, config.validationFraction > 0 else { return (first, summary, 0) }
