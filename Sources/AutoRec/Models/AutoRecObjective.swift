@@ -273,12 +273,17 @@ public final class AutoRecObjective {
                                 // (Empty buffers have no address; they are read only with more than one block.)
                                 blockedStart: blockedStart.baseAddress ?? UnsafePointer(aEnd),
                                 blockedToEntry: blockedToEntry.baseAddress ?? UnsafePointer(aEnd))
+            // The stages' clock starts here, as before the pass existed: the first call's lazy
+            // workspace allocations (1.5 s at 20M ratings) are set-up, not the inputs stage.
+            clock = monotonicSeconds()
             if pass.narrowTile >= 0 { pass.padNarrowTile() }
             pass.prepareInputs()
             if regroup { pass.groupByColumn() }
             if byColumn { pass.packColumnInputs() }
-            let columnChunks = byColumn ? Self.balancedChunks(count: data.cols, threads: threads) { c in
-                (0..<pass.sampleBlockCount).reduce(0) { $0 + Int(pass.columnStart[$1 * data.cols + c + 1] - pass.columnStart[$1 * data.cols + c]) }
+            // Locals: a closure that read `data.cols` would copy the matrix (and retain its arrays) per column.
+            let (n, blocks, start) = (pass.inputCount, pass.sampleBlockCount, pass.columnStart)
+            let columnChunks = byColumn ? Self.balancedChunks(count: n, threads: threads) { c in
+                (0..<blocks).reduce(0) { $0 + Int(start[$1 * n + c + 1] - start[$1 * n + c]) }
             } : []
             lap(0)
             pass.encode()

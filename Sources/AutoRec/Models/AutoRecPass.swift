@@ -184,7 +184,10 @@ struct AutoRecPass {
         // The batch's entries grouped by (block of batch positions, input column): a counting
         // sort, stable in batch order. Entries of column c in block b are columnStart[b n + c]..<columnStart[b n + c + 1],
         // so each blocked pass streams them in order.
-        let keys = sampleBlockCount * inputCount
+        // Local copies: the entry loops read them once, not through `self` at every entry.
+        let (rowStart, columns, values, samples, sampleBlocks, inputCount) = (self.rowStart, self.columns, self.values, self.samples, self.sampleBlocks, self.inputCount)
+        let (columnStart, columnSample, columnValue) = (self.columnStart, self.columnSample, self.columnValue)
+        let keys = sampleBlocks.count * inputCount
         for key in 0...keys { columnStart[key] = 0 }
         for (b, block) in sampleBlocks.enumerated() {
             for bi in block {
@@ -216,6 +219,8 @@ struct AutoRecPass {
             dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
         }
         let (rowStart, columns, values, samples, inputShift, inputScaling) = (self.rowStart, self.columns, self.values, self.samples, self.inputShift, self.inputScaling)
+        let (columnStart, columnKeptEnd, columnInput, columnKept) = (self.columnStart, self.columnKeptEnd, self.columnInput, self.columnKept)
+        let (sampleBlocks, inputCount) = (self.sampleBlocks, self.inputCount)
         // The encoder inputs of each (block, column)'s kept entries, packed at the front of its
         // range in batch order (columnKeptEnd serves as the write cursor and ends at the packed end).
         Parallel.forEach(sampleBlockCount, threads: threads) { b in
@@ -277,6 +282,11 @@ struct AutoRecPass {
     /// Walking by column: each entry's output accumulated in column order (two tiles a pass where
     /// possible), then after the last tile its loss, dL/dy and the decoder bias gradient.
     private func decodeByColumn(_ columnChunks: [Range<Int>]) {
+        // Local copies: the entry loops read them once, not through `self` at every entry.
+        let (columnStart, columnSample, columnOutput, columnValue) = (self.columnStart, self.columnSample, self.columnOutput, self.columnValue)
+        let (columnKept, columnKeptEnd, columnLoss, decoderBiasGradient) = (self.columnKept, self.columnKeptEnd, self.columnLoss, self.decoderBiasGradient)
+        let (codes, params, decoderBiasAt, decoder, keptWeight) = (self.codes, self.params, self.decoderBiasAt, self.decoder, self.keptWeight)
+        let (tiles, tileWidth, inputCount, batch, sampleBlockCount) = (self.tiles, self.tileWidth, self.inputCount, self.batch, self.sampleBlockCount)
         // Accumulate in column order (CY, sequential); the loss follows in column order too.
         Parallel.forEach(columnChunks.count, threads: threads) { chunk in
             let range = columnChunks[chunk]
