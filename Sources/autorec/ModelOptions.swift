@@ -7,7 +7,7 @@ enum ModelOptions {
     /// Value names and help, by option; an option a new kind adds without help here still works.
     static let help: [String: (valueName: String, help: String)] = [
         "--seed": ("n", "Random seed (weights, validation split, batches) (default: 1)."),
-        "--validation": ("fraction", "Held-out share: ratings for AutoRec's early stopping (0.05), each user's items for top-N models (0); 0 turns it off."),
+        "--validation": ("fraction", "Held-out share for early stopping: ratings for AutoRec (0.05), each user's items for the neural top-N models (0.1); 0 turns it off (EASE, popularity: a reported probe, default 0)."),
         "--positive": ("x", "Top-N models: ratings of at least x are interactions (default: every rating)."),
         "--hidden": ("n", "Hidden units (AutoRec 500, CDAE 400)."),
         "--encoder": ("activation", "AutoRec encoder, CDAE hidden layer: sigmoid, identity, relu, elu or tanh (default: sigmoid)."),
@@ -17,7 +17,7 @@ enum ModelOptions {
         "--optimizer": ("name", "AutoRec: adam (the default) or lbfgs (full batch, the paper's choice)."),
         "--lr": ("x", "Adam learning rate."),
         "--batch": ("n", "Mini-batch size (AutoRec: samples per Adam step, 0 is the full batch, the default)."),
-        "--patience": ("n", "AutoRec: epochs without validation improvement before stopping."),
+        "--patience": ("n", "Epochs without validation improvement before stopping (AutoRec 15-20, CF-NADE 15, Mult and CDAE 30)."),
         "--center": ("yes|no", "AutoRec: feed ratings minus the mean to the encoder."),
         "--lbfgs-memory": ("n", "AutoRec: L-BFGS history length."),
         "--dropout": ("p", "Input dropout probability (AutoRec: Adam only)."),
@@ -25,7 +25,7 @@ enum ModelOptions {
         "--input-scaling": ("none|sqrt|count", "AutoRec: scale each input vector by 1/sqrt(n) or 1/n of its n ratings."),
         "--averaging": ("decay", "Adam: moving average of the weights with this decay per step; 0 is off."),
         "--optimizer-state": ("auto|full|compact", "AutoRec's Adam: keep the first moment and the weight average in 16 bits (auto: from 64M parameters)."),
-        "--refit": ("yes|no", "Retrain on all the data for the best epoch count found on --validation (AutoRec, CF-NADE: yes; Mult, CDAE: no)."),
+        "--refit": ("yes|no", "Retrain on all the data for the best epoch count found on --validation (default yes)."),
         "--dims": ("list", "Mult-VAE/DAE encoder widths, input side first (600,200)."),
         "--beta-cap": ("x", "Mult-VAE: largest KL weight."),
         "--anneal-steps": ("n", "Mult-VAE: updates over which the KL weight grows to its cap."),

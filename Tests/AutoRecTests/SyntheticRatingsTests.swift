@@ -24,4 +24,17 @@ final class SyntheticRatingsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("5001 ratings do not fit 100 users x 100 items"), "\(error)")
         }
     }
+
+    /// With a taste, users pick items they like: still exactly n distinct pairs, the same file for a
+    /// seed, and the ratings of the chosen items run higher than under popularity alone.
+    func testTasteDrivenChoiceKeepsTheCountAndPicksLikedItems() throws {
+        let plain = try RatingFileReader.parse(text: try SyntheticRatings.tsv(ratings: 20_000, users: 300, items: 400, seed: 5), file: "a.tsv")
+        let text = try SyntheticRatings.tsv(ratings: 20_000, users: 300, items: 400, taste: 1.5, seed: 5)
+        XCTAssertEqual(text, try SyntheticRatings.tsv(ratings: 20_000, users: 300, items: 400, taste: 1.5, seed: 5))
+        let tasted = try RatingFileReader.parse(text: text, file: "b.tsv")
+        XCTAssertEqual(tasted.count, 20_000)
+        XCTAssertEqual(tasted.userItemMatrix().nonZeros, 20_000, "every (user, item) pair once")
+        func liked(_ r: Ratings) -> Double { Double(r.values.filter { $0 >= 4 }.count) / Double(r.count) }
+        XCTAssertGreaterThan(liked(tasted), liked(plain) + 0.1, "chosen by taste, rated higher: \(liked(tasted)) vs \(liked(plain))")
+    }
 }

@@ -90,9 +90,28 @@ final class TopNModelTests: XCTestCase {
             XCTAssertEqual(report.refitEpochs, report.bestEpoch, kind.name)
             XCTAssertEqual(report.epochs, 4 + report.bestEpoch, kind.name)
             XCTAssertNotNil(report.validation, kind.name)
-            let plain = try kind.train(interactions: Self.data, settings: .brief(kind, epochs: 4, dims: [20, 8], hidden: 8, extra: ["--refit": "yes"])).report
+            let plain = try kind.train(interactions: Self.data, settings: .brief(kind, epochs: 4, dims: [20, 8], hidden: 8,
+                                                                                  extra: ["--validation": "0", "--refit": "yes"])).report
             XCTAssertEqual(plain.refitEpochs, 0, "\(kind.name): no validation share, nothing to choose")
+            XCTAssertEqual(plain.epochs, 4, kind.name)
         }
+    }
+
+    /// The defaults of every neural top-N kind stop early: a validation share, a patience, a refit.
+    /// With a patience of 2 the first run ends 2 epochs after its best one and says why; the refit
+    /// then runs exactly the best epoch count.
+    func testNeuralTopNKindsStopEarlyByDefault() throws {
+        for kind in [ModelKind.multDAE, .multVAE, .cdae] {
+            let settings = ModelSettings.brief(kind, epochs: 300, dims: [20, 8], hidden: 8, extra: ["--patience": "2", "--lr": "0.01"])
+            let report = try kind.train(interactions: Self.data, settings: settings).report
+            XCTAssertNotNil(report.validation, "\(kind.name): a validation share by default")
+            XCTAssertEqual(report.refitEpochs, report.bestEpoch, "\(kind.name): refitted by default")
+            XCTAssertEqual(report.epochs - report.refitEpochs, report.bestEpoch + 2, kind.name)
+            XCTAssertLessThan(report.epochs, 300, kind.name)
+            XCTAssertTrue(report.stopReason?.contains("did not improve for 2 epochs") == true, "\(kind.name): \(report.stopReason ?? "none")")
+        }
+        let closedForm = try ModelKind.ease.train(interactions: Self.data, settings: ModelSettings(["--seed": "1"])).report
+        XCTAssertNil(closedForm.validation, "EASE keeps no validation share unless asked")
     }
 
     func testIAutoRecSaysWhyItCannotFoldIn() throws {

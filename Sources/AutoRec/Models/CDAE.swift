@@ -15,7 +15,8 @@ public enum CDAELoss: String, CaseIterable, Sendable {
 /// training split (README).
 public struct CDAEConfig: Sendable, Equatable {
     public var hidden = 400
-    public var epochs = 115
+    /// The most epochs: early stopping on `validationFraction` chooses the count (`TopNDefaults`).
+    public var epochs = TopNDefaults.mostEpochs
     public var batchSize = 100
     public var learningRate: Float = 1e-3
     public var l2: Float = 0
@@ -25,7 +26,9 @@ public struct CDAEConfig: Sendable, Equatable {
     public var negatives = 5
     public var loss: CDAELoss = .bce
     public var seed: UInt64 = 1
-    public var validationFraction = 0.0
+    public var validationFraction = TopNDefaults.validation
+    /// With a validation share: epochs without a better validation Recall@20 before stopping (0: none).
+    public var patience = TopNDefaults.patience
     /// Decay of an exponential moving average of the weights after each update, kept as the model; 0 is off.
     public var averaging: Float = 0.97
     /// Scale each user's input vector to unit length (as Mult-DAE does) before the corruption; the
@@ -210,7 +213,7 @@ public struct CDAE: Ranker {
                            progress: ((RankingEpochReport) -> Void)? = nil) -> (CDAE, RankingTrainingSummary) {
         let l = Layout(items: data.items.count, users: data.users.count, hidden: c.hidden)
         let loop = UserBatchTraining(epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
-                                     averaging: c.averaging, validationFraction: c.validationFraction, seed: c.seed)
+                                     averaging: c.averaging, validationFraction: c.validationFraction, patience: c.patience, seed: c.seed)
         var unused = Matrix(rows: 0, cols: 0)
         let (params, summary) = loop.run(data, initial: initialParameters(l, seed: c.seed), step: { params, users, batch, _, rng, grad in
             let pass = Pass(dropout: c.dropout, maskSeed: rng.next(), negativeSeed: rng.next(), negatives: c.negatives,
@@ -247,7 +250,7 @@ public struct CDAE: Ranker {
         let settings: [String: Any] = ["hidden": c.hidden, "epochs": c.epochs, "batch_size": c.batchSize,
                                 "learning_rate": Double(c.learningRate), "l2": Double(c.l2), "dropout": Double(c.dropout),
                                 "negatives": c.negatives, "loss": c.loss.rawValue, "seed": Int(truncatingIfNeeded: c.seed),
-                                "validation_fraction": c.validationFraction, "averaging": Double(c.averaging),
+                                "validation_fraction": c.validationFraction, "patience": c.patience, "averaging": Double(c.averaging),
                                 "normalize_input": c.normalizeInput, "activation": c.activation.rawValue]
         return RankerFile.file(kind: kind, users: users, items: items, history: history, settings: settings,
                                extraHeader: extraHeader, arrays: [("parameters", parameters)])
@@ -263,6 +266,7 @@ public struct CDAE: Ranker {
             throw ModelFileError(path: path, message: "bad CDAE header")
         }
         c.loss = loss; c.seed = UInt64(truncatingIfNeeded: try f.int("seed")); c.validationFraction = try f.double("validation_fraction")
+        if f.header["patience"] != nil { c.patience = try f.int("patience") }
         c.averaging = Float(try f.double("averaging"))
         c.normalizeInput = try f.bool("normalize_input")
         guard let act = Activation(rawValue: try f.string("activation")) else { throw ModelFileError(path: path, message: "bad CDAE activation") }

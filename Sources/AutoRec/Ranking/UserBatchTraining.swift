@@ -2,13 +2,17 @@ import Linalg
 
 /// The training loop every neural top-N model shares: shuffled batches of users, Adam, an optional
 /// moving average of the weights, and, with a validation share, Recall@20 on each user's held-out
-/// items after every epoch (the best epoch's weights are kept).
+/// items after every epoch (the best epoch's weights are kept, and the run stops once `patience`
+/// epochs pass without a better one).
 struct UserBatchTraining {
+    /// The most epochs; with a validation share and a patience, the run may stop earlier.
     var epochs: Int
     var batchSize: Int
     var learningRate: Float
     var averaging: Float
     var validationFraction: Double
+    /// Epochs without a better validation Recall@20 before stopping; 0 runs every epoch.
+    var patience: Int
     var seed: UInt64
 
     /// The loss of one batch with its gradient written into `gradient`: the parameters, the batch's
@@ -59,6 +63,10 @@ struct UserBatchTraining {
             }
             summary.epochs = epoch
             progress?(RankingEpochReport(epoch: epoch, loss: lossSum / Double(max(1, batches)), seconds: seconds, validationRecall: recall))
+            if recall != nil, patience > 0, epoch - summary.bestEpoch >= patience {
+                summary.stopReason = "validation Recall@20 did not improve for \(patience) epochs"
+                break
+            }
         }
         summary.trainSeconds = monotonicSeconds() - start
         if summary.bestEpoch == 0 { summary.bestEpoch = summary.epochs }

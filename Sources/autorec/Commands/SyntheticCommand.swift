@@ -11,6 +11,7 @@ enum SyntheticCommand: Command {
             .value("--ratings", as: "n", help: "Number of ratings.", default: "1000000"),
             .value("--user-count", "--users", as: "n", help: "Number of users (default: ratings / 150, as in MovieLens 1M)."),
             .value("--item-count", "--items", as: "n", help: "Number of items (default: 3700 x sqrt(ratings / 1M), MovieLens-like)."),
+            .value("--taste", as: "x", help: "How much a user's tastes decide which items they rate: 0 is popularity alone (only the rating values carry tastes); 1.5 gives top-N data where EASE beats popularity as on MovieLens.", default: "0"),
             .value("--seed", as: "n", help: "Random seed.", default: "1"),
             .value("--out", as: "file", help: "Output TSV file."),
         ], hidden: true)
@@ -23,7 +24,8 @@ enum SyntheticCommand: Command {
         let out = try args.required("--out")
         let text: String
         do {
-            text = try SyntheticRatings.tsv(ratings: n, users: users, items: items, seed: UInt64(try args.int("--seed")!))
+            text = try SyntheticRatings.tsv(ratings: n, users: users, items: items,
+                                           taste: Float(try args.double("--taste", range: 0...20)!), seed: UInt64(try args.int("--seed")!))
         } catch let error as SyntheticRatings.TooDense {
             throw CLIError(message: error.description)
         }

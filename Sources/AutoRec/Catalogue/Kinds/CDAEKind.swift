@@ -2,7 +2,7 @@
 extension ModelKind {
     public static let cdae = ModelKind(
         name: "cdae", task: .topN, capabilities: [.foldIn],
-        defaults: "--hidden 400 --epochs 115 --batch 100 --lr 0.001 --dropout 0.5 --negatives 5 --loss bce --averaging 0.97 --encoder sigmoid --normalize yes",
+        defaults: "--hidden 400 --validation 0.1 --patience 30 --epochs 300 --refit yes --batch 100 --lr 0.001 --dropout 0.5 --negatives 5 --loss bce --averaging 0.97 --encoder sigmoid --normalize yes",
         options: CDAESettings.options,
         validate: { _ = try CDAESettings.config($0) },
         fit: .interactions { data, settings, progress in
@@ -17,7 +17,7 @@ extension ModelKind {
 /// CDAE's options onto `CDAEConfig`.
 enum CDAESettings {
     static let options = ["--hidden", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--negatives", "--loss",
-                          "--averaging", "--normalize", "--encoder", "--refit"]
+                          "--averaging", "--normalize", "--encoder", "--patience", "--refit"]
 
     static func config(_ s: ModelSettings) throws -> CDAEConfig {
         var c = CDAEConfig()
@@ -34,7 +34,7 @@ enum CDAESettings {
     /// The settings that matter, for reports.
     static func report(_ c: CDAEConfig) -> [String: Any] {
         let shortest = TopNTraining.shortest
-        return ["hidden": c.hidden, "epochs": c.epochs, "batch": c.batchSize, "lr": shortest(c.learningRate),
+        return ["hidden": c.hidden, "max_epochs": c.epochs, "validation": c.validationFraction, "patience": c.patience, "batch": c.batchSize, "lr": shortest(c.learningRate),
                 "l2": shortest(c.l2), "dropout": shortest(c.dropout), "negatives": c.negatives, "loss": c.loss.rawValue,
                 "averaging": shortest(c.averaging), "normalize": c.normalizeInput, "activation": c.activation.rawValue]
     }

@@ -41,8 +41,9 @@ enum DFCVAESettings {
             return FeatureNetwork(firstLayerOf: model, itemIDs: data.items)
         }
         var settings = ModelSettings(["--seed": s["--seed"] ?? "1"])
-        if let epochs = s["--epochs"] { settings["--epochs"] = epochs }
-        if let dims = s["--dims"] { settings["--dims"] = dims }
+        for option in ["--epochs", "--dims", "--validation", "--patience", "--refit"] where s[option] != nil {
+            settings[option] = s[option]
+        }
         guard let dae = try ModelKind.multDAE.train(interactions: data, settings: settings).model as? MultAutoencoder else {
             throw SettingError("the feature network could not be trained")
         }

@@ -3,10 +3,10 @@
 extension ModelKind {
     public static let multVAE = mult(
         name: "mult-vae", variational: true,
-        defaults: "--dims 600,200 --epochs 140 --batch 500 --lr 0.001 --dropout 0.5 --l2 0 --beta-cap 0.5 --anneal-steps 200 --averaging 0.9")
+        defaults: "--dims 600,200 --validation 0.1 --patience 30 --epochs 300 --refit yes --batch 500 --lr 0.001 --dropout 0.5 --l2 0 --beta-cap 0.5 --anneal-steps 200 --averaging 0.9")
     public static let multDAE = mult(
         name: "mult-dae", variational: false,
-        defaults: "--dims 600,200 --epochs 70 --batch 500 --lr 0.001 --dropout 0.6 --l2 0.003 --averaging 0.97")
+        defaults: "--dims 600,200 --validation 0.1 --patience 30 --epochs 300 --refit yes --batch 500 --lr 0.001 --dropout 0.6 --l2 0.003 --averaging 0.97")
 
     /// A Mult kind, variational or not: its options, trainer and loader.
     public static func mult(name: String, variational: Bool, defaults: String) -> ModelKind {
@@ -26,7 +26,7 @@ extension ModelKind {
 /// Mult's options onto `MultConfig`.
 enum MultSettings {
     static func options(variational: Bool) -> [String] {
-        ["--dims", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--averaging", "--refit"] + (variational ? ["--beta-cap", "--anneal-steps"] : [])
+        ["--dims", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--averaging", "--patience", "--refit"] + (variational ? ["--beta-cap", "--anneal-steps"] : [])
     }
 
     static func config(variational: Bool, _ s: ModelSettings) throws -> MultConfig {
@@ -42,7 +42,7 @@ enum MultSettings {
     /// The settings that matter, for reports.
     static func report(_ c: MultConfig) -> [String: Any] {
         let shortest = TopNTraining.shortest
-        var s: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs, "batch": c.batchSize,
+        var s: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "max_epochs": c.epochs, "validation": c.validationFraction, "patience": c.patience, "batch": c.batchSize,
                                 "lr": shortest(c.learningRate), "l2": shortest(c.l2), "dropout": shortest(c.dropout),
                                 "averaging": shortest(c.averaging)]
         if c.variational { s["beta_cap"] = shortest(c.betaCap); s["anneal_steps"] = c.annealSteps }

@@ -18,6 +18,7 @@ enum TopNTraining {
                                     validation: s.bestValidationRecall)
         report.header = ["train_seconds": s.trainSeconds, "seconds_per_epoch": s.secondsPerEpoch, "epochs_run": s.epochs]
         if let r = s.bestValidationRecall { report.header[ValidationMetric.recall20.key] = r }
+        report.stopReason = s.stopReason
         report.details = settings
         report.details["interactions"] = data.interactions
         return report
@@ -43,7 +44,8 @@ enum TopNTraining {
     /// The settings every user-batch epoch loop reads (Mult's and CDAE's), onto its configuration.
     static func applyLoopSettings<Config: EpochLoopConfig>(_ s: ModelSettings, to c: inout Config) throws {
         c.seed = try seed(s)
-        c.validationFraction = try validation(s)
+        if let v = try s.double("--validation", range: 0...0.5) { c.validationFraction = v }
+        if let v = try s.int("--patience", range: 1...1_000_000) { c.patience = v }
         if let v = try s.int("--epochs", range: 1...1_000_000) { c.epochs = v }
         if let v = try s.int("--batch", range: 1...100_000_000) { c.batchSize = v }
         if let v = try s.float("--lr", range: 1e-9...10) { c.learningRate = v }
@@ -52,7 +54,7 @@ enum TopNTraining {
         if let v = try s.float("--averaging", range: 0...0.9999) { c.averaging = v }
     }
 
-    /// An epoch loop's run, and with `--refit yes` and a validation share a second one: the first,
+    /// An epoch loop's run, and with a validation share and `--refit yes` (the default) a second one: the first,
     /// on the rest of the interactions, chooses the epoch count (its best validation epoch); the
     /// model is then trained again on all of them for that many epochs (as AutoRec does).
     /// The result in the catalogue's terms, `settingsReport` being the kind's settings for reports.
@@ -69,7 +71,7 @@ enum TopNTraining {
                                                           train: (Config) -> (any Ranker, RankingTrainingSummary))
         throws -> (model: any Ranker, summary: RankingTrainingSummary, refitEpochs: Int) {
         let (first, summary) = train(config)
-        guard try s.yesNo("--refit") == true, config.validationFraction > 0 else { return (first, summary, 0) }
+        guard try s.yesNo("--refit") ?? true, config.validationFraction > 0 else { return (first, summary, 0) }
         var again = config
         again.validationFraction = 0
         again.epochs = max(1, summary.bestEpoch)
@@ -78,6 +80,7 @@ enum TopNTraining {
         total.epochs += refit.epochs
         total.trainSeconds += refit.trainSeconds
         total.epochSeconds += refit.epochSeconds
+        total.stopReason = summary.stopReason.map { "\($0); refitted on all the interactions for \(again.epochs)" }
         return (model, total, refit.epochs)
     }
 
@@ -89,6 +92,7 @@ enum TopNTraining {
 protocol EpochLoopConfig {
     var seed: UInt64 { get set }
     var validationFraction: Double { get set }
+    var patience: Int { get set }
     var epochs: Int { get set }
     var batchSize: Int { get set }
     var learningRate: Float { get set }
