@@ -39,6 +39,33 @@ final class ModelKindTests: XCTestCase {
         }
     }
 
+    /// Every kind with epochs keeps its learning curve, every epoch (the refit's marked), in its
+    /// file's header, where a report reads it back; a closed-form kind keeps none.
+    func testEveryEpochLoopKeepsItsLearningCurveInTheFile() throws {
+        let ratings = TestData.explicitSlice { u, i in u % 10 == 0 && i % 3 == 0 }
+        for kind in ModelCatalogue.kinds {
+            let trained = try kind.train(ratings, settings: .brief(kind, epochs: 3, dims: [8, 4], hidden: 4))
+            let file = try ModelFile.decode(try trained.modelFile().encoded(), source: kind.name)
+            let curve = LearningCurve(header: file.header[LearningCurve.headerKey])
+            guard trained.report.epochs > 0 else { XCTAssertNil(curve, kind.name); continue }
+            let read = try XCTUnwrap(curve, kind.name)
+            let kept = try XCTUnwrap(trained.report.curve, kind.name)
+            XCTAssertEqual(read.epochs, kept.epochs, kind.name)
+            XCTAssertEqual(read.refit, kept.refit, kind.name)
+            // JSON keeps a Double to about 16 digits, not always to the last bit.
+            for (a, b) in zip(read.loss, kept.loss) { XCTAssertEqual(a, b, accuracy: 1e-12 * abs(b), kind.name) }
+            for (a, b) in zip(read.validation, kept.validation) {
+                XCTAssertEqual(a == nil, b == nil, kind.name)
+                if let a, let b { XCTAssertEqual(a, b, accuracy: 1e-12, kind.name) }
+            }
+            XCTAssertEqual(read.epochs.count, trained.report.epochs, kind.name)
+            XCTAssertEqual(read.refit.filter { $0 }.count, trained.report.refitEpochs, kind.name)
+            XCTAssertEqual(read.metric, trained.report.metric, kind.name)
+            XCTAssertTrue(read.loss.allSatisfy { $0.isFinite }, kind.name)
+            XCTAssertEqual(read.validation.compactMap { $0 }.isEmpty, trained.report.validation == nil, kind.name)
+        }
+    }
+
     /// A kind added by registration only: listed, trained, stored under its own name, loaded back as
     /// itself, and the same model as the variant it registers again (same settings, same seed).
     func testAKindRegisteredFromATestTargetWorksEndToEnd() throws {

@@ -72,7 +72,9 @@ public struct ModelKind: Sendable {
                       progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainedModel {
         try check(settings)
         switch fit {
-        case .ratings(let body): return named(try body(consume ratings, settings, progress))
+        case .ratings(let body):
+            let recorder = CurveRecorder(progress)
+            return recorder.attach(to: named(try body(consume ratings, settings, recorder.sink)))
         case .interactions:
             let positive = try settings.float("--positive", range: -1e9...1e9)
             let data = ImplicitData(consume ratings, positive: positive)
@@ -90,7 +92,8 @@ public struct ModelKind: Sendable {
         guard case .interactions(let body) = fit else {
             throw SettingError("\(name) trains on rating values, not on interactions")
         }
-        var trained = named(try body(data, settings, progress))
+        let recorder = CurveRecorder(progress)
+        var trained = recorder.attach(to: named(try body(data, settings, recorder.sink)))
         if let positive = try settings.double("--positive", range: -1e9...1e9) { trained.report.header["positive_threshold"] = positive }
         return trained
     }
@@ -105,6 +108,31 @@ public struct ModelKind: Sendable {
     private func named(_ trained: TrainedModel) -> TrainedModel {
         var result = trained
         result.model.kind = name
+        return result
+    }
+}
+
+/// Records every epoch a kind reports on its way to the caller's progress, into the report's
+/// learning curve and the model file's header.
+private final class CurveRecorder {
+    private let forward: ((TrainingProgress) -> Void)?
+    private var curve: LearningCurve?
+
+    init(_ forward: ((TrainingProgress) -> Void)?) { self.forward = forward }
+
+    var sink: (TrainingProgress) -> Void {
+        { [self] p in
+            if curve == nil { curve = LearningCurve(metric: p.metric) }
+            curve!.record(p)
+            forward?(p)
+        }
+    }
+
+    func attach(to trained: TrainedModel) -> TrainedModel {
+        guard let curve else { return trained }
+        var result = trained
+        result.report.curve = curve
+        result.report.header[LearningCurve.headerKey] = curve.header
         return result
     }
 }

@@ -47,6 +47,8 @@ public struct TrainingReport {
     public var validation: Double?
     /// Why training stopped, where the kind says.
     public var stopReason: String?
+    /// Every epoch's loss and validation score (nil for closed-form kinds).
+    public var curve: LearningCurve?
     /// Entries the model file's header keeps beside the caller's (training time, validation score).
     public var header: [String: Any] = [:]
     /// The kind's own figures for `train --json` (its settings, stage times, stop reason).
