@@ -41,6 +41,11 @@ ensure_python() {
   command -v python3 >/dev/null 2>&1 || apt_install python3
 }
 
+# Debian's chromium, headless, for the test that renders the HTML report in a real browser.
+ensure_browser() {
+  command -v chromium >/dev/null 2>&1 || apt_install chromium
+}
+
 ensure_swift() {
   command -v swift >/dev/null || die "Swift 6 toolchain not found (expected on PATH or in /opt/swift)"
 }

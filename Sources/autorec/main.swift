@@ -7,7 +7,7 @@ import Glibc
 /// Every command the CLI knows, in the order `autorec --help` lists them.
 let commands: [Command.Type] = [TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
                                 RecommendCommand.self, DatabaseCommand.self, ImportCommand.self, ModelsCommand.self, ScoreCommand.self, NightlyCommand.self, EmbedCommand.self, SimilarCommand.self, ClassifyCommand.self, AnomaliesCommand.self, ClusterCommand.self, SampleCommand.self,
-                                SyntheticCommand.self, BenchScoreCommand.self]
+                                ReportCommand.self, SyntheticCommand.self, BenchScoreCommand.self]
 
 setvbuf(stdout, nil, _IOLBF, 0)
 // Training loops allocate the same few-megabyte work arrays every batch: keep freed memory in the

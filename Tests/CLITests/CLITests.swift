@@ -1,5 +1,8 @@
 import XCTest
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// Runs the built `autorec` binary as a user would: exit codes, stderr messages, JSON shapes.
 final class CLITests: XCTestCase {
@@ -54,7 +57,7 @@ final class CLITests: XCTestCase {
     func testHelpForEveryCommand() throws {
         let top = try run(["--help"])
         XCTAssertEqual(top.code, 0)
-        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify", "anomalies", "cluster", "sample"] {
+        for command in ["train", "evaluate", "predict", "recommend", "db", "import", "models", "score", "nightly", "embed", "similar", "classify", "anomalies", "cluster", "sample", "report"] {
             XCTAssertTrue(top.out.contains(command), "top-level help lists \(command)")
             let r = try run([command, "--help"])
             XCTAssertEqual(r.code, 0, command)
@@ -153,6 +156,38 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(rows.map { $0["model"] as? String }, ["popularity", "ease", "mult-dae"])
         let popRecall = try XCTUnwrap(rows[0]["recall@20"] as? Double), easeRecall = try XCTUnwrap(rows[1]["recall@20"] as? Double)
         XCTAssertGreaterThan(easeRecall, popRecall + 0.1, "EASE must beat popularity by far")
+    }
+
+    /// `report` writes one self-contained HTML page: at least six plots (inline SVG, each well-formed
+    /// XML), the models in the table and legends, the learning curve of the model that has one, item
+    /// titles on the map, and no script, even from a hostile title.
+    func testReportWritesOneSelfContainedPageWithPlots() throws {
+        let split = implicitSplit
+        let pop = tmp("popularity.model"), dae = tmp("mult-dae.model"), page = tmp("report.html")
+        for (kind, out, extra) in [("popularity", pop, [String]()), ("mult-dae", dae, ["--epochs", "3", "--dims", "40,10"])] {
+            let t = try run(["train", "--kind", kind, "--train", split.train, "--out", out, "--seed", "1", "--quiet"] + extra)
+            XCTAssertEqual(t.code, 0, t.err)
+        }
+        let r = try run(["report", "--model", "\(pop),\(dae)", "--test", split.test, "--k", "1..50", "--map", "pca",
+                         "--catalogue", Self.root.appendingPathComponent("data/ml-100k/items.tsv").path,
+                         "--title", "<script>alert(1)</script> models", "--out", page, "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let summary = try json(r.out)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(summary["plots"] as? Int), 6)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        XCTAssertFalse(html.contains("<script"), "no scripts, and a hostile title stays text")
+        XCTAssertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; models"))
+        XCTAssertFalse(html.contains("http://") && html.contains("src=\"http"), "nothing loaded from the network")
+        let svgs = html.components(separatedBy: "<svg ").dropFirst().map { "<svg " + $0.components(separatedBy: "</svg>")[0] + "</svg>" }
+        XCTAssertGreaterThanOrEqual(svgs.count, 6)
+        for svg in svgs { XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse(), String(svg.prefix(200))) }
+        for text in ["popularity.model", "mult-dae.model", "Training loss per epoch", "Recall@20 by user activity",
+                     "Where the top-20 lists come from", "Toy Story (Animation, Children&#39;s, Comedy)"] {
+            XCTAssertTrue(html.contains(text), text)
+        }
+        let bad = try run(["report", "--model", pop, "--test", split.test, "--k", "0..5", "--out", tmp("x.html")])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("--k takes a list of cut-offs"), bad.err)
     }
 
     /// Fold-in from the command line: a user no model has seen, the given items left out.

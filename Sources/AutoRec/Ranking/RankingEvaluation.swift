@@ -15,22 +15,30 @@ public enum RankingEvaluation {
 
     /// Evaluates `ranker` on `test` (read as implicit: every entry is a relevant item) at cut-offs `k`.
     public static func evaluate(_ ranker: some Ranker, test: Ratings, k: [Int]) -> Result {
+        let parts = relevantItems(for: ranker, test: test)
+        let t0 = monotonicSeconds()
+        let metrics = evaluate(ranker, relevant: parts.relevant, k: k)
+        let seconds = max(1e-9, monotonicSeconds() - t0)
+        return Result(metrics: metrics, unknownUsers: parts.unknownUsers, unknownItemInteractions: parts.unknownItemInteractions,
+                      usersPerSecond: Double(metrics.users) / seconds)
+    }
+
+    /// `test` in the ranker's dense indices: each known user's relevant items (an item the ranker
+    /// does not know gets a negative placeholder of its own: relevant, never ranked), and what was
+    /// left out.
+    public static func relevantItems(for ranker: some Ranker, test: Ratings)
+        -> (relevant: [Int: Set<Int>], unknownUsers: Int, unknownItemInteractions: Int) {
         var relevant: [Int: Set<Int>] = [:]
         var unknownUsers = Set<String>(), unknownItems = 0
         for e in 0..<test.count {
             let uid = test.users.id(at: Int(test.userIndex[e]))
             guard let u = ranker.users.index(of: uid) else { unknownUsers.insert(uid); continue }
             let iid = test.items.id(at: Int(test.itemIndex[e]))
-            // An unknown item gets a negative placeholder index of its own: relevant, never ranked.
             let i = ranker.items.index(of: iid).map(Int.init) ?? -1 - Int(test.itemIndex[e])
             if i < 0 { unknownItems += 1 }
             relevant[Int(u), default: []].insert(i)
         }
-        let t0 = monotonicSeconds()
-        let metrics = evaluate(ranker, relevant: relevant, k: k)
-        let seconds = max(1e-9, monotonicSeconds() - t0)
-        return Result(metrics: metrics, unknownUsers: unknownUsers.count, unknownItemInteractions: unknownItems,
-                      usersPerSecond: Double(metrics.users) / seconds)
+        return (relevant, unknownUsers.count, unknownItems)
     }
 
     /// The core every caller shares: `relevant` maps dense user indices to their relevant items.
