@@ -17,7 +17,9 @@ public struct AxisScale: Sendable, Equatable {
             low -= pad; high += pad
             if includeZero && low < 0 && finite.allSatisfy({ $0 >= 0 }) { low = 0 }
         }
-        let step = Self.niceStep((high - low) / Double(max(1, tickCount)))
+        var step = Self.niceStep((high - low) / Double(max(1, tickCount)))
+        // Whole-number data (epochs, run ids, counts) gets whole-number ticks.
+        if !finite.isEmpty && finite.allSatisfy({ $0 == $0.rounded() }) { step = max(1, step) }
         let first = (low / step).rounded(.down) * step, last = (high / step).rounded(.up) * step
         let count = Int(((last - first) / step).rounded()) + 1
         ticks = (0..<count).map { Self.clean(first + Double($0) * step, step: step) }

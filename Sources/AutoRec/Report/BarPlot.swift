@@ -8,7 +8,7 @@ public struct BarPlot: Sendable {
     public var categories: [String]
     /// Each series' values, one per category.
     public var series: [(name: String, values: [Double])]
-    public var width = 640.0, height = 360.0
+    public var width = 680.0, height = 360.0
 
     public init(title: String, xLabel: String, yLabel: String, caption: String, categories: [String],
                 series: [(name: String, values: [Double])]) {

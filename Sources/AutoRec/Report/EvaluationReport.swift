@@ -35,7 +35,7 @@ public struct EvaluationReport: Sendable {
             ("NDCG@k", curve(\.ndcg, label: "NDCG@k", caption: "Discounted gain of the hits by rank in the top k, against the best possible order; higher is better.")),
             ("Catalogue coverage@k", curve(\.coverage, label: "coverage@k (share of items)", caption: "Share of the catalogue that appears in at least one user's top k.")),
         ]
-        out += LearningCurvePlots(models: models).plots()
+        out += LearningCurvePlots(curves: models.compactMap { m in m.curve.map { (m.name, $0) } }).plots()
         out.append(("Recall@20 by user activity", BarPlot(
             title: "Recall@20 by user activity", xLabel: "training interactions per user", yLabel: "Recall@20",
             caption: "Users bucketed by how many training interactions they have (users per bucket: \(usersPerBucket)).",
@@ -118,6 +118,7 @@ enum ReportPage {
         table { border-collapse: collapse; font-size: 12px; margin: 1em 0; }
         th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; white-space: nowrap; }
         th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
+        td.text { white-space: normal; text-align: left; min-width: 320px; }
         figure { margin: 1em 0 2em 0; break-inside: avoid; page-break-inside: avoid; }
         figure svg { max-width: 100%; height: auto; }
         figcaption { font-size: 13px; color: #444; }

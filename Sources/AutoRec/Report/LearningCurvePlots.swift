@@ -2,10 +2,10 @@
 /// first epoch, since the losses of different kinds are on different scales) and the validation
 /// score, per epoch; a refit's epochs are a series of their own.
 struct LearningCurvePlots {
-    var models: [ModelFigures]
+    /// Each model's name and curve.
+    var curves: [(name: String, curve: LearningCurve)]
 
     func plots() -> [(heading: String, svg: String)] {
-        let curves = models.compactMap { m in m.curve.map { (m.name, $0) } }
         var loss: [PlotSeries] = []
         for (name, curve) in curves {
             for refit in [false, true] {
@@ -21,11 +21,11 @@ struct LearningCurvePlots {
                                     : "Each run's training loss relative to its first epoch; a refit on all the training data is drawn on its own.",
             series: loss).svg())]
         for metric in [ValidationMetric.recall20, .rmse] {
-            let series = curves.filter { $0.1.metric == metric }.compactMap { name, curve -> PlotSeries? in
+            let series = curves.filter { $0.curve.metric == metric }.compactMap { name, curve -> PlotSeries? in
                 let epochs = curve.epochs.indices.filter { curve.validation[$0] != nil }
                 return epochs.isEmpty ? nil : PlotSeries(name: name, x: epochs.map { Double(curve.epochs[$0]) }, y: epochs.map { curve.validation[$0]! })
             }
-            guard !series.isEmpty || (metric == .recall20 && curves.allSatisfy { $0.1.metric == .recall20 }) else { continue }
+            guard !series.isEmpty || (metric == .recall20 && curves.allSatisfy { $0.curve.metric == .recall20 }) else { continue }
             out.append(("Learning curves: validation \(metric.label)", XYPlot(
                 title: "Validation \(metric.label) per epoch", xLabel: "epoch", yLabel: "validation \(metric.label)",
                 caption: "Measured on the part of the training data held out for early stopping; the run keeps its best epoch\(metric.higherIsBetter ? " (highest)" : " (lowest)").",

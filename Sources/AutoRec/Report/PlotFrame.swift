@@ -5,7 +5,7 @@ struct PlotFrame {
     var xLabel: String
     var yLabel: String
     var caption: String
-    var width = 640.0
+    var width = 680.0
     var height = 360.0
 
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -13,7 +13,7 @@ struct PlotFrame {
 
     /// The plotting area inside the margins (title above, tick labels left and below, legend right).
     var left: Double { 64 }
-    var right: Double { width - 150 }
+    var right: Double { width - 190 }
     var top: Double { 34 }
     var bottom: Double { height - 48 }
 

@@ -26,7 +26,7 @@ public struct XYPlot: Sendable {
     public var caption: String
     public var series: [PlotSeries]
     public var style: Style
-    public var width = 640.0, height = 360.0
+    public var width = 680.0, height = 360.0
 
     public init(title: String, xLabel: String, yLabel: String, caption: String, series: [PlotSeries], style: Style = .lines) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.caption = caption
@@ -36,7 +36,7 @@ public struct XYPlot: Sendable {
     public func svg() -> String {
         let frame = PlotFrame(title: title, xLabel: xLabel, yLabel: yLabel, caption: caption, width: width, height: height)
         let finite = series.flatMap { $0.points }.filter { $0.x.isFinite && $0.y.isFinite }
-        let xScale = AxisScale(covering: finite.map(\.x)), yScale = AxisScale(covering: finite.map(\.y))
+        let xScale = AxisScale(covering: padded(finite.map(\.x))), yScale = AxisScale(covering: padded(finite.map(\.y)))
         var body = "<g class=\"marks\">\n"
         for (index, s) in series.enumerated() {
             let colour = PlotFrame.colour(index)
@@ -49,6 +49,13 @@ public struct XYPlot: Sendable {
         body += "</g>\n"
         return frame.figure(body: body, xScale: xScale, yScale: yScale, legend: series.map(\.name),
                             legendMarker: style == .lines ? .line : .dot, empty: finite.isEmpty)
+    }
+
+    /// A scatter's range widened by 5% each side, so that no point sits on an axis.
+    private func padded(_ values: [Double]) -> [Double] {
+        guard style == .points, let low = values.min(), let high = values.max() else { return values }
+        let pad = high > low ? (high - low) * 0.05 : 0.5
+        return values + [low - pad, high + pad]
     }
 
     /// One `<polyline>` per run of finite points, with a dot (and its hover title) on each point.

@@ -1,5 +1,6 @@
 import Foundation
 import AutoRec
+import AutoRecStore
 
 /// `autorec report`: one self-contained HTML page with the metric table and plots of several models.
 enum ReportCommand: Command {
@@ -14,6 +15,8 @@ enum ReportCommand: Command {
         """,
         options: [
             .value("--model", as: "files", help: "Model files written by 'autorec train', separated by commas."),
+            .flag("--from-db", help: "Instead: the store's registry (the active model marked, learning curves) and the nightly job's history."),
+            .value("--database", as: "url", help: "With --from-db: PostgreSQL URL (default: DATABASE_URL, else libpq's PG* variables)."),
             .value("--test", as: "file", help: "Test ratings file (each entry a relevant item)."),
             .value("--format", as: "format", help: "auto, tsv, csv or movielens.", default: "auto"),
             .value("--positive", as: "x", help: "Test ratings of at least x are relevant (default: every test entry)."),
@@ -26,8 +29,9 @@ enum ReportCommand: Command {
         ])
 
     static func run(_ args: ParsedArguments) throws {
-        _ = try args.required("--model")
         let out = try args.required("--out")
+        if args.flag("--from-db") { return try fromStore(args, out: out) }
+        _ = try args.required("--model")
         let paths = try args.list("--model")!
         let testPath = try args.required("--test")
         var test = try loadRatings(testPath, format: args.string("--format"))
@@ -43,11 +47,7 @@ enum ReportCommand: Command {
         options.title = args.string("--title")
         let files = try paths.map { ($0, try ModelFile.read(from: $0)) }
         let report = try ReportBuilder.build(models: files, test: test, testName: testPath, options: options) { Output.progress($0) }
-        do {
-            try report.html().write(toFile: out, atomically: true, encoding: .utf8)
-        } catch {
-            throw CLIError(message: "cannot write \(out): \(error.localizedDescription)")
-        }
+        try write(report.html(), to: out)
         let plots = report.plots().count
         if args.flag("--json") {
             Output.json(["out": out, "plots": plots, "models": report.models.map {
@@ -55,6 +55,27 @@ enum ReportCommand: Command {
             }])
         } else {
             print("wrote \(out): \(report.models.count) models, \(plots) plots")
+        }
+    }
+
+    /// The store's report: registry and nightly history.
+    static func fromStore(_ args: ParsedArguments, out: String) throws {
+        var report = try StoreReportReader.read(try Connection(url: args.string("--database")))
+        if let title = args.string("--title"), title != "autorec evaluation report" { report.title = title }
+        try write(report.html(), to: out)
+        let plots = report.plots().count
+        if args.flag("--json") {
+            Output.json(["out": out, "plots": plots, "models": report.models.count, "runs": report.runs.count])
+        } else {
+            print("wrote \(out): \(report.models.count) registered models, \(report.runs.count) nightly runs, \(plots) plots")
+        }
+    }
+
+    static func write(_ html: String, to path: String) throws {
+        do {
+            try html.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError(message: "cannot write \(path): \(error.localizedDescription)")
         }
     }
 
