@@ -23,9 +23,12 @@ final class CLITests: XCTestCase {
 
     struct Result { var code: Int32; var out: String; var err: String }
 
-    func run(_ args: [String]) throws -> Result {
+    func run(_ args: [String]) throws -> Result { try Self.runProcess(Self.binary, args) }
+
+    /// Runs `executable` with `args` to its end: exit status, stdout and stderr.
+    static func runProcess(_ executable: String, _ args: [String]) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
