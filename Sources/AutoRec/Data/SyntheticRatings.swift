@@ -97,17 +97,16 @@ public enum SyntheticRatings {
             itemFactors = (0..<(items * rank)).map { _ in rng.normal() * 0.5 }
         }
 
-        func affinity(user u: Int, item i: Int) -> Float {
-            var s: Float = 0
+        /// The dot product of the user's and the item's factors, added to `start` term by term.
+        func affinity(user u: Int, item i: Int, startingAt start: Float = 0) -> Float {
+            var s = start
             for k in 0..<rank { s += userFactors[u * rank + k] * itemFactors[i * rank + k] }
             return s
         }
 
         /// 3.5 plus noise plus the affinity, rounded into 1...5.
         func rating(user u: Int, item i: Int, noise: Float) -> Int {
-            var s: Float = 3.5 + noise
-            for k in 0..<rank { s += userFactors[u * rank + k] * itemFactors[i * rank + k] }
-            return Int(min(5, max(1, s.rounded())))
+            Int(min(5, max(1, affinity(user: u, item: i, startingAt: 3.5 + noise).rounded())))
         }
     }
 }

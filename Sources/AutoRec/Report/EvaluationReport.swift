@@ -92,11 +92,7 @@ public struct EvaluationReport: Sendable {
             ("coverage@20", { Self.metric($0.metrics.coverage[20]) }), ("users", { "\($0.metrics.users)" }),
             ("train s", { $0.trainSeconds.map { String(format: "%.2f", $0) } ?? "-" }),
         ]
-        var html = "<div class=\"table\"><table>\n<thead><tr>" + columns.map { "<th>\(SVGText.escaped($0.0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-        for m in models {
-            html += "<tr>" + columns.map { "<td>\(SVGText.escaped($0.1(m)))</td>" }.joined() + "</tr>\n"
-        }
-        return html + "</tbody>\n</table></div>\n"
+        return HTMLTable.render(headers: columns.map(\.0), rows: models.map { m in columns.map { .text($0.1(m)) } })
     }
 
     static func metric(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }

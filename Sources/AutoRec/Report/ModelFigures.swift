@@ -30,7 +30,7 @@ public struct ModelFigures: Sendable {
         let lists = model.topN(users: users, count: cutOffs.max()!)
         var all = RankingMetrics(k: cutOffs, catalogueSize: model.items.count)
         var byActivity = ActivityBuckets.lowerBounds.map { _ in RankingMetrics(k: [listLength], catalogueSize: model.items.count) }
-        let popularity = PopularityDeciles(model.history)
+        let popularity = PopularityDeciles(model)
         var slots = [Int](repeating: 0, count: 10)
         for (u, list) in zip(users, lists) {
             let ranked = list.map(\.item), relevant = parts.relevant[u]!
@@ -71,15 +71,18 @@ public struct PopularityDeciles: Sendable {
     public let decile: [Int]
     public let interactionShare: [Double]
 
-    public init(_ history: CSRMatrix) {
-        var counts = [Int](repeating: 0, count: history.cols)
-        for c in history.columns { counts[Int(c)] += 1 }
+    /// From a ranker's training interactions.
+    public init(_ model: any Ranker) {
+        self.init(itemCounts: ImplicitData(users: model.users, items: model.items, matrix: model.history).itemCounts())
+    }
+
+    public init(itemCounts counts: [Int]) {
         let order = counts.indices.sorted { (a: Int, b: Int) -> Bool in
             counts[a] != counts[b] ? counts[a] > counts[b] : a < b
         }
-        var decile = [Int](repeating: 0, count: history.cols), share = [Double](repeating: 0, count: 10)
+        var decile = [Int](repeating: 0, count: counts.count), share = [Double](repeating: 0, count: 10)
         for (rank, item) in order.enumerated() {
-            decile[item] = min(9, rank * 10 / max(1, history.cols))
+            decile[item] = min(9, rank * 10 / max(1, counts.count))
             share[decile[item]] += Double(counts[item])
         }
         let total = max(1, share.reduce(0, +))

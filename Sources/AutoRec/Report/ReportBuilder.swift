@@ -37,7 +37,7 @@ public enum ReportBuilder {
             progress?("drew the item map (\(variant), \(map!.points.count) items)")
         }
         var report = EvaluationReport(testDescription: "\(testName): \(figures[0].metrics.users) users ranked, \(test.count) test entries",
-                                      models: figures, catalogueShare: first.map { PopularityDeciles($0.history).interactionShare },
+                                      models: figures, catalogueShare: first.map { PopularityDeciles($0).interactionShare },
                                       itemMap: map)
         if let title = options.title { report.title = title }
         return report

@@ -78,26 +78,21 @@ public struct StoreReport: Sendable {
 
     func modelTable() -> String {
         let keys = Array(Set(models.flatMap { $0.metrics.keys })).sorted()
-        var html = "<div class=\"table\"><table>\n<thead><tr><th>id</th><th>kind</th><th>task</th><th>status</th><th>created</th>"
-        html += keys.map { "<th>\(SVGText.escaped($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-        for m in models {
-            let status = m.status == "active" ? "<strong>active ★</strong>" : SVGText.escaped(m.status)
-            html += "<tr><td>\(m.id)</td><td>\(SVGText.escaped(m.kind))</td><td>\(SVGText.escaped(m.task))</td><td>\(status)</td><td>\(SVGText.escaped(m.createdAt))</td>"
-            html += keys.map { key in "<td>\(m.metrics[key].map { Self.format($0) } ?? "-")</td>" }.joined() + "</tr>\n"
+        let rows = models.map { m -> [HTMLTable.Cell] in
+            [.text("\(m.id)"), .text(m.kind), .text(m.task), m.status == "active" ? .strong("active ★") : .text(m.status), .text(m.createdAt)]
+                + keys.map { key in .text(m.metrics[key].map { Self.format($0) } ?? "-") }
         }
-        return html + "</tbody>\n</table></div>\n"
+        return HTMLTable.render(headers: ["id", "kind", "task", "status", "created"] + keys, rows: rows)
     }
 
     func runTable() -> String {
-        var html = "<div class=\"table\"><table>\n<thead><tr><th>run</th><th>started</th><th>status</th><th>candidate</th><th>holdout</th><th>active before</th><th>total s</th><th>decision</th></tr></thead>\n<tbody>\n"
-        for r in runs.sorted(by: { $0.id < $1.id }) {
+        let rows = runs.sorted(by: { $0.id < $1.id }).map { r -> [HTMLTable.Cell] in
             let total = r.steps.reduce(0) { $0 + $1.seconds }
             let cells = ["\(r.id)", r.startedAt, r.status, r.candidateID.map { "model \($0)" } ?? "-", r.candidate.map { Self.format($0) } ?? "-",
-                         r.active.map { Self.format($0) } ?? "-", String(format: "%.1f", total), r.decision ?? r.error ?? "-"]
-            html += "<tr>" + cells.dropLast().map { "<td>\(SVGText.escaped($0))</td>" }.joined()
-            html += "<td class=\"text\">\(SVGText.escaped(cells.last!))</td></tr>\n"
+                         r.active.map { Self.format($0) } ?? "-", String(format: "%.1f", total)]
+            return cells.map { .text($0) } + [.wrapping(r.decision ?? r.error ?? "-")]
         }
-        return html + "</tbody>\n</table></div>\n"
+        return HTMLTable.render(headers: ["run", "started", "status", "candidate", "holdout", "active before", "total s", "decision"], rows: rows)
     }
 
     static func format(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.4f", x) }
