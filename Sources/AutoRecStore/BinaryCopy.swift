@@ -190,7 +190,7 @@ public struct BinaryCopyRow {
 
     /// A text field.
     public func text(_ i: Int) -> String {
-        String(decoding: UnsafeRawBufferPointer(start: base + fields[i].offset, count: fields[i].length), as: UTF8.self)
+        String(decoding: UnsafeRawBufferPointer(start: base + fields[i].offset, count: max(0, fields[i].length)), as: UTF8.self)
     }
 }
 

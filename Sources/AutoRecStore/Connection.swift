@@ -270,6 +270,9 @@ public final class Connection {
                 case "t": out.append("\t")
                 case "n": out.append("\n")
                 case "r": out.append("\r")
+                case "b": out.append("\u{08}")
+                case "f": out.append("\u{0C}")
+                case "v": out.append("\u{0B}")
                 default: out.append(ch)
                 }
                 escaped = false

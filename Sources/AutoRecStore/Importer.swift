@@ -119,7 +119,7 @@ public struct Importer {
                 """)
         }
         return ImportSummary(kind: "items", rowsRead: ids.count, inserted: result.0, updated: result.1,
-                             unchanged: Set(ids).count - result.0 - result.1, seconds: Date().timeIntervalSince(t0))
+                             unchanged: Set(ids.map(ExternalID.init)).count - result.0 - result.1, seconds: Date().timeIntervalSince(t0))
     }
 
     public func importUsers(_ table: AttributeTable) throws -> ImportSummary {
@@ -140,6 +140,6 @@ public struct Importer {
                 """)
         }
         return ImportSummary(kind: "users", rowsRead: table.rows.count, inserted: result.0, updated: result.1,
-                             unchanged: Set(table.rows.map(\.id)).count - result.0 - result.1, seconds: Date().timeIntervalSince(t0))
+                             unchanged: Set(table.rows.map { ExternalID($0.id) }).count - result.0 - result.1, seconds: Date().timeIntervalSince(t0))
     }
 }

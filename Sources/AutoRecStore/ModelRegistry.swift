@@ -41,24 +41,31 @@ public struct ModelRegistry {
 
     /// Stores `file` as a candidate, its bytes encoded straight into the 16 MB chunks: a large model
     /// is never held a second time as one buffer (550 MB for I-AutoRec on 138k users).
+    /// `comparedModelID` names the model this one was compared on a holdout as (the nightly's candidate
+    /// of a served model trained on the whole snapshot).
     public func register(kind: String, task: String = "default", file: ModelFile, hyperparameters: [String: Any],
-                         metrics: [String: Any], ratingCount: Int, newestRating: Int64) throws -> Int {
+                         metrics: [String: Any], ratingCount: Int, newestRating: Int64, comparedModelID: Int? = nil) throws -> Int {
         try register(kind: kind, task: task, hyperparameters: hyperparameters, metrics: metrics, ratingCount: ratingCount,
-                     newestRating: newestRating) { sink in try file.encode(into: sink) }
+                     newestRating: newestRating, comparedModelID: comparedModelID) { sink in try file.encode(into: sink) }
+    }
+
+    /// The model `id` was compared as on the nightly's holdout, when it has one.
+    public func comparedModel(of id: Int) throws -> Int? {
+        try connection.scalar("SELECT compared_model_id FROM models WHERE id = $1", [String(id)]).flatMap(Int.init)
     }
 
     /// The registration: the model's row, then the bytes that `produce` hands its sink, cut into chunks.
     private func register(kind: String, task: String, hyperparameters: [String: Any], metrics: [String: Any],
-                          ratingCount: Int, newestRating: Int64,
+                          ratingCount: Int, newestRating: Int64, comparedModelID: Int? = nil,
                           produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Int {
         try requireChunkedArtifacts()
         return try connection.transaction {
             let row = try connection.execute("""
-                INSERT INTO models (kind, task, hyperparameters, metrics, rating_count, newest_rating)
-                VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, CASE WHEN $6::bigint = 0 THEN NULL ELSE to_timestamp($6::bigint) END)
+                INSERT INTO models (kind, task, hyperparameters, metrics, rating_count, newest_rating, compared_model_id)
+                VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, CASE WHEN $6::bigint = 0 THEN NULL ELSE to_timestamp($6::bigint) END, $7)
                 RETURNING id
                 """, [kind, task, try JSONValue.encode(hyperparameters), try JSONValue.encode(metrics),
-                      String(ratingCount), String(newestRating)]).rows.first
+                      String(ratingCount), String(newestRating), comparedModelID.map(String.init)]).rows.first
             guard let id = row?.first.flatMap({ $0 }).flatMap(Int.init) else { throw StoreError("registering the model returned no id") }
             try connection.copyInBinary("COPY model_artifacts (model_id, chunk, bytes) FROM STDIN (FORMAT binary)") { writer in
                 var chunk = 0
@@ -122,6 +129,24 @@ public struct ModelRegistry {
             try connection.execute("UPDATE models SET status = 'active', activated_at = now() WHERE id = $1", [String(id)])
             for old in retired { try RecommendationStore(connection: connection).dropLists(modelID: old) }
         }
+    }
+
+    /// Activates `id` after checking what it would serve (`autorec models activate`): a ranking
+    /// model's artifact must load (checksum, header and shapes) and know at least one of the store's
+    /// users, so a damaged file or a model of another catalogue never replaces a good active model.
+    public func activateChecked(_ id: Int) throws {
+        let m = try show(id)
+        if m.task != EmbeddingStore.task {
+            let model: any Ranker
+            do { model = try loadRanker(id) } catch {
+                throw StoreError("model \(id) was not activated: its stored file does not load (\(error)); the active model is unchanged")
+            }
+            let users = try RecommendationStore(connection: connection).ids("users")
+            guard (0..<model.users.count).contains(where: { users[model.users.id(at: $0)] != nil }) else {
+                throw StoreError("model \(id) was not activated: it knows none of the store's users (trained on another catalogue?); the active model is unchanged")
+            }
+        }
+        try activate(id)
     }
 
     /// Retires a model and drops its stored lists (its partition goes whole: no dead rows left).

@@ -1,12 +1,14 @@
 import Foundation
 import AutoRec
 
-/// The nightly retraining job: under an advisory lock, snapshot the ratings, hold out a fixed share
-/// for evaluation, train a candidate on the rest, evaluate candidate and active model on the same
-/// holdout (RMSE for AutoRec against AutoRec, Recall@20 as soon as a top-N model is involved), promote the candidate only if it is not worse than the active one by more than the
-/// allowed margin, score every user with the model that is active afterwards, and record a job_runs
-/// row. The candidate's lists are written before it is activated, and activation is one
-/// transaction, so a failure or a kill at any point leaves the active model and its lists as they were.
+/// The nightly retraining job, as named steps under an advisory lock: snapshot the ratings, hold
+/// out a fixed share, train a candidate on the rest, compare it on the holdout with the model the
+/// active one was compared as (`NightlyComparison`), register it; when it is promoted, refit the
+/// same kind and settings on the whole snapshot for the epochs the candidate chose, register that
+/// served model beside it, score every user with it (leaving out every rated item) and activate it;
+/// record a job_runs row. Lists are written before activation, and activation is one transaction,
+/// so a failure or a kill at any point leaves the active model and its lists as they were; the next
+/// run drops what a killed one left behind.
 public struct NightlyJob {
     public struct AlreadyRunning: Error, CustomStringConvertible {
         public var description: String { "already running: another nightly job holds the lock" }
@@ -14,7 +16,10 @@ public struct NightlyJob {
 
     public struct Report: Sendable {
         public var runID: Int
+        /// The model compared on the holdout (trained without it).
         public var candidateID: Int
+        /// The model trained on the whole snapshot and served, when the candidate was promoted.
+        public var servedID: Int?
         public var activeBefore: Int?
         public var activeAfter: Int?
         public var promoted: Bool
@@ -28,6 +33,11 @@ public struct NightlyJob {
         /// Epochs the candidate trained (early-stopped run and refit together) and their seconds.
         public var epochs: Int
         public var trainSeconds: Double
+        /// Epochs of the served model's refit on the whole snapshot (0 when not promoted or closed-form).
+        public var servedEpochs: Int
+        /// Ratings of the snapshot, and those left out for breaking the rating rules.
+        public var snapshotRatings: Int
+        public var skippedRatings: Int
     }
 
     public let connection: Connection
@@ -79,131 +89,118 @@ public struct NightlyJob {
         return (train, holdout)
     }
 
-    /// What the job keeps of a snapshot once it is split: its size and newest rating time.
-    struct SnapshotFacts { var count: Int; var newest: Int64 }
-
-    /// Reads the snapshot and splits it into the training part and the holdout; the snapshot's own
-    /// arrays are freed on return, so only the two parts stay in memory.
-    static func snapshotSplit(_ connection: Connection, holdout: Double) throws -> (train: Ratings, test: Ratings, facts: SnapshotFacts) {
-        let snapshot = try RatingSnapshot.read(connection)
-        guard snapshot.count > 0 else { throw StoreError("the store has no ratings; import some first") }
-        let split = holdoutSplit(snapshot.ratings, share: holdout)
-        return (snapshot.ratings.subset(split.train), snapshot.ratings.subset(split.holdout),
-                SnapshotFacts(count: snapshot.count, newest: snapshot.newest))
-    }
-
     public func run(progress: ((String) -> Void)? = nil) throws -> Report {
         guard try connection.scalar("SELECT pg_try_advisory_lock($1)", [Self.lockKey]) == "t" else { throw AlreadyRunning() }
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
-        // Runs left 'running' by a killed job: we hold the lock, so none of them is alive.
-        try connection.execute("""
-            UPDATE job_runs SET status = 'failed', finished_at = now(), error = 'interrupted (the process ended without finishing)'
-            WHERE job = 'nightly' AND status = 'running'
-            """)
-        guard let runID = try connection.scalar("INSERT INTO job_runs (job) VALUES ('nightly') RETURNING id").flatMap(Int.init) else {
-            throw StoreError("could not record the job run")
-        }
-        var steps: [(name: String, seconds: Double)] = []
-        var clock = Date()
-        func step(_ name: String) {
-            let now = Date()
-            steps.append((name, now.timeIntervalSince(clock)))
-            clock = now
-            progress?("\(name) done in \(String(format: "%.2f", steps.last!.seconds)) s")
-        }
-        func stepsJSON() -> String {
-            let o = Dictionary(uniqueKeysWithValues: steps.map { ($0.name, ($0.seconds * 1000).rounded() / 1000) })
-            return (try? JSONValue.encode(o)) ?? "{}"
-        }
+        let record = try NightlyRunRecord.start(connection, progress: progress)
+        var clock = StepClock(progress: progress)
         do {
-            let (train, test, snapshot) = try Self.snapshotSplit(connection, holdout: holdout)
-            let trainCount = train.count
-            step("snapshot")
-
-            // The training part is handed over, not kept: the trainer frees it once its matrices are built.
-            let result = try kind.train(consume train, settings: settings)
-            let trained = result.model
-            let positive = try settings.float("--positive", range: -1e9...1e9)
-            step("train")
-
-            let registry = ModelRegistry(connection: connection)
-            let activeBefore = try registry.active(task: task)
-            var activeFile: ModelFile? = nil
-            if let a = activeBefore {
-                activeFile = try ModelFile.decode(try registry.artifact(a.id), source: "registry model \(a.id)")
-            }
-            // RMSE when both are rating models; Recall@20 on the holdout's positives otherwise.
-            let activeKind = try activeFile?.string("kind")
-            let byRMSE = trained is RatingPredictor && (activeKind.map { ModelCatalogue.named($0)?.task == .rating } ?? true)
-            let metric = byRMSE ? "rmse" : "recall@20"
-            let rankingTest = test.implicit(threshold: positive)
-            func score(_ model: any Ranker) -> Double {
-                if byRMSE, let predictor = model as? RatingPredictor {
-                    return RatingMetrics(predictions: predictor.predictAll(test), truth: test.values).rmse
-                }
-                return RankingEvaluation.evaluate(model, test: rankingTest, k: [20]).metrics.recall[20] ?? 0
-            }
-            let candidateScore = score(trained)
-            var activeScore: Double? = nil
-            var comparable = true
-            if let a = activeBefore, let f = activeFile {
-                activeScore = score(try RankerFile.ranker(from: f, path: "registry model \(a.id)"))
-                // Only a model that never saw the holdout can be compared on it fairly.
-                comparable = (f.header["holdout_share"] as? NSNumber)?.doubleValue == holdout
-            }
-            step("evaluate")
-
-            let notWorse: (Double, Double) -> Bool = { c, a in byRMSE ? c <= a + maxRegression : c >= a - maxRegression }
-            let promoted = activeScore.map { !comparable || notWorse(candidateScore, $0) } ?? true
-            let name = byRMSE ? "RMSE" : "Recall@20"
-            let decision: String
-            if let a = activeScore {
-                if !comparable {
-                    decision = String(format: "promoted: the active model was trained on the holdout too (its \(name) %.4f there is not a fair yardstick); the candidate (%.4f) becomes the baseline", a, candidateScore)
-                } else if promoted {
-                    decision = String(format: "promoted: holdout \(name) %.4f vs active %.4f (margin %.4f)", candidateScore, a, maxRegression)
-                } else {
-                    decision = String(format: "kept the active model: holdout \(name) %.4f vs active %.4f is worse by more than the margin %.4f", candidateScore, a, maxRegression)
-                }
-            } else {
-                decision = String(format: "promoted: no active model before (holdout \(name) %.4f)", candidateScore)
-            }
-            var metrics: [String: Any] = ["holdout_\(metric)": candidateScore, "holdout_ratings": test.count]
-            for (k, v) in result.report.registryMetrics { metrics[k] = v }
-            let file = result.modelFile(extraHeader: ["trained_on": "database", "train_ratings": trainCount,
-                                                      "newest_rating": snapshot.newest, "holdout_share": holdout])
-            let candidateID = try registry.register(
-                kind: kind.name, task: task, file: file,
-                hyperparameters: file.header.filter { !["users", "items"].contains($0.key) }, metrics: metrics,
-                ratingCount: snapshot.count, newestRating: snapshot.newest)
-            step("register")
-
-            var scored = 0
-            if promoted {
-                // Lists first, under the candidate's id; the active model's lists are untouched.
-                scored = try RecommendationStore(connection: connection)
-                    .scoreAndStore(model: trained, modelID: candidateID, top: top).users
-                step("score")
-                try registry.activate(candidateID)
-                step("activate")
-            }
-            let activeAfter = try registry.active(task: task)?.id
-            let metricsJSON = try JSONValue.encode([
-                "metric": metric, "candidate_holdout": candidateScore, "active_holdout": activeScore ?? NSNull(),
-                "candidate_id": candidateID, "users_scored": scored] as [String: Any])
-            try connection.execute("""
-                UPDATE job_runs SET status = 'succeeded', finished_at = now(), steps = $2::jsonb, metrics = $3::jsonb, decision = $4
-                WHERE id = $1
-                """, [String(runID), stepsJSON(), metricsJSON, decision])
-            return Report(runID: runID, candidateID: candidateID, activeBefore: activeBefore?.id, activeAfter: activeAfter,
-                          promoted: promoted, metric: metric, candidateScore: candidateScore, activeScore: activeScore, decision: decision,
-                          steps: steps, usersScored: scored, epochs: result.report.epochs, trainSeconds: result.report.trainSeconds)
+            let report = try steps(runID: record.runID, clock: &clock, progress: progress)
+            try record.succeed(report, steps: clock.steps)
+            return report
         } catch {
-            _ = try? connection.execute("ROLLBACK")
-            _ = try? connection.execute("""
-                UPDATE job_runs SET status = 'failed', finished_at = now(), steps = $2::jsonb, error = $3 WHERE id = $1
-                """, [String(runID), stepsJSON(), "\(error)"])
+            record.fail(error, steps: clock.steps)
             throw error
         }
+    }
+
+    /// The job's steps, timed by `clock`.
+    private func steps(runID: Int, clock: inout StepClock, progress: ((String) -> Void)?) throws -> Report {
+        var snapshot = try RatingSnapshot.read(connection)
+        guard snapshot.count > 0 else { throw StoreError("the store has no ratings; import some first") }
+        if snapshot.skipped > 0 { progress?("left out \(snapshot.skipped) rating(s) that break the rating rules: \(snapshot.skippedExample)") }
+        let split = Self.holdoutSplit(snapshot.ratings, share: holdout)
+        let test = snapshot.ratings.subset(split.holdout)
+        clock.step("snapshot")
+
+        let candidate = try kind.train(snapshot.ratings.subset(split.train), settings: settings)
+        clock.step("train")
+
+        let registry = ModelRegistry(connection: connection)
+        let activeBefore = try registry.active(task: task)
+        let comparison = try NightlyComparison(connection: connection, candidate: candidate.model, test: test,
+                                               positive: try settings.float("--positive", range: -1e9...1e9),
+                                               holdout: holdout, maxRegression: maxRegression, active: activeBefore)
+        clock.step("evaluate")
+
+        var metrics: [String: Any] = ["holdout_\(comparison.metric)": comparison.candidateScore, "holdout_ratings": test.count]
+        for (k, v) in candidate.report.registryMetrics { metrics[k] = v }
+        let candidateFile = candidate.modelFile(extraHeader: ["trained_on": "database", "train_ratings": split.train.count,
+                                                              "newest_rating": snapshot.newest, "holdout_share": holdout])
+        let candidateID = try register(candidateFile, metrics: metrics, ratingCount: split.train.count, newest: snapshot.newest)
+        try NightlyRunRecord.note(connection, runID: runID, models: [candidateID])
+        clock.step("register")
+
+        var served: (id: Int, epochs: Int, users: Int)? = nil
+        if comparison.promoted {
+            let newest = snapshot.newest, count = snapshot.count
+            // The snapshot is handed over, so the trainer can free it once its matrices are built.
+            var all = Ratings()
+            swap(&all, &snapshot.ratings)
+            let model = try kind.train(consume all, settings: try servedSettings(after: candidate.report))
+            metrics["epochs"] = model.report.epochs
+            metrics["train_seconds"] = model.report.trainSeconds
+            let file = model.modelFile(extraHeader: ["trained_on": "database", "train_ratings": count, "newest_rating": newest,
+                                                     "holdout_share": 0, "compared_model": candidateID])
+            let servedID = try register(file, metrics: metrics, ratingCount: count, newest: newest, comparedModelID: candidateID)
+            try NightlyRunRecord.note(connection, runID: runID, models: [candidateID, servedID])
+            clock.step("refit")
+            let users = try RecommendationStore(connection: connection).scoreAndStore(model: model.model, modelID: servedID, top: top).users
+            clock.step("score")
+            try activate(servedID, replacing: activeBefore?.id)
+            clock.step("activate")
+            served = (servedID, model.report.epochs, users)
+        }
+        return Report(runID: runID, candidateID: candidateID, servedID: served?.id, activeBefore: activeBefore?.id,
+                      activeAfter: try registry.active(task: task)?.id, promoted: comparison.promoted,
+                      metric: comparison.metric, candidateScore: comparison.candidateScore, activeScore: comparison.activeScore,
+                      decision: comparison.decision, steps: clock.steps, usersScored: served?.users ?? 0,
+                      epochs: candidate.report.epochs, trainSeconds: candidate.report.trainSeconds,
+                      servedEpochs: served?.epochs ?? 0, snapshotRatings: split.train.count + split.holdout.count,
+                      skippedRatings: snapshot.skipped)
+    }
+
+    /// The settings of the served model's training on the whole snapshot: nothing held out, and the
+    /// epoch count the candidate's run chose (its refit's, else its best epoch's, else all it ran).
+    func servedSettings(after report: TrainingReport) throws -> ModelSettings {
+        var served = settings
+        served["--validation"] = "0"
+        if report.epochs > 0 && kind.allOptions.contains("--epochs") {
+            let chosen = report.refitEpochs > 0 ? report.refitEpochs : (report.bestEpoch > 0 ? report.bestEpoch : report.epochs)
+            served["--epochs"] = String(max(1, chosen))
+        }
+        return served
+    }
+
+    private func register(_ file: ModelFile, metrics: [String: Any], ratingCount: Int, newest: Int64,
+                          comparedModelID: Int? = nil) throws -> Int {
+        try ModelRegistry(connection: connection).register(
+            kind: kind.name, task: task, file: file,
+            hyperparameters: file.header.filter { !["users", "items"].contains($0.key) }, metrics: metrics,
+            ratingCount: ratingCount, newestRating: newest, comparedModelID: comparedModelID)
+    }
+
+    /// Activates the served model; the model the previous active one was compared as is retired with it.
+    private func activate(_ servedID: Int, replacing previous: Int?) throws {
+        let registry = ModelRegistry(connection: connection)
+        let previousTwin = try previous.flatMap { try registry.comparedModel(of: $0) }
+        try registry.activate(servedID)
+        if let twin = previousTwin {
+            try connection.execute("UPDATE models SET status = 'retired' WHERE id = $1 AND status = 'candidate'", [String(twin)])
+        }
+    }
+}
+
+/// Step timings of a run: each step's seconds since the previous one ended.
+struct StepClock {
+    var steps: [(name: String, seconds: Double)] = []
+    var started = Date()
+    let progress: ((String) -> Void)?
+
+    mutating func step(_ name: String) {
+        let now = Date()
+        steps.append((name, now.timeIntervalSince(started)))
+        started = now
+        progress?("\(name) done in \(String(format: "%.2f", steps.last!.seconds)) s")
     }
 }

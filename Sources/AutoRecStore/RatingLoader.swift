@@ -102,7 +102,7 @@ struct RatingLoader {
         let counts = try connection.countWritten("""
             INSERT INTO ratings (user_id, item_id, rating, rated_at)
             SELECT user_id, item_id, rating, rated_at FROM changed ORDER BY user_id, item_id
-            ON CONFLICT (user_id, item_id) DO UPDATE SET rating = EXCLUDED.rating, rated_at = EXCLUDED.rated_at
+            ON CONFLICT (user_id, item_id) DO UPDATE SET rating = EXCLUDED.rating, rated_at = EXCLUDED.rated_at, imported_at = now()
                 WHERE \(Self.replaces(new: "EXCLUDED", old: "ratings"))
             """, with: """
             changed AS (

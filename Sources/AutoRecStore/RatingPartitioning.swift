@@ -25,6 +25,9 @@ public struct RatingPartitioning {
         try connection.transaction {
             try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [Importer.lockKey])
             try connection.execute("LOCK TABLE ratings IN ACCESS EXCLUSIVE MODE")
+            // The serving views read the ratings (to drop rated items): set aside, rebuilt on the new table.
+            let views = try Self.viewsReadingRatings(connection)
+            for view in views.reversed() { try connection.execute("DROP VIEW \(view.name)") }
             try connection.execute("ALTER TABLE ratings RENAME TO ratings_unpartitioned")
             try connection.execute("ALTER TABLE ratings_unpartitioned RENAME CONSTRAINT ratings_pkey TO ratings_unpartitioned_pkey")
             try connection.execute("ALTER INDEX ratings_item RENAME TO ratings_unpartitioned_item")
@@ -46,6 +49,25 @@ public struct RatingPartitioning {
                     ADD CONSTRAINT ratings_item_id_fkey FOREIGN KEY (item_id) REFERENCES items (id) ON DELETE CASCADE
                 """)
             try connection.execute("CREATE INDEX ratings_item ON ratings (item_id)")
+            for view in views { try connection.execute("CREATE VIEW \(view.name) AS \(view.definition)") }
         }
+    }
+
+    /// The views that read the ratings table, directly or through another such view, in an order
+    /// that creates each after the views it reads, with their definitions.
+    static func viewsReadingRatings(_ connection: Connection) throws -> [(name: String, definition: String)] {
+        try connection.execute("""
+            WITH RECURSIVE reading (oid, depth) AS (
+                SELECT DISTINCT r.ev_class, 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+                WHERE d.refobjid = 'ratings'::regclass AND r.ev_class <> 'ratings'::regclass
+                UNION ALL
+                SELECT DISTINCT r.ev_class, reading.depth + 1 FROM reading
+                JOIN pg_depend d ON d.refobjid = reading.oid JOIN pg_rewrite r ON r.oid = d.objid
+                WHERE r.ev_class <> reading.oid
+            )
+            SELECT quote_ident(c.relname), pg_get_viewdef(c.oid) FROM pg_class c
+            JOIN (SELECT oid, max(depth) AS depth FROM reading GROUP BY oid) v ON v.oid = c.oid
+            WHERE c.relkind = 'v' ORDER BY v.depth, c.relname
+            """).rows.map { ($0[0]!, $0[1]!) }
     }
 }

@@ -4,9 +4,13 @@ import AutoRec
 /// A consistent snapshot of the ratings, read in one REPEATABLE READ transaction: what training
 /// sees even while imports run. The ratings come by binary COPY, in (user id, item id) order,
 /// straight into column arrays (numbers only, no text per row); the users' and items' external ids
-/// follow, once each.
+/// follow, once each, as bytes. The file reader's rating rules apply: a rating outside
+/// `RatingRules.standard` (one written by SQL, say 3e38) is left out and counted, never trained.
 public struct RatingSnapshot: Sendable {
     public var ratings: Ratings
+    /// Ratings left out for breaking the rating rules, and the first of them as text.
+    public var skipped = 0
+    public var skippedExample = ""
     /// Number of ratings and the newest rating time (Unix seconds, 0 when none has one).
     public var count: Int { ratings.count }
     public var newest: Int64
@@ -50,10 +54,16 @@ public struct RatingSnapshot: Sendable {
         userIndex.reserveCapacity(capacity); itemIndex.reserveCapacity(capacity)
         values.reserveCapacity(capacity); timestamps.reserveCapacity(capacity)
         var newest: Int64 = 0
+        var skipped: [(user: Int64, item: Int64, rating: Float)] = []
+        let allowed = RatingRules.standard.ratingRange
         try connection.copyOutBinary("""
             COPY (SELECT user_id, item_id, rating, rated_at FROM ratings ORDER BY user_id, item_id) TO STDOUT (FORMAT binary)
             """) { row in
             guard row.count == 4 else { throw StoreError("unexpected row in the ratings snapshot") }
+            guard allowed.contains(row.float32(2)) else {
+                skipped.append((row.int64(0), row.int64(1), row.float32(2)))
+                return
+            }
             userIndex.append(users.index(row.int64(0)))
             itemIndex.append(items.index(row.int64(1)))
             values.append(row.float32(2))
@@ -65,7 +75,8 @@ public struct RatingSnapshot: Sendable {
         let itemNames = try externalIDs("items", of: items, connection)
         let ratings = Ratings(users: IDMap(userNames), items: IDMap(itemNames), userIndex: userIndex, itemIndex: itemIndex,
                               values: values, timestamps: timestamps)
-        return RatingSnapshot(ratings: ratings, newest: newest)
+        let example = skipped.first.map { "user id \($0.user), item id \($0.item): rating \($0.rating) is outside \(allowed.lowerBound)...\(allowed.upperBound)" }
+        return RatingSnapshot(ratings: ratings, skipped: skipped.count, skippedExample: example ?? "", newest: newest)
     }
 
     /// The external ids of the rows of `table` that `dense` numbered, in its order.

@@ -42,16 +42,23 @@ final class NightlyJobTests: XCTestCase {
         let first = try job(epochs: 40).run()
         XCTAssertTrue(first.promoted)
         XCTAssertNil(first.activeBefore)
-        XCTAssertEqual(first.activeAfter, first.candidateID)
+        let served = try XCTUnwrap(first.servedID, "a promoted candidate is refitted on the whole snapshot and served")
+        XCTAssertEqual(first.activeAfter, served)
         XCTAssertGreaterThan(first.usersScored, 0)
-        XCTAssertEqual(try scalar("SELECT count(*) FROM recommendations WHERE model_id = \(first.candidateID)"),
+        // The registry keeps both: the candidate compared on the holdout, the served model trained on everything.
+        XCTAssertEqual(try scalar("SELECT compared_model_id FROM models WHERE id = \(served)"), String(first.candidateID))
+        XCTAssertEqual(try scalar("SELECT rating_count FROM models WHERE id = \(served)"), "20000")
+        let heldOut = try XCTUnwrap(Int(try XCTUnwrap(scalar("SELECT metrics->>'holdout_ratings' FROM models WHERE id = \(first.candidateID)"))))
+        XCTAssertEqual(try scalar("SELECT rating_count FROM models WHERE id = \(first.candidateID)"), String(20000 - heldOut))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM recommendations WHERE model_id = \(served)"),
                        String(first.usersScored * 20))
         let listsBefore = try connection.execute("SELECT user_id, rank, item_id, score FROM recommendations ORDER BY 1, 2").rows
 
         // One epoch cannot match forty: the candidate must lose and change nothing that serves.
         let second = try job(epochs: 1).run()
         XCTAssertFalse(second.promoted, second.decision)
-        XCTAssertEqual(second.activeAfter, first.candidateID)
+        XCTAssertNil(second.servedID, "a candidate that is not promoted is not refitted")
+        XCTAssertEqual(second.activeAfter, served)
         XCTAssertEqual(second.metric, "rmse")
         XCTAssertGreaterThan(second.candidateScore, second.activeScore! + 0.002)
         XCTAssertEqual(try connection.execute("SELECT user_id, rank, item_id, score FROM recommendations ORDER BY 1, 2").rows,
@@ -76,7 +83,7 @@ final class NightlyJobTests: XCTestCase {
         XCTAssertTrue(r.promoted, r.decision)
         XCTAssertGreaterThan(r.candidateScore, r.activeScore!)
         XCTAssertEqual(try scalar("SELECT kind FROM models WHERE status = 'active'"), "mult-dae")
-        XCTAssertEqual(try scalar("SELECT count(*) FROM recommendations WHERE model_id = \(r.candidateID)"), String(r.usersScored * 20))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM recommendations WHERE model_id = \(try XCTUnwrap(r.servedID))"), String(r.usersScored * 20))
         let metrics = try XCTUnwrap(scalar("SELECT metrics::text FROM job_runs WHERE id = \(r.runID)"))
         XCTAssertTrue(metrics.contains("recall@20"), metrics)
 
@@ -109,29 +116,25 @@ final class NightlyJobTests: XCTestCase {
     }
 
     /// `recommend` against the store: a stored list when it is long enough, the active model when
-    /// more is asked (or a new user), a shorter stored list with --stored-only, and a clear refusal
-    /// when nothing is active.
+    /// more is asked, a shorter stored list with --stored-only, and a clear refusal when nothing is
+    /// active or the user is not in the store.
     func testTheActiveRecommenderAnswersFromStoredListsThenFromTheModel() throws {
         try importSlice()
-        XCTAssertThrowsError(try ActiveRecommender.answer(connection, user: "1", count: 5, storedOnly: false)) {
+        XCTAssertThrowsError(try ActiveRecommender.recommend(connection, user: "1", count: 5, storedOnly: false)) {
             XCTAssertTrue("\($0)".contains("no active model in the store"), "\($0)")
         }
         XCTAssertTrue(try job(epochs: 3).run().promoted)
-        guard case .stored(let five) = try ActiveRecommender.answer(connection, user: "1", count: 5, storedOnly: false) else {
-            return XCTFail("a list of 5 is stored (top 20)")
-        }
-        XCTAssertEqual(five.count, 5)
-        guard case .model(let model, _) = try ActiveRecommender.answer(connection, user: "1", count: 30, storedOnly: false) else {
-            return XCTFail("30 is more than the stored 20: the active model answers")
-        }
-        XCTAssertEqual(model.topN(users: [Int(model.users.index(of: "1")!)], count: 5)[0].map { model.items.id(at: $0.item) },
-                       five.map(\.item), "the model gives the stored list's items")
-        guard case .stored(let all) = try ActiveRecommender.answer(connection, user: "1", count: 30, storedOnly: true) else {
-            return XCTFail("--stored-only takes the shorter stored list")
-        }
-        XCTAssertEqual(all.count, 20)
-        guard case .model = try ActiveRecommender.answer(connection, user: nil, count: 5, storedOnly: false) else {
-            return XCTFail("a new user is folded in by the active model")
+        let five = try ActiveRecommender.recommend(connection, user: "1", count: 5, storedOnly: false)
+        XCTAssertEqual(five.source, .stored)
+        XCTAssertEqual(five.items.count, 5)
+        let thirty = try ActiveRecommender.recommend(connection, user: "1", count: 30, storedOnly: false)
+        XCTAssertEqual(thirty.source, .model, "30 is more than the stored 20: the active model answers")
+        XCTAssertEqual(thirty.items.prefix(5).map(\.item), five.items.map(\.item), "the model gives the stored list's items")
+        let stored = try ActiveRecommender.recommend(connection, user: "1", count: 30, storedOnly: true)
+        XCTAssertEqual(stored.source, .stored)
+        XCTAssertEqual(stored.items.count, 20)
+        XCTAssertThrowsError(try ActiveRecommender.recommend(connection, user: "nobody", count: 5, storedOnly: false)) {
+            XCTAssertTrue($0 is ActiveRecommender.UnknownUser, "\($0)")
         }
     }
 }

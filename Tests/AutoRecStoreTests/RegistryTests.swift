@@ -121,7 +121,7 @@ final class RecommendationStoreTests: XCTestCase {
         // A write that fails halfway rolls back whole, and the served lists stay as they were.
         let before = try storedLists(id)
         struct Interrupted: Error {}
-        XCTAssertThrowsError(try store.writeShard(modelID: id, shard: 0, of: 1, top: 10, users: 1) { writer in
+        XCTAssertThrowsError(try store.writeShard(modelID: id, shard: 0, of: 1, top: 10, users: 1, ratingsAsOf: "now") { writer in
             try writer.beginRow(fields: 4)
             writer.int64(Int64(id)); writer.int64(1)
             try [Int64(1)].withUnsafeBufferPointer { try writer.int64Array($0) }

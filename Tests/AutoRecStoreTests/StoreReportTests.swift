@@ -27,9 +27,11 @@ final class StoreReportTests: XCTestCase {
         XCTAssertEqual(report.runs[0].candidate ?? -1, first.candidateScore, accuracy: 1e-9)
         XCTAssertEqual(report.runs[1].active ?? -1, second.activeScore ?? -2, accuracy: 1e-9)
         XCTAssertEqual(report.runs[0].steps.map(\.name).prefix(3), ["snapshot", "train", "evaluate"])
-        XCTAssertEqual(report.models.map(\.status), ["active", "candidate"])
-        XCTAssertNil(report.models[0].curve, "popularity has no epochs")
-        let curve = try XCTUnwrap(report.models[1].curve, "the nightly model's file keeps its learning curve")
+        // The first run registered the candidate it compared and the model it serves (trained on everything).
+        XCTAssertEqual(report.models.map(\.status), ["candidate", "active", "candidate"])
+        XCTAssertEqual(report.models.map(\.id), [first.candidateID, try XCTUnwrap(first.servedID), second.candidateID])
+        XCTAssertNil(report.models[1].curve, "popularity has no epochs")
+        let curve = try XCTUnwrap(report.models[2].curve, "the nightly model's file keeps its learning curve")
         XCTAssertEqual(curve.epochs.count, second.epochs)
 
         let html = report.html()

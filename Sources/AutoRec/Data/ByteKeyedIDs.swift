@@ -42,16 +42,9 @@ struct ByteKeyedIDs {
         return true
     }
 
-    /// The longest id accepted, in bytes (PostgreSQL's btree index refuses keys past about 2.7 KB).
-    static let maximumLength = 1000
-
-    /// Why the id in `p[start..<end]` cannot be used, or nil: not UTF-8, a NUL byte, too long.
+    /// Why the id in `p[start..<end]` cannot be used, or nil (`ExternalID.problem`, the one rule).
     static func problem(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String? {
-        let id = UnsafeBufferPointer(rebasing: p[start..<end])
-        if id.count > maximumLength { return "is \(id.count) bytes long; ids are at most \(maximumLength) bytes" }
-        if id.contains(0) { return "contains a NUL byte" }
-        if String(validating: id, as: UTF8.self) == nil { return "is not valid UTF-8 text" }
-        return nil
+        ExternalID.problem(UnsafeBufferPointer(rebasing: p[start..<end]))
     }
 
     /// The index of the id in `p[start..<end]`, added at the end when it is new; -1 (nothing added)

@@ -11,38 +11,51 @@ public struct AttributeTable: Sendable {
     public var columns: [String] = []
     public var rows: [Row] = []
 
-    /// Reads the file; a wrong column count, an empty id, a missing header or an empty file is an
-    /// error naming the file and line.
+    /// Reads the file as bytes (LF or CRLF lines); a wrong column count, an id that breaks the id
+    /// rule (`ExternalID.problem`), a field that is not UTF-8 or holds a NUL, a missing header or an
+    /// empty file is an error naming the file and line.
     public static func read(path: String, idColumns: Set<String>) throws -> AttributeTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RatingFileError(file: path, line: nil, message: "cannot read the file (does it exist?)")
         }
         var table = AttributeTable()
-        for (n, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            if line.allSatisfy({ $0 == " " }) { continue }
-            let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map { String($0) }
+        var lineNumber = 0
+        for var line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") }) { continue }
+            let cols = try fields(line, path: path, line: lineNumber)
             if table.columns.isEmpty {
                 let header = cols.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 guard let first = header.first, idColumns.contains(first) else {
-                    throw RatingFileError(file: path, line: n + 1,
+                    throw RatingFileError(file: path, line: lineNumber,
                                           message: "expected a tab-separated header line starting with \(idColumns.sorted().joined(separator: " or "))")
                 }
                 table.columns = header
                 continue
             }
             guard cols.count == table.columns.count else {
-                throw RatingFileError(file: path, line: n + 1,
+                throw RatingFileError(file: path, line: lineNumber,
                                       message: "expected \(table.columns.count) tab-separated columns like the header, found \(cols.count)")
             }
             let id = cols[0].trimmingCharacters(in: .whitespaces)
-            guard !id.isEmpty else { throw RatingFileError(file: path, line: n + 1, message: "empty id") }
+            if let problem = ExternalID.problem(id) { throw RatingFileError(file: path, line: lineNumber, message: "the id \(problem)") }
             var attrs: [String: String] = [:]
             for (name, value) in zip(table.columns.dropFirst(), cols.dropFirst()) { attrs[name] = value }
             table.rows.append(Row(id: id, attributes: attrs))
         }
         guard !table.rows.isEmpty else { throw RatingFileError(file: path, line: nil, message: "no rows (an empty file?)") }
         return table
+    }
+
+    /// A line's tab-separated fields as text: each must be UTF-8 without NUL bytes (what PostgreSQL text holds).
+    private static func fields(_ line: Data.SubSequence, path: String, line number: Int) throws -> [String] {
+        try line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).enumerated().map { column, bytes in
+            guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else {
+                throw RatingFileError(file: path, line: number, message: "column \(column + 1) is not UTF-8 text or holds a NUL byte")
+            }
+            return text
+        }
     }
 }
 
@@ -51,10 +64,11 @@ public struct AttributeTable: Sendable {
 public struct ItemCatalogue: Sendable {
     /// Item ids in file order.
     public var order: [String] = []
-    public var titles: [String: String] = [:]
-    public var genres: [String: [String]] = [:]
+    /// By item id, compared as bytes (`IDDictionary`).
+    public var titles = IDDictionary<String>()
+    public var genres = IDDictionary<[String]>()
     /// Columns other than id, title and genres (e.g. year).
-    public var attributes: [String: [String: String]] = [:]
+    public var attributes = IDDictionary<[String: String]>()
 
     public init() {}
 

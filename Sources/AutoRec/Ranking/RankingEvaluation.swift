@@ -29,10 +29,10 @@ public enum RankingEvaluation {
     public static func relevantItems(for ranker: some Ranker, test: Ratings)
         -> (relevant: [Int: Set<Int>], unknownUsers: Int, unknownItemInteractions: Int) {
         var relevant: [Int: Set<Int>] = [:]
-        var unknownUsers = Set<String>(), unknownItems = 0
+        var unknownUsers = Set<ExternalID>(), unknownItems = 0
         for e in 0..<test.count {
             let uid = test.users.id(at: Int(test.userIndex[e]))
-            guard let u = ranker.users.index(of: uid) else { unknownUsers.insert(uid); continue }
+            guard let u = ranker.users.index(of: uid) else { unknownUsers.insert(ExternalID(uid)); continue }
             let iid = test.items.id(at: Int(test.itemIndex[e]))
             let i = ranker.items.index(of: iid).map(Int.init) ?? -1 - Int(test.itemIndex[e])
             if i < 0 { unknownItems += 1 }

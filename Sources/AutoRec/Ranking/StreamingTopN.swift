@@ -97,11 +97,14 @@ extension Ranker {
     }
 
     /// Top `count` items of every user in `users` (dense indices), best first, leaving out each user's
-    /// training items; hands the lists to `sink` block by block, in order, on the calling thread, as
-    /// soon as each block is done. One score buffer of `blockSize` x items floats is reused throughout.
+    /// training items and, when given, the items of the user's row of `excluding` (users x items in
+    /// the model's indices: every rating the user has, not only those the model trained on); hands
+    /// the lists to `sink` block by block, in order, on the calling thread, as soon as each block is
+    /// done. One score buffer of `blockSize` x items floats is reused throughout.
     @discardableResult
-    public func scoreTopN(users: [Int], count: Int, blockSize: Int? = nil,
+    public func scoreTopN(users: [Int], count: Int, blockSize: Int? = nil, excluding: CSRMatrix? = nil,
                           sink: (TopNBlock) throws -> Void) rethrows -> ScoringStats {
+        let mask = RatedMask(history: history, excluding: excluding)
         let scoring = blockScoring()
         let itemCount = scoring.itemCount
         let size = max(1, min(blockSize ?? Self.defaultBlockSize(items: itemCount), max(1, users.count)))
@@ -118,7 +121,7 @@ extension Ranker {
             let t0 = Date()
             scoring.fill(block, buffer)
             let t1 = Date()
-            let lists = selectLists(block, offset: start, count: count, buffer: buffer, scoring: scoring)
+            let lists = selectLists(block, offset: start, count: count, buffer: buffer, scoring: scoring, mask: mask)
             let t2 = Date()
             try sink(lists)
             stats.scoringSeconds += t1.timeIntervalSince(t0)
@@ -133,7 +136,7 @@ extension Ranker {
 
     /// The lists of one scored block, selected in parallel over users.
     func selectLists(_ block: [Int], offset: Int, count: Int, buffer: UnsafeMutablePointer<Float>,
-                     scoring: BlockScoring) -> TopNBlock {
+                     scoring: BlockScoring, mask: RatedMask) -> TopNBlock {
         var items = filledArray(block.count * count, with: Int32(-1))
         var scores = filledArray(block.count * count, with: Float.nan)
         let itemCount = scoring.itemCount
@@ -143,7 +146,7 @@ extension Ranker {
                     Parallel.forChunks(block.count) { _, range in
                         let selection = TopNSelection(capacity: scoring.keyScores == nil ? count : count + 1)
                         for r in range {
-                            rankRow(block[r], buffer + r * itemCount, count: count, scoring: scoring, selection: selection,
+                            rankRow(block[r], buffer + r * itemCount, count: count, scoring: scoring, mask: mask, selection: selection,
                                     items: itemOut.baseAddress! + r * count, scores: scoreOut.baseAddress! + r * count)
                         }
                     }
@@ -156,9 +159,9 @@ extension Ranker {
     /// Writes one user's list from their row of keys into `items` and `scores` (`count` places,
     /// padded with -1 and NaN already); the row is overwritten (history masked, and scored in full
     /// when the kept keys cannot decide the list).
-    func rankRow(_ user: Int, _ row: UnsafeMutablePointer<Float>, count: Int, scoring: BlockScoring, selection: TopNSelection,
-                 items: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) {
-        maskHistory(of: user, in: row)
+    func rankRow(_ user: Int, _ row: UnsafeMutablePointer<Float>, count: Int, scoring: BlockScoring, mask: RatedMask,
+                 selection: TopNSelection, items: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) {
+        mask.apply(user, row)
         guard let keyScores = scoring.keyScores else {
             copyKept(selection, selection.select(row, count: scoring.itemCount, offsets: nil), items: items, scores: scores)
             return
@@ -178,6 +181,7 @@ extension Ranker {
         }
         for j in 0..<kept { items[j] = -1; scores[j] = .nan }
         scoreInFull(user, row, keyScores: keyScores, itemCount: scoring.itemCount)
+        mask.apply(user, row)
         copyKept(selection, min(count, selection.select(row, count: scoring.itemCount, offsets: nil)), items: items, scores: scores)
     }
 
@@ -202,19 +206,27 @@ extension Ranker {
         }
     }
 
-    /// Sets the keys of `user`'s training items to NaN, which selection never keeps.
-    func maskHistory(of user: Int, in row: UnsafeMutablePointer<Float>) {
-        for p in history.rowStart[user]..<history.rowStart[user + 1] { row[Int(history.columns[p])] = .nan }
-    }
-
-    /// Replaces every key of the row by its score (history masked again): for ties among kept scores.
+    /// Replaces every key of the row by its score (the caller masks the rated items again): for ties among kept scores.
     func scoreInFull(_ user: Int, _ row: UnsafeMutablePointer<Float>, keyScores: KeyScores, itemCount: Int) {
         if let offsets = keyScores.itemOffsets {
             for i in 0..<itemCount { row[i] = keyScores.score(user, row[i] + offsets[i]) }
         } else {
             for i in 0..<itemCount { row[i] = keyScores.score(user, row[i]) }
         }
-        maskHistory(of: user, in: row)
+    }
+}
+
+/// The items a list must leave out: the model's training items of each user and, when given, every
+/// item the user has rated (`excluding`, in the model's indices). Their keys become NaN, which
+/// selection never keeps.
+struct RatedMask: Sendable {
+    let history: CSRMatrix
+    let excluding: CSRMatrix?
+
+    func apply(_ user: Int, _ row: UnsafeMutablePointer<Float>) {
+        for p in history.rowStart[user]..<history.rowStart[user + 1] { row[Int(history.columns[p])] = .nan }
+        guard let excluding, user < excluding.rows else { return }
+        for p in excluding.rowStart[user]..<excluding.rowStart[user + 1] { row[Int(excluding.columns[p])] = .nan }
     }
 }
 

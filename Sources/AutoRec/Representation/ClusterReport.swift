@@ -26,7 +26,7 @@ public struct ClusterReport {
     /// Clusters `embeddings` into `k` groups (the best of `restarts` seeded runs). `popularity`
     /// (ratings per item id) orders the titles.
     public init(_ embeddings: Embeddings, k: Int, restarts: Int, seed: UInt64, catalogue: ItemCatalogue,
-                popularity: [String: Int]) throws {
+                popularity: IDDictionary<Int>) throws {
         guard k <= embeddings.ids.count else { throw SettingError("--k \(k) is more than the \(embeddings.ids.count) items") }
         let km = KMeans.fit(embeddings.vectors, k: k, restarts: restarts, seed: seed)
         let labels = (0..<embeddings.ids.count).map { Set(catalogue.genres[embeddings.ids.id(at: $0)] ?? []) }
@@ -43,7 +43,7 @@ public struct ClusterReport {
     }
 
     private static func describe(_ index: Int, _ rows: [Int], ids: IDMap, labels: [Set<String>], catalogue: ItemCatalogue,
-                                 popularity: [String: Int]) -> Cluster {
+                                 popularity: IDDictionary<Int>) -> Cluster {
         var genreCounts: [String: Int] = [:]
         for r in rows { for g in labels[r] { genreCounts[g, default: 0] += 1 } }
         let genres = genreCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
@@ -56,9 +56,11 @@ public struct ClusterReport {
     }
 
     /// Ratings per item id, the order `titles` follows.
-    public static func popularity(_ ratings: Ratings) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for e in 0..<ratings.count { counts[ratings.items.id(at: Int(ratings.itemIndex[e])), default: 0] += 1 }
-        return counts
+    public static func popularity(_ ratings: Ratings) -> IDDictionary<Int> {
+        var counts = [Int](repeating: 0, count: ratings.items.count)
+        for i in ratings.itemIndex { counts[Int(i)] += 1 }
+        var byID = IDDictionary<Int>()
+        for (i, n) in counts.enumerated() where n > 0 { byID[ratings.items.id(at: i)] = n }
+        return byID
     }
 }

@@ -62,7 +62,12 @@ public struct Embeddings: Sendable {
                 guard let x = Float(v), x.isFinite else { throw RatingFileError(file: path, line: n + 1, message: "'\(v)' is not a finite number") }
                 values.append(x)
             }
-            _ = ids.insert(String(f[0]))
+            let id = String(f[0])
+            if let problem = ExternalID.problem(id) { throw RatingFileError(file: path, line: n + 1, message: "the id \(problem)") }
+            guard ids.index(of: id) == nil else {
+                throw RatingFileError(file: path, line: n + 1, message: "the id '\(id)' appears twice; each id has one embedding")
+            }
+            _ = ids.insert(id)
         }
         guard dim > 0, ids.count > 0 else { throw RatingFileError(file: path, line: 1, message: "no embeddings in the file") }
         return Embeddings(ids: ids, vectors: Matrix(rows: ids.count, cols: dim, storage: values), source: path)

@@ -30,7 +30,7 @@ enum ClusterCommand: Command {
         let catalogue = try SharedOptions.itemCatalogue(args)
         // The ratings (optional with --embeddings) tell which titles are best known.
         let ratings = args.string("--ratings") != nil || args.flag("--from-db") ? try SharedOptions.representationRatings(args) : nil
-        let popularity = ratings.map(ClusterReport.popularity) ?? [:]
+        let popularity = ratings.map(ClusterReport.popularity) ?? IDDictionary()
         var store: (EmbeddingStore, Int)? = nil
         let sets: [Embeddings]
         if let stored = args.string("--embedding") {

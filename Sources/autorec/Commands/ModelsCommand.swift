@@ -11,7 +11,8 @@ enum ModelsCommand: Command {
         ACTIONS:
           list            every registered model
           show ID         one model's hyperparameters, metrics and data snapshot
-          activate ID     make ID the active model of its task (the previous one is retired)
+          activate ID     make ID the active model of its task (the previous one is retired); its
+                          stored file must load and know some of the store's users
           retire ID       retire a model
         """,
         options: [
@@ -54,7 +55,7 @@ enum ModelsCommand: Command {
             print(try JSONValue.encode(json(m), pretty: true))
         case "activate":
             let v = try id()
-            try registry.activate(v)
+            try registry.activateChecked(v)
             if args.flag("--json") { Output.json(["activated": v]) } else { print("model \(v) is now active") }
         case "retire":
             let v = try id()

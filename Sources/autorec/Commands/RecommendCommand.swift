@@ -8,7 +8,10 @@ enum RecommendCommand: Command {
         name: "recommend",
         abstract: "Top-N items for a known user, or for a new user from their items (fold-in).",
         discussion: """
-        --user U ranks every item U has no training interaction with. --liked a,b,c (or --ratings FILE
+        --user U ranks every item U has no training interaction with. Without --model the store
+        answers: U's stored list of the active model (items U rated since are dropped), else the
+        active model itself; a user who arrived after it was trained is folded in from their ratings
+        in the store, or given the most popular items they have not rated (a note says which). --liked a,b,c (or --ratings FILE
         holding one user's ratings) folds a user the model has never seen into the model and leaves
         the given items out of the list; Mult-VAE, Mult-DAE, CDAE (without its user node), EASE,
         popularity and U-AutoRec can, I-AutoRec cannot (it says why). --liked gives every item the
@@ -33,18 +36,23 @@ enum RecommendCommand: Command {
         let user = foldIn ? args.string("--user") : try args.required("--user")
         if foldIn && user != nil { throw CLIError(message: "--user names a known user; --liked/--ratings describe a new one: use one or the other") }
         let model: any Ranker
-        var titles: [String: String] = [:]
+        var titles = IDDictionary<String>()
         if let path = args.string("--model") {
             model = try RankerFile.load(from: path)
         } else {
-            switch try ActiveRecommender.answer(try Connection(url: args.string("--database")), user: user, count: n,
-                                                storedOnly: args.flag("--stored-only")) {
-            case .stored(let list):
-                print(list: list, json: args.flag("--json"))
+            let connection = try Connection(url: args.string("--database"))
+            if let user {
+                let answer: ActiveRecommender.Recommendation
+                do {
+                    answer = try ActiveRecommender.recommend(connection, user: user, count: n, storedOnly: args.flag("--stored-only"))
+                } catch let e as ActiveRecommender.UnknownUser {
+                    throw CLIError(message: e.description, code: .unknownID)
+                }
+                if let note = answer.note { Output.note(note) }
+                print(list: answer.items, json: args.flag("--json"))
                 return
-            case .model(let active, let activeTitles):
-                (model, titles) = (active, activeTitles)
             }
+            (model, titles, _) = try ActiveRecommender.activeModel(connection)
         }
         if let path = args.string("--catalogue") { titles = try ItemCatalogue.read(path: path).titles }
         let list: [(item: Int, score: Float)]

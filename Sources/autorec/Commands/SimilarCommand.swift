@@ -31,7 +31,7 @@ enum SimilarCommand: Command {
         guard let r = embeddings.ids.index(of: item) else {
             throw CLIError(message: "unknown item '\(item)': it has no embedding", code: .unknownID)
         }
-        var titles: [String: String] = [:]
+        var titles = IDDictionary<String>()
         if let path = args.string("--catalogue") {
             titles = try ItemCatalogue.read(path: path).titles
         } else if args.string("--embedding") != nil {
