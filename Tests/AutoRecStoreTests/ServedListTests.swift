@@ -142,6 +142,30 @@ final class ServedListTests: XCTestCase {
         XCTAssertEqual(try ratedPairsInStoredLists(), 0)
         XCTAssertEqual(Set(lists).count, odd.count, "six users, six different lists")
         try assertAuditPasses("after odd ids")
+        // The CLI as a user runs it: the vertical-tab user's own list, and the audit's exit code.
+        let lookup = try Self.autorec(["recommend", "--user", "c\u{0B}d", "-n", "20", "--json", "--database", try TestDatabase.url])
+        XCTAssertEqual(lookup.status, 0, lookup.output)
+        let items = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lookup.output.utf8)) as? [[String: Any]]).compactMap { $0["item"] as? String }
+        XCTAssertEqual(items, lists[1])
+        let check = try Self.autorec(["db", "check", "--json", "--database", try TestDatabase.url])
+        XCTAssertEqual(check.status, 0, check.output)
+        XCTAssertTrue(check.output.contains("\"passed\":true"), check.output)
+        try connection.execute("UPDATE recommendation_lists SET items = items || items[1:1], scores = scores || scores[1:1] WHERE user_id = (SELECT min(user_id) FROM recommendation_lists)")
+        XCTAssertEqual(try Self.autorec(["db", "check", "--database", try TestDatabase.url]).status, 1, "a broken invariant exits 1")
+    }
+
+    /// Runs the built CLI; its exit status and standard output.
+    static func autorec(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: KilledScorerTests.binary)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// What a run publishes is checked: a damaged artifact or a model of another catalogue is not
