@@ -138,11 +138,11 @@ public struct RecommendationStore {
     /// Every staging table (`recommendation_lists_m<id>_next`) with its model and finished shards.
     func stagingTables() throws -> [(modelID: Int, finishedShards: Int)] {
         try connection.execute("""
-            SELECT substring(c.relname FROM '^recommendation_lists_m([0-9]+)_next$')::bigint AS model_id,
-                   (SELECT count(*) FROM scoring_shards s
-                    WHERE s.model_id = substring(c.relname FROM '^recommendation_lists_m([0-9]+)_next$')::bigint)
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname ~ '^recommendation_lists_m[0-9]+_next$'
+            SELECT t.model_id, (SELECT count(*) FROM scoring_shards s WHERE s.model_id = t.model_id)
+            FROM (SELECT substring(c.relname FROM '^recommendation_lists_m([0-9]+)_next$')::bigint AS model_id
+                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.relkind = 'r' AND n.nspname = current_schema()
+                    AND c.relname ~ '^recommendation_lists_m[0-9]+_next$') t
             ORDER BY 1
             """).rows.compactMap { r in
             guard let m = r[0].flatMap(Int.init), let n = r[1].flatMap(Int.init) else { return nil }
