@@ -22,11 +22,9 @@ ALTER TABLE scoring_shards ADD COLUMN ratings_as_of timestamptz;
 -- migration's time (a constant default: no table rewrite).
 ALTER TABLE ratings ADD COLUMN imported_at timestamptz NOT NULL DEFAULT now();
 
-DROP VIEW active_recommendations;
-DROP VIEW active_lists;
-
 -- The serving layer: the active model's list of a user, one indexed row, without rated items.
-CREATE VIEW active_lists AS
+-- Same columns as before, so active_recommendations (migration 002), which reads it, follows.
+CREATE OR REPLACE VIEW active_lists AS
 SELECT m.task, l.model_id, l.user_id, u.external_id AS user_external_id, kept.items, kept.scores
 FROM models m
 JOIN recommendation_lists l ON l.model_id = m.id
@@ -38,11 +36,3 @@ CROSS JOIN LATERAL (
     WHERE NOT EXISTS (SELECT 1 FROM ratings r WHERE r.user_id = l.user_id AND r.item_id = e.item_id)
 ) kept
 WHERE m.status = 'active';
-
--- The same lists one row per rank, with the items' external ids and titles.
-CREATE VIEW active_recommendations AS
-SELECT a.task, a.model_id, a.user_external_id, e.rank::integer AS rank, i.external_id AS item_external_id,
-       i.title, e.score
-FROM active_lists a
-CROSS JOIN LATERAL unnest(a.items, a.scores) WITH ORDINALITY AS e (item_id, score, rank)
-JOIN items i ON i.id = e.item_id;

@@ -181,16 +181,16 @@ public struct RecommendationStore {
                               blockSize: Int? = nil,
                               progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ScoringReport {
         let userIDs = try ids("users"), itemIDs = try ids("items")
-        // Every model user's database id (-1: not in the store), and this shard's users.
+        // Every model user's database id (-1: not in the store), the same for this shard's users only.
         let modelUserIDs = (0..<model.users.count).map { Int64(userIDs[model.users.id(at: $0)] ?? -1) }
-        let users = modelUserIDs.indices.filter { modelUserIDs[$0] >= 0 && Int(modelUserIDs[$0]) % shards == shard }
-        let userDatabaseIDs = users.map { modelUserIDs[$0] }
+        let shardUserIDs = modelUserIDs.map { $0 >= 0 && Int($0) % shards == shard ? $0 : -1 }
+        let users = shardUserIDs.indices.filter { shardUserIDs[$0] >= 0 }
+        let userDatabaseIDs = users.map { shardUserIDs[$0] }
         let itemDatabaseIDs = (0..<model.items.count).map { Int64(itemIDs[model.items.id(at: $0)] ?? -1) }
         guard modelUserIDs.contains(where: { $0 >= 0 }), itemDatabaseIDs.contains(where: { $0 >= 0 }) else {
             throw StoreError("the model matches none of the store's users or items (trained on another catalogue?); nothing was published")
         }
         let started = Date()
-        let shardUserIDs = modelUserIDs.map { $0 >= 0 && Int($0) % shards == shard ? $0 : -1 }
         let ratingsAsOf = try connection.scalar("SELECT clock_timestamp()::text") ?? ""
         let rated = try RatedItems.read(connection, userIDs: shardUserIDs, itemIDs: itemDatabaseIDs)
         var measured: ScoringStats?
