@@ -226,7 +226,8 @@ public struct RecommendationStore {
     }
 
     /// A user's stored list under a model, best first, with titles, without the items the user has
-    /// rated since it was written (ranks counted over what is left, as the serving views do).
+    /// rated since it was written (ranks counted over what is left, as the serving views do; one
+    /// probe of the ratings key per listed item, as in migration 005).
     public func list(modelID: Int, user: String, count: Int) throws -> [(rank: Int, item: String, title: String?, score: Float)] {
         try connection.execute("""
             SELECT row_number() OVER (ORDER BY e.position), i.external_id, i.title, e.score
@@ -235,7 +236,7 @@ public struct RecommendationStore {
             CROSS JOIN LATERAL unnest(l.items, l.scores) WITH ORDINALITY AS e (item_id, score, position)
             JOIN items i ON i.id = e.item_id
             WHERE u.external_id = $2
-              AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.user_id = l.user_id AND r.item_id = e.item_id)
+              AND NOT EXISTS (SELECT FROM ratings r WHERE r.user_id = l.user_id AND r.item_id = e.item_id OFFSET 0)
             ORDER BY e.position LIMIT $3
             """, [String(modelID), user, String(count)]).rows.map { r in
             (Int(r[0]!)!, r[1]!, r[2], Float(r[3]!)!)

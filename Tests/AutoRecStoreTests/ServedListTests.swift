@@ -88,6 +88,12 @@ final class ServedListTests: XCTestCase {
             XCTAssertEqual(answer.source, .stored)
             XCTAssertTrue(answer.items.allSatisfy { !rated.contains($0.item) })
         }
+        // The filter probes the ratings key once per listed item (migration 005), whatever the
+        // user's history: no join that reads all of the user's ratings.
+        let plan = try connection.execute("""
+            EXPLAIN (COSTS OFF) SELECT items FROM active_lists WHERE user_external_id = $1
+            """, [users[0]]).rows.map { $0[0]! }.joined(separator: "\n")
+        XCTAssertTrue(plan.contains("SubPlan") && !plan.contains("Anti Join"), plan)
         let audit = try audit()
         XCTAssertTrue(audit["no_rated_item_in_active_lists"]!.passed, audit["no_rated_item_in_active_lists"]!.detail)
         XCTAssertTrue(audit["no_rated_item_in_active_lists"]!.detail.contains("\(newRatings.count) more rated since scoring"),
