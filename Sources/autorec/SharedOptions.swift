@@ -1,11 +1,11 @@
 import AutoRec
 import AutoRecStore
 
-/// The options several commands share, spelled once: one vocabulary across the CLI (README, "Option
-/// vocabulary"). `--kind` names a model kind or variant, `--model` a model file, `--model-id` a
-/// registered model, `--top` a list length, `--catalogue` an item catalogue file. The earlier
-/// spellings stay as aliases: `--model` for a kind or a registered id, `-n` and `--count` for
-/// `--top`, `--items` for `--catalogue`.
+/// The options several commands share, spelled once: one vocabulary across the CLI (docs/USAGE.md,
+/// "Option vocabulary"). `--kind` names a model kind or variant, `--model` a model file,
+/// `--model-id` a registered model, `--top` a list length, `--catalogue` an item catalogue file.
+/// The earlier spellings stay as aliases: `--model` for a kind or a registered id, `-n` and
+/// `--count` for `--top`, `--items` for `--catalogue`.
 enum SharedOptions {
     /// `--kind`: a catalogue kind or a representation variant (alias `--model`).
     static func kind(help: String, default value: String) -> OptionSpec {

@@ -52,7 +52,7 @@ final class CFNADETests: XCTestCase {
     }
 
     /// A smaller, shorter run than the defaults (200 hidden units, 40 epochs, no refit) on the ML-100K
-    /// 90/10 split already predicts well: measured 0.898 (the defaults reach 0.886, README).
+    /// 90/10 split already predicts well: measured 0.898 (the defaults reach 0.886, docs/RESULTS.md).
     func testTrainingLearnsOnMovieLens() throws {
         let train = try RatingFileReader.read(path: TestData.explicitTrain)
         let test = try RatingFileReader.read(path: TestData.explicitTest)

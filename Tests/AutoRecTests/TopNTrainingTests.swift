@@ -24,9 +24,9 @@ final class TopNTrainingTests: XCTestCase {
         return r.metrics.recall[20]!
     }
 
-    // Bounds sit a little under the measured figures (README: EASE 0.4013, Mult-DAE 0.4102,
-    // Mult-VAE 0.4090, CDAE 0.4197 with seed 1), which vary slightly with the BLAS kernels of the
-    // machine; popularity (0.2001) is the floor every model must clear by far.
+    // Bounds sit a little under the measured figures (docs/RESULTS.md: EASE 0.4013, Mult-DAE
+    // 0.4102, Mult-VAE 0.4090, CDAE 0.4197 with seed 1), which vary slightly with the BLAS kernels
+    // of the machine; popularity (0.2001) is the floor every model must clear by far.
     func testPopularityIsTheFloor() throws { XCTAssertEqual(try recall20("popularity"), 0.2001, accuracy: 0.002) }
     func testEASEWithDefaults() throws { XCTAssertGreaterThan(try recall20("ease"), 0.395) }
     func testMultDAEWithDefaults() throws { XCTAssertGreaterThan(try recall20("mult-dae"), 0.40) }

@@ -55,7 +55,7 @@ public struct AutoRecConfig: Equatable, Sendable, Codable {
     public var optimizerState: OptimizerStatePrecision = .auto
 
     /// The documented defaults for an orientation, chosen on a validation part (5%) of the
-    /// ML-100K 90/10 training split, never on its test part (the README lists the search).
+    /// ML-100K 90/10 training split, never on its test part (docs/RESULTS.md lists the search).
     /// Full-batch Adam with masked denoising (a share of the inputs hidden,
     /// the loss on the hidden ones weighted over the seen ones), weight averaging and a refit on
     /// all ratings beat full-batch L-BFGS on validation RMSE. U-AutoRec reads ratings minus the mean.

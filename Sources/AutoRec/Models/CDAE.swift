@@ -12,7 +12,7 @@ public enum CDAELoss: String, CaseIterable, Sendable {
 }
 
 /// Hyperparameters of CDAE. The defaults were chosen on a validation part of the ML-100K implicit
-/// training split (README).
+/// training split (docs/RESULTS.md).
 public struct CDAEConfig: Sendable, Equatable {
     public var hidden = 400
     /// The most epochs: early stopping on `validationFraction` chooses the count (`TopNDefaults`).

@@ -27,10 +27,10 @@ public struct MultConfig: Sendable, Equatable {
 
     public init(variational: Bool) { self.variational = variational }
 
-    /// The defaults, chosen on a validation part of the ML-100K implicit training split (20% of each
-    /// user's items held out; README): batches of 500 users, Adam at 1e-3, weight averaging. The
-    /// epoch count is found by early stopping on 10% of each user's items (then refitted on all):
-    /// a fixed count tuned on ML-100K did not carry to larger catalogues.
+    /// The defaults, chosen on a validation part of the ML-100K implicit training split (20% of
+    /// each user's items held out; docs/RESULTS.md): batches of 500 users, Adam at 1e-3, weight
+    /// averaging. The epoch count is found by early stopping on 10% of each user's items (then
+    /// refitted on all): a fixed count tuned on ML-100K did not carry to larger catalogues.
     public static func defaults(variational: Bool) -> MultConfig {
         var c = MultConfig(variational: variational)
         c.batchSize = 500
@@ -45,7 +45,8 @@ public struct MultConfig: Sendable, Equatable {
 }
 
 /// The early stopping every neural top-N model trains with by default: a validation share of each
-/// user's items, the patience, and the most epochs (README, "Defaults on other catalogues").
+/// user's items, the patience, and the most epochs (docs/RESULTS.md, "Early stopping and the
+/// defaults on other catalogues").
 public enum TopNDefaults {
     public static let validation = 0.1
     public static let patience = 30

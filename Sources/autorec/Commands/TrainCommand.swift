@@ -9,7 +9,7 @@ enum TrainCommand: Command {
         name: "train",
         abstract: "Train a model on a ratings file and save it.",
         discussion: """
-        Defaults (chosen on validation parts of the ML-100K training splits, see the README):
+        Defaults (chosen on validation parts of the ML-100K training splits, see docs/RESULTS.md):
         \(ModelCatalogue.kinds.map { "  \($0.name): \($0.defaults)" }.joined(separator: "\n"))
         Rating models hold out a seeded share of the training ratings (--validation, 0.05) for early
         stopping; with --refit yes the model is then trained again on all ratings for the best epoch count.
