@@ -36,6 +36,8 @@ public enum ConnectionURL {
         let rules = [
             ("(postgres(?:ql)?://[^:/@\\s]*):[^\\s/?]*@", "$1:***@"),
             ("(password\\s*=\\s*)(?:'(?:[^'\\\\]|\\\\.)*'?|[^&\\s']*)", "$1***"),
+            // libpq quotes a malformed %-escape of the connection string, often inside the password.
+            ("(percent-encoded token: )\"[^\"]*\"", "$1\"***\""),
         ]
         for (pattern, template) in rules {
             guard let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { continue }

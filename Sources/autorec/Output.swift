@@ -16,6 +16,14 @@ enum Output {
         FileHandle.standardError.write(("autorec: error: " + s + "\n").data(using: .utf8)!)
     }
 
+    /// An error in words: a file error as its path and the system's reason, not Foundation's dump.
+    static func describe(_ error: Error) -> String {
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        return (path.map { "\($0): " } ?? "") + FileAccess.reason(error)
+    }
+
     static func note(_ s: String) {
         FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
     }
@@ -35,8 +43,20 @@ enum Output {
         (try? JSONValue.encode(value)) ?? "null"
     }
 
-    /// A plain text table with right-aligned numbers.
+    /// `text` safe to show on a terminal: control characters (escape sequences among them, from a
+    /// title or an id) become U+FFFD, so data never moves the cursor or recolours the screen.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 }))
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// A plain text table with right-aligned numbers; cells pass through `printable`.
     static func table(_ header: [String], _ rows: [[String]]) {
+        let rows = rows.map { $0.map(printable) }
         var width = header.map(\.count)
         for r in rows { for (i, c) in r.enumerated() where i < width.count { width[i] = max(width[i], c.count) } }
         // A column whose cells are all numbers is right-aligned, its header too.

@@ -43,11 +43,21 @@ do {
         exit(ExitCode.success.rawValue)
     }
     try command.run(args)
-    exit(ExitCode.success.rawValue)
+    exitAfterCheckingStandardOutput(ExitCode.success)
 } catch let e as CLIError {
     Output.error(e.message)
-    exit(e.code.rawValue)
+    exitAfterCheckingStandardOutput(e.code)
 } catch {
-    Output.error("\(error)")
-    exit(cliExitCode(for: error).rawValue)
+    Output.error(Output.describe(error))
+    exitAfterCheckingStandardOutput(cliExitCode(for: error))
+}
+
+/// Exits with `code`, or with 1 when what the command printed did not reach standard output (a
+/// full disk, /dev/full, a closed pipe): a program reading it must not take a cut answer as whole.
+func exitAfterCheckingStandardOutput(_ code: ExitCode) -> Never {
+    if fflush(stdout) != 0 || ferror(stdout) != 0 {
+        Output.error("cannot write to standard output (\(String(cString: strerror(errno)))); nothing printed is complete")
+        exit(code == .success ? ExitCode.failure.rawValue : code.rawValue)
+    }
+    exit(code.rawValue)
 }

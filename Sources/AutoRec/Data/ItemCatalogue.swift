@@ -15,8 +15,9 @@ public struct AttributeTable: Sendable {
     /// rule (`ExternalID.problem`), a field that is not UTF-8 or holds a NUL, a missing header or an
     /// empty file is an error naming the file and line.
     public static func read(path: String, idColumns: Set<String>) throws -> AttributeTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RatingFileError(file: path, line: nil, message: "cannot read the file (does it exist?)")
+        let data: Data
+        do { data = try FileAccess.read(path) } catch let error as FileAccessError {
+            throw RatingFileError(file: path, line: nil, message: "cannot read the file: \(error)")
         }
         var table = AttributeTable()
         var lineNumber = 0

@@ -55,11 +55,8 @@ public enum RatingFileReader {
         }
         if let problem = notAFile(path) { throw RatingFileError(file: path, line: nil, message: problem) }
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw RatingFileError(file: path, line: nil,
-                                  message: "cannot read the file (\(error.localizedDescription)); check its permissions")
+        do { data = try FileAccess.read(path) } catch let error as FileAccessError {
+            throw RatingFileError(file: path, line: nil, message: "cannot read the file: \(error)")
         }
         return try parse(data: data, file: path, format: format, rules: rules)
     }
@@ -408,6 +405,8 @@ public enum RatingFileReader {
             if fractionDigits > 0 { v /= powersOfTen[fractionDigits] }
             return negative ? -v : v
         }
+        // Swift's parser also takes hexadecimal ("0x10" is 16): a rating file holds decimals only.
+        for k in start..<end where p[k] | 0x20 == UInt8(ascii: "x") { return nil }
         return Float(string(p, start, end))
     }
 

@@ -479,6 +479,9 @@ public struct ModelFile {
     /// Writes the model to `path` atomically: the bytes go to a temporary file in the same folder,
     /// which is flushed to disk and then renamed over `path`, so readers never see a partial model.
     public func write(to path: String) throws {
+        do { try FileAccess.checkOutput(path) } catch let error as FileAccessError {
+            throw ModelFileError(path: path, message: error.description, kind: .io)
+        }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -533,10 +536,8 @@ public struct ModelFile {
             throw ModelFileError(path: path, message: "\(path) is a directory, not a model file", kind: .io)
         }
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ModelFileError(path: path, message: "\(path) cannot be read (\(error.localizedDescription))", kind: .io)
+        do { data = try FileAccess.read(path) } catch let error as FileAccessError {
+            throw ModelFileError(path: path, message: error.description, kind: .io)
         }
         return try decode(data, source: path)
     }

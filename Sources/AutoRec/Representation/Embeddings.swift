@@ -50,7 +50,13 @@ public struct Embeddings: Sendable {
 
     /// Reads what `tsv()` wrote; a malformed line is named with its file and line number.
     public static func read(path: String) throws -> Embeddings {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let data: Data
+        do { data = try FileAccess.read(path) } catch let error as FileAccessError {
+            throw RatingFileError(file: path, line: nil, message: "cannot read the embeddings: \(error)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RatingFileError(file: path, line: nil, message: "is not UTF-8 text; pass a file that 'autorec embed --out' wrote")
+        }
         var ids = IDMap(), values: [Float] = [], dim = -1
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             if n == 0 { dim = line.split(separator: "\t").count - 1; continue }

@@ -7,7 +7,7 @@ protocol Command {
     static func run(_ args: ParsedArguments) throws
 }
 
-/// The exit statuses of every command (README, "Exit codes").
+/// The exit statuses of every command (docs/USAGE.md, "Exit codes").
 enum ExitCode: Int32 {
     case success = 0
     /// The work could not be done: the store failed, nothing is active, a check failed.
@@ -25,7 +25,7 @@ enum ExitCode: Int32 {
 /// The exit status for an error that is not a `CLIError` (which carries its own).
 func cliExitCode(for error: Error) -> ExitCode {
     switch error {
-    case is RatingFileError, is ModelFileError, is CLIError, is SettingError: return .badInput
+    case is RatingFileError, is ModelFileError, is CLIError, is SettingError, is FileAccessError: return .badInput
     default: return .failure
     }
 }

@@ -42,7 +42,7 @@ enum EmbedCommand: Command {
         let t0 = monotonicSeconds()
         let (embeddings, loss, reconstruction) = try build(args)
         let seconds = monotonicSeconds() - t0
-        if let out = args.string("--out") { try embeddings.tsv().write(toFile: out, atomically: true, encoding: .utf8) }
+        if let out = args.string("--out") { try FileAccess.write(embeddings.tsv(), to: out) }
         var storedID: Int? = nil
         if args.flag("--store") {
             guard args.string("--of") != "users" else { throw CLIError(message: "the store keeps item embeddings; use --out for users") }

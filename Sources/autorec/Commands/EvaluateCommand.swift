@@ -65,8 +65,8 @@ enum EvaluateCommand: Command {
         }
         let markdown = table(rows, k: kList)
         if let prefix = args.string("--report") {
-            try markdown.write(toFile: prefix + ".md", atomically: true, encoding: .utf8)
-            try Output.jsonString(["models": rows]).write(toFile: prefix + ".json", atomically: true, encoding: .utf8)
+            try FileAccess.write(markdown, to: prefix + ".md")
+            try FileAccess.write(Output.jsonString(["models": rows]), to: prefix + ".json")
         }
         if args.flag("--json") {
             Output.json(rows.count == 1 ? rows[0] : ["models": rows] as Any)

@@ -73,7 +73,7 @@ enum ReportCommand: Command {
 
     static func write(_ html: String, to path: String) throws {
         do {
-            try html.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileAccess.write(html, to: path)
         } catch {
             throw CLIError(message: "cannot write \(path): \(error.localizedDescription)")
         }

@@ -30,7 +30,7 @@ enum SampleCommand: Command {
         let model = RepresentationAutoencoder.fit(data, config: c)
         let sampled = SampledProfiles(model: model, data: data, ratings: ratings, count: count, seed: c.seed &+ 99)
         let lines = sampled.tsvLines
-        if let out = args.string("--out") { try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8) }
+        if let out = args.string("--out") { try FileAccess.write(lines.joined(separator: "\n") + "\n", to: out) }
         let comparison = sampled.comparison(real: data, ratings: ratings)
         let stats: [String: Any] = [
             "profiles": count,

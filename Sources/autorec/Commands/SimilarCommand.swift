@@ -45,7 +45,7 @@ enum SimilarCommand: Command {
                 return o
             })
         } else {
-            if let t = titles[item] { print("items like \(item) (\(t)), by \(embeddings.source) embeddings:") }
+            if let t = titles[item] { print(Output.printable("items like \(item) (\(t)), by \(embeddings.source) embeddings:")) }
             Output.table(titles.isEmpty ? ["rank", "item", "cosine"] : ["rank", "item", "cosine", "title"],
                          list.enumerated().map { k, e in
                              [String(k + 1), e.0, fixed(Double(e.1), 3)] + (titles.isEmpty ? [] : [titles[e.0] ?? ""])

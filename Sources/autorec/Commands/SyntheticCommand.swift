@@ -29,7 +29,7 @@ enum SyntheticCommand: Command {
         } catch let error as SyntheticRatings.TooDense {
             throw CLIError(message: error.description)
         }
-        try text.write(toFile: out, atomically: true, encoding: .utf8)
+        try FileAccess.write(text, to: out)
         print("wrote \(n) distinct ratings (\(users) users, \(items) items) to \(out)")
     }
 }
