@@ -27,6 +27,23 @@ final class ModelKindTests: XCTestCase {
         XCTAssertThrowsError(try ModelKind.iAutoRec.train(interactions: ImplicitData(Ratings())))
     }
 
+    /// Settings are declared once: every kind's help shows the defaults its trainer uses (each
+    /// default, given explicitly, leaves the configuration as it was), and no setting is declared twice.
+    func testEveryKindsHelpDefaultsAreItsConfigurationDefaults() throws {
+        for kind in ModelCatalogue.builtIn {
+            XCTAssertEqual(kind.defaultsThatDisagree(), [], "\(kind.name): help defaults that the trainer does not use")
+            XCTAssertEqual(Set(kind.allOptions).count, kind.allOptions.count, "\(kind.name) declares a setting twice")
+            for setting in kind.settings where setting.defaultIsAValue {
+                XCTAssertTrue(kind.defaults.contains("\(setting.name) \(setting.defaultText)"), "\(kind.name): \(kind.defaults)")
+                XCTAssertNoThrow(try kind.check(ModelSettings([setting.name: setting.defaultText])), "\(kind.name) \(setting.name)")
+            }
+        }
+        // The drift this replaced: CF-NADE's help said --ordinal 0 while it trained with 1.
+        XCTAssertEqual(ModelKind.cfNADE.settings.first { $0.name == "--ordinal" }?.defaultText, "\(CFNADEConfig().ordinal)".replacingOccurrences(of: ".0", with: ""))
+        XCTAssertEqual(ModelKind.iAutoRec.settings.first { $0.name == "--l2" }?.defaultText, "50")
+        XCTAssertTrue(ModelKind.uAutoRec.defaults.contains("with --optimizer lbfgs: --epochs 500 --l2 300"), ModelKind.uAutoRec.defaults)
+    }
+
     /// Every kind trains through the catalogue and reports its name in the model and its file.
     func testEveryKindTrainsUnderItsName() throws {
         let ratings = TestData.explicitSlice { u, i in u % 10 == 0 && i % 3 == 0 }

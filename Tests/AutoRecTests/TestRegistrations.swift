@@ -4,8 +4,7 @@
 /// under a second name, registered from the test target; the catalogue, the contract suite, model
 /// files and loading all pick it up with nothing else changed.
 enum TestRegistrations {
-    static let secondMultDAE = ModelKind.mult(name: "mult-dae-second", variational: false,
-                                              defaults: "the same as mult-dae")
+    static let secondMultDAE = ModelKind.mult(name: "mult-dae-second", variational: false)
 
     static func registerOnce() { _ = registered }
     private static let registered: Void = { try! ModelCatalogue.register(secondMultDAE) }()

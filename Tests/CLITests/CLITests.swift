@@ -66,6 +66,13 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(r.code, 0, command)
             XCTAssertTrue(r.out.contains("USAGE: autorec \(command)"), r.out)
         }
+        // The model settings' help comes from their declarations: CF-NADE's --ordinal defaults to 1
+        // (the help once said 0), every setting option says its default.
+        let train = try run(["train", "--help"]).out
+        XCTAssertTrue(train.contains("  cf-nade: --orientation item --hidden 500 --epochs 150") && train.contains("--ordinal 1 "), train)
+        for line in train.split(separator: "\n") where line.hasPrefix("  --ordinal") || line.hasPrefix("  --dims") || line.hasPrefix("  --hidden") {
+            XCTAssertTrue(line.contains("(default: "), String(line))
+        }
         let bad = try run(["frobnicate"])
         XCTAssertEqual(bad.code, 2)
         XCTAssertTrue(bad.err.contains("unknown command"))

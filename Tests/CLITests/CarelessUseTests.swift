@@ -101,6 +101,14 @@ final class CarelessUseTests: XCTestCase {
         XCTAssertFalse(r.out.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, r.out)
     }
 
+    /// Sizes the options allow but memory cannot hold are refused before anything is allocated.
+    func testWorkLargerThanMemoryIsRefusedUpFront() throws {
+        assertOneClearLine(try run(["train", "--kind", "mult-vae", "--dims", "100000,100000", "--train", ratings,
+                                    "--out", tmp("big.model")]), code: 2, mentions: "more than this machine's")
+        assertOneClearLine(try run(["synthetic", "--ratings", "1000000000", "--out", tmp("big.tsv")]),
+                           code: 2, mentions: "lower --ratings")
+    }
+
     /// Output that cannot be written fails the command.
     func testAFullStandardOutputFailsTheCommand() throws {
         let model = tmp("pop.model")

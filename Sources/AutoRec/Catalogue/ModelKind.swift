@@ -29,29 +29,39 @@ public struct ModelKind: Sendable {
     public let name: String
     public let task: Task
     public let capabilities: Capabilities
-    /// Its default settings as the help lists them ("--dims 600,200 --epochs 140 ...").
+    /// Its settings, each declared once in its registration (name, range, default, help).
+    public let settings: [SettingInfo]
+    /// Its default settings as the help lists them ("--dims 600,200 --epochs 300 ...").
     public let defaults: String
-    /// The options it reads besides its task's common ones (`commonOptions`).
-    public let options: [String]
     let fit: Fit
     let loader: @Sendable (ModelFile, String) throws -> any Ranker
     /// Parses the settings the way `fit` will, so that a bad value is refused before any data is read.
     let validate: @Sendable (ModelSettings) throws -> Void
+    /// The settings whose default, given explicitly, changes the configuration (none, when the
+    /// help tells the truth; a test asks every kind).
+    public let defaultsThatDisagree: @Sendable () -> [String]
 
-    public init(name: String, task: Task, capabilities: Capabilities, defaults: String, options: [String],
-                validate: @escaping @Sendable (ModelSettings) throws -> Void = { _ in },
-                fit: Fit, load: @escaping @Sendable (ModelFile, String) throws -> any Ranker) {
+    /// A kind whose settings are `declaration`; `fit` reads them through it.
+    public init<Config>(name: String, task: Task, capabilities: Capabilities, declaration: SettingsDeclaration<Config>,
+                        note: String? = nil, fit: Fit, load: @escaping @Sendable (ModelFile, String) throws -> any Ranker) {
         self.name = name; self.task = task; self.capabilities = capabilities
-        self.defaults = defaults; self.options = options; self.validate = validate; self.fit = fit; self.loader = load
+        var settings = declaration.infos()
+        if task == .topN { settings.append(Self.positive) }
+        self.settings = settings
+        let listed = declaration.defaultsText
+        self.defaults = note.map { listed.isEmpty ? $0 : "\(listed) (\($0))" } ?? (listed.isEmpty ? "(no settings)" : listed)
+        self.validate = { _ = try declaration.configuration($0) }
+        self.defaultsThatDisagree = { declaration.defaultsThatDisagree() }
+        self.fit = fit; self.loader = load
     }
 
-    /// The options every kind of a task reads.
-    public static func commonOptions(_ task: Task) -> [String] {
-        task == .rating ? ["--seed", "--validation"] : ["--seed", "--validation", "--positive"]
-    }
+    /// The top-N kinds' choice of interactions, read before training (not a model setting).
+    public static let positive = SettingInfo(
+        name: "--positive", valueName: "x", help: "Top-N models: ratings of at least x are interactions.",
+        accepts: "-1000000000 to 1000000000", defaultText: "every rating", defaultIsAValue: false)
 
     /// Every option this kind reads.
-    public var allOptions: [String] { Self.commonOptions(task) + options }
+    public var allOptions: [String] { settings.map(\.name) }
 
     /// Refuses a setting the kind does not read (saying which kinds do) and a value out of range.
     public func check(_ settings: ModelSettings) throws {
@@ -60,8 +70,6 @@ public struct ModelKind: Sendable {
             let hint = readers.isEmpty ? "" : "; it applies to \(ModelCatalogue.list(readers))"
             throw SettingError("\(option) does not apply to \(name)\(hint)")
         }
-        _ = try settings.int("--seed", range: 0...Int.max)
-        _ = try settings.double("--validation", range: 0...0.5)
         _ = try settings.double("--positive", range: -1e9...1e9)
         try validate(settings)
     }

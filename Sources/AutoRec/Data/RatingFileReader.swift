@@ -243,14 +243,16 @@ public enum RatingFileReader {
 
     // MARK: - Lines and fields
 
-    /// The number of newline bytes, found with memchr.
+    /// The number of lines long enough to hold a rating (a lower bound for reserving), found with memchr.
     private static func lineCount(_ p: UnsafeBufferPointer<UInt8>) -> Int {
         guard let base = p.baseAddress, p.count > 0 else { return 0 }
         var count = 0
         var position = UnsafeRawPointer(base)
         let end = UnsafeRawPointer(base) + p.count
+        // Only lines that could hold a rating count: at least 5 bytes before the newline ("1,2,3"),
+        // so a file of blank lines reserves nothing.
         while position < end, let hit = memchr(position, Int32(newline), end - position) {
-            count += 1
+            if UnsafeRawPointer(hit) - position >= 5 { count += 1 }
             position = UnsafeRawPointer(hit) + 1
         }
         return count

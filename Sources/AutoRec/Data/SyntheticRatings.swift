@@ -21,6 +21,9 @@ public enum SyntheticRatings {
     /// The same seed gives the same file.
     public static func tsv(ratings n: Int, users: Int, items: Int, rank: Int = 8, taste: Float = 0, seed: UInt64) throws -> String {
         guard n <= users * items / 2 else { throw TooDense(ratings: n, users: users, items: items) }
+        // The lines, the set of drawn pairs and the text's copy: about 64 bytes a rating.
+        try MemoryBudget.check(64 * Double(n) + 4 * Double(rank) * Double(users + items),
+                               for: "\(n) synthetic ratings", lower: "--ratings (or write several files)")
         var rng = SeededRandom(seed: seed)
         let factors = Factors(users: users, items: items, rank: rank, rng: &rng)
         var writer = RatingLineWriter(capacity: n)

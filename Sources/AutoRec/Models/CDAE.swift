@@ -36,6 +36,8 @@ public struct CDAEConfig: Sendable, Equatable {
     public var normalizeInput = true
     /// The hidden layer's activation (the paper: sigmoid).
     public var activation: Activation = .sigmoid
+    /// With a validation share: train again on all the interactions for the best epoch count.
+    public var refit = true
     public init() {}
 }
 

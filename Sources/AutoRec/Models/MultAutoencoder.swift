@@ -24,6 +24,8 @@ public struct MultConfig: Sendable, Equatable {
     public var averaging: Float = 0
     /// DFC-VAE: the weight of the feature term (0: none; needs a feature network at training).
     public var featureWeight: Float = 0
+    /// With a validation share: train again on all the interactions for the best epoch count.
+    public var refit = true
 
     public init(variational: Bool) { self.variational = variational }
 

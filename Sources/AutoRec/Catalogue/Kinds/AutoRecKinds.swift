@@ -3,64 +3,65 @@ import Foundation
 /// I-AutoRec and U-AutoRec: the sparse, masked-loss rating autoencoders (`AutoRec`), trained on the
 /// rating values, compared by RMSE.
 extension ModelKind {
-    public static let iAutoRec = autoRec(
-        name: "i-autorec", orientation: .item, capabilities: [.ratingPrediction, .embeddings],
-        defaults: "adam, full batch, --lr 0.01 --l2 50 --dropout 0.5 --kept-weight 0.3 --averaging 0.9 --center no --epochs 300 --patience 15 --refit yes")
-    public static let uAutoRec = autoRec(
-        name: "u-autorec", orientation: .user, capabilities: [.ratingPrediction, .foldIn],
-        defaults: "the same but --l2 30 --dropout 0.25 --kept-weight 0.1 --center yes; with --optimizer lbfgs either takes --l2 300 --epochs 500 --patience 20 --lbfgs-memory 5 --refit yes")
+    public static let iAutoRec = autoRec(name: "i-autorec", orientation: .item, capabilities: [.ratingPrediction, .embeddings])
+    public static let uAutoRec = autoRec(name: "u-autorec", orientation: .user, capabilities: [.ratingPrediction, .foldIn])
 
-    /// An AutoRec kind of `orientation`: its options, trainer and loader.
-    public static func autoRec(name: String, orientation: AutoRecOrientation, capabilities: Capabilities, defaults: String) -> ModelKind {
-        ModelKind(name: name, task: .rating, capabilities: capabilities, defaults: defaults,
-                  options: AutoRecSettings.options,
-                  validate: { _ = try AutoRecSettings.config(orientation, $0) },
-                  fit: .ratings { ratings, settings, progress in
-                      try AutoRecSettings.train(consume ratings, config: AutoRecSettings.config(orientation, settings), progress: progress)
-                  },
-                  load: { file, path in try AutoRec(modelFile: file, path: path, orientation: orientation) })
+    /// An AutoRec kind of `orientation`: its settings, trainer and loader.
+    public static func autoRec(name: String, orientation: AutoRecOrientation, capabilities: Capabilities) -> ModelKind {
+        let declaration = AutoRecSettings.declaration(orientation)
+        return ModelKind(name: name, task: .rating, capabilities: capabilities, declaration: declaration,
+                         fit: .ratings { ratings, settings, progress in
+                             try AutoRecSettings.train(consume ratings, config: declaration.configuration(settings), progress: progress)
+                         },
+                         load: { file, path in try AutoRec(modelFile: file, path: path, orientation: orientation) })
     }
 }
 
-/// AutoRec's options onto its configuration, and its training report.
+/// AutoRec's settings, declared once, and its training report.
 enum AutoRecSettings {
-    static let options = ["--hidden", "--encoder", "--decoder", "--epochs", "--l2", "--optimizer", "--lr", "--batch",
-                          "--patience", "--center", "--lbfgs-memory", "--dropout", "--kept-weight", "--input-scaling",
-                          "--averaging", "--optimizer-state", "--refit"]
     static let adamOnly = ["--dropout", "--kept-weight", "--averaging", "--lr", "--batch", "--optimizer-state"]
 
-    /// The defaults of `orientation` and its optimiser, with `settings` applied.
-    static func config(_ orientation: AutoRecOrientation, _ s: ModelSettings) throws -> AutoRecConfig {
-        let optimizer = try s.choice("--optimizer", as: OptimizerKind.self) ?? .adam
-        if optimizer == .lbfgs, let option = adamOnly.first(where: { s[$0] != nil }) {
-            throw SettingError("\(option) applies to --optimizer adam only")
-        }
-        var c = AutoRecConfig.defaults(for: orientation, optimizer: optimizer)
-        if let v = try s.int("--hidden", range: 1...100_000) { c.hidden = v }
-        if let v = try s.choice("--encoder", as: Activation.self) { c.encoder = v }
-        if let v = try s.choice("--decoder", as: Activation.self) { c.decoder = v }
-        if let v = try s.int("--epochs", range: 1...1_000_000) { c.epochs = v }
-        if let v = try s.float("--l2", range: 0...1e9) { c.l2 = v }
-        if let v = try s.float("--lr", range: 1e-9...10) { c.learningRate = v }
-        if let v = try s.int("--batch", range: 0...100_000_000) { c.batchSize = v }
-        if let v = try s.int("--seed", range: 0...Int.max) { c.seed = UInt64(v) }
-        if let v = try s.double("--validation", range: 0...0.5) { c.validationFraction = v }
-        if let v = try s.int("--patience", range: 1...1_000_000) { c.patience = v }
-        if let v = try s.yesNo("--center") { c.centerInputs = v }
-        if let v = try s.int("--lbfgs-memory", range: 1...1000) { c.lbfgsMemory = v }
-        if let v = try s.float("--dropout", range: 0...0.95) { c.inputDropout = v }
-        if let v = try s.float("--kept-weight", range: 0...10) { c.keptLossWeight = v }
-        if let v = try s.choice("--input-scaling", as: InputScaling.self) { c.inputScaling = v }
-        if let v = try s.float("--averaging", range: 0...0.9999) { c.weightAveraging = v }
-        if let v = try s.choice("--optimizer-state", as: OptimizerStatePrecision.self) { c.optimizerState = v }
-        if let v = try s.yesNo("--refit") { c.refit = v }
-        return c
+    /// The settings of `orientation`; the defaults follow `--optimizer` (L-BFGS has its own).
+    static func declaration(_ orientation: AutoRecOrientation) -> SettingsDeclaration<AutoRecConfig> {
+        typealias S = Setting<AutoRecConfig>
+        return SettingsDeclaration([
+            .int("--hidden", \.hidden, 1...100_000, help: "Hidden units."),
+            .choice("--encoder", \.encoder, help: "Encoder activation."),
+            .choice("--decoder", \.decoder, help: "Output activation."),
+            .int("--epochs", \.epochs, 1...1_000_000, help: "Most epochs (L-BFGS: iterations); early stopping may end sooner."),
+            .float("--l2", \.l2, 0...1e9, help: "L2 weight lambda on the weights."),
+            .choice("--optimizer", \.optimizer, help: "Adam (mini-batch) or L-BFGS (full batch, the paper's choice)."),
+            .float("--lr", \.learningRate, 1e-9...10, help: "Adam learning rate."),
+            .int("--batch", \.batchSize, 0...100_000_000, help: "Samples per Adam step; 0 is the full batch."),
+            S.seed(\.seed),
+            .double("--validation", \.validationFraction, 0...0.5, help: "Share of the ratings held out for early stopping; 0 turns it off.", valueName: "fraction"),
+            .int("--patience", \.patience, 1...1_000_000, help: "Epochs without a better validation score before stopping."),
+            .yesNo("--center", \.centerInputs, help: "Feed ratings minus their mean to the encoder."),
+            .int("--lbfgs-memory", \.lbfgsMemory, 1...1000, help: "L-BFGS history length."),
+            .float("--dropout", \.inputDropout, 0...0.95, help: "Input dropout probability (Adam only).", valueName: "p"),
+            .float("--kept-weight", \.keptLossWeight, 0...10, help: "With --dropout: loss weight of the ratings the encoder saw (hidden ones weigh 1).", valueName: "w"),
+            .choice("--input-scaling", \.inputScaling, help: "Scale each input vector by 1/sqrt(n) or 1/n of its n ratings."),
+            .float("--averaging", \.weightAveraging, 0...0.9999, help: "Moving average of the weights with this decay per step; 0 is off.", valueName: "decay"),
+            .choice("--optimizer-state", \.optimizerState, help: "Adam's moments and weight average in 16 bits (auto: from 64M parameters)."),
+            .yesNo("--refit", \.refit, help: "Train again on all the data for the best epoch count found on --validation."),
+        ], defaults: { given in
+            AutoRecConfig.defaults(for: orientation, optimizer: try given.choice("--optimizer", as: OptimizerKind.self) ?? .adam)
+        }, variants: [ModelSettings(["--optimizer": OptimizerKind.lbfgs.rawValue])], rule: { given, config in
+            if config.optimizer == .lbfgs, let option = adamOnly.first(where: { given[$0] != nil }) {
+                throw SettingError("\(option) applies to --optimizer adam only")
+            }
+        })
     }
 
     /// Trains and reports in the catalogue's terms.
     static func train(_ ratings: consuming Ratings, config c: AutoRecConfig,
                       progress: ((TrainingProgress) -> Void)?) throws -> TrainedModel {
         guard ratings.count > 0 else { throw SettingError("no ratings to train on") }
+        // A sample is an item's vector of user ratings (I-AutoRec) or a user's of item ratings.
+        let inputs = Double(c.orientation == .item ? ratings.users.count : ratings.items.count)
+        let samples = Double(c.orientation == .item ? ratings.items.count : ratings.users.count)
+        try MemoryBudget.checkNetwork(parameters: 2 * inputs * Double(c.hidden), activations: 3 * samples * Double(c.hidden),
+                                      for: "AutoRec with --hidden \(c.hidden)", lower: "--hidden")
         var epochSeconds: [Double] = []
         let (model, summary) = AutoRec.fit(consume ratings, config: c) { r in
             epochSeconds.append(r.seconds)

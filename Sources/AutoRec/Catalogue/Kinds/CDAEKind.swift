@@ -1,35 +1,28 @@
 /// CDAE (Wu et al. 2016): a denoising autoencoder over a user's items with a per-user input node.
 extension ModelKind {
     public static let cdae = ModelKind(
-        name: "cdae", task: .topN, capabilities: [.foldIn],
-        defaults: "--hidden 400 --validation 0.1 --patience 30 --epochs 300 --refit yes --batch 100 --lr 0.001 --dropout 0.5 --negatives 5 --loss bce --averaging 0.97 --encoder sigmoid --normalize yes",
-        options: CDAESettings.options,
-        validate: { _ = try CDAESettings.config($0) },
+        name: "cdae", task: .topN, capabilities: [.foldIn], declaration: CDAESettings.declaration,
         fit: .interactions { data, settings, progress in
-            let c = try CDAESettings.config(settings)
-            return try TopNTraining.fitWithRefit(settings, config: c, data: data, settingsReport: CDAESettings.report(c)) {
+            let c = try CDAESettings.declaration.configuration(settings)
+            let hidden = Double(c.hidden), items = Double(data.items.count)
+            try MemoryBudget.checkNetwork(parameters: hidden * (2 * items + Double(data.users.count)),
+                                          activations: 4 * Double(c.batchSize) * items, for: "CDAE with --hidden \(c.hidden)", lower: "--hidden or --batch")
+            return try TopNTraining.fitWithRefit(config: c, data: data, settingsReport: CDAESettings.report(c)) {
                 CDAE.fit(data, config: $0, progress: TopNTraining.progress(progress))
             }
         },
         load: { file, path in try CDAE(modelFile: file, path: path) })
 }
 
-/// CDAE's options onto `CDAEConfig`.
+/// CDAE's settings, declared once.
 enum CDAESettings {
-    static let options = ["--hidden", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--negatives", "--loss",
-                          "--averaging", "--normalize", "--encoder", "--patience", "--refit"]
-
-    static func config(_ s: ModelSettings) throws -> CDAEConfig {
-        var c = CDAEConfig()
-        try TopNTraining.applyLoopSettings(s, to: &c)
-        _ = try s.yesNo("--refit")
-        if let v = try s.int("--hidden", range: 1...100_000) { c.hidden = v }
-        if let v = try s.int("--negatives", range: 0...10_000) { c.negatives = v }
-        if let v = try s.choice("--loss", as: CDAELoss.self) { c.loss = v }
-        if let v = try s.yesNo("--normalize") { c.normalizeInput = v }
-        if let v = try s.choice("--encoder", as: Activation.self) { c.activation = v }
-        return c
-    }
+    static let declaration = SettingsDeclaration<CDAEConfig>([
+        .int("--hidden", \.hidden, 1...100_000, help: "Hidden units."),
+        .int("--negatives", \.negatives, 0...10_000, help: "Negatives sampled per positive; 0 uses every item."),
+        .choice("--loss", \.loss, help: "Output loss."),
+        .yesNo("--normalize", \.normalizeInput, help: "Scale each user's input to unit length before the corruption."),
+        .choice("--encoder", \.activation, help: "Hidden layer activation."),
+    ] + TopNTraining.loopSettings(), defaults: CDAEConfig())
 
     /// The settings that matter, for reports.
     static func report(_ c: CDAEConfig) -> [String: Any] {

@@ -4,12 +4,13 @@ import Foundation
 /// analogue of the survey's autoregressive decoders; compared by RMSE like AutoRec.
 extension ModelKind {
     public static let cfNADE = ModelKind(
-        name: "cf-nade", task: .rating, capabilities: [.ratingPrediction],
-        defaults: "item-based, --hidden 500 --epochs 150 --batch 0 (26 steps an epoch) --lr 0.001 --l2 30 --ordinal 1 --sharing yes --averaging 0.998 --patience 15 --refit yes",
-        options: CFNADESettings.options,
-        validate: { _ = try CFNADESettings.config($0) },
+        name: "cf-nade", task: .rating, capabilities: [.ratingPrediction], declaration: CFNADESettings.declaration,
+        note: "--batch 0 is \(CFNADEConfig().stepsPerEpoch) steps an epoch",
         fit: .ratings { ratings, settings, progress in
-            let c = try CFNADESettings.config(settings)
+            let c = try CFNADESettings.declaration.configuration(settings)
+            let inputs = Double(c.orientation == .item ? ratings.users.count : ratings.items.count)
+            try MemoryBudget.checkNetwork(parameters: 2 * 5 * inputs * Double(c.hidden), activations: 0,
+                                          for: "CF-NADE with --hidden \(c.hidden)", lower: "--hidden")
             let (model, s) = try CFNADE.fit(ratings, config: c, progress: progress)
             var report = TrainingReport(metric: .rmse, epochs: s.epochs, bestEpoch: s.bestEpoch, trainSeconds: s.trainSeconds,
                                         secondsPerEpoch: s.epochs > 0 ? s.trainSeconds / Double(s.epochs) : 0,
@@ -25,27 +26,22 @@ extension ModelKind {
         load: { file, path in try CFNADE(modelFile: file, path: path) })
 }
 
-/// CF-NADE's options onto `CFNADEConfig`.
+/// CF-NADE's settings, declared once.
 enum CFNADESettings {
-    static let options = ["--orientation", "--hidden", "--epochs", "--batch", "--lr", "--l2", "--ordinal", "--sharing", "--patience",
-                          "--input-scaling", "--averaging", "--refit"]
-
-    static func config(_ s: ModelSettings) throws -> CFNADEConfig {
-        var c = CFNADEConfig()
-        if let v = try s.int("--seed", range: 0...Int.max) { c.seed = UInt64(v) }
-        if let v = try s.double("--validation", range: 0...0.5) { c.validationFraction = v }
-        if let v = try s.choice("--orientation", as: AutoRecOrientation.self) { c.orientation = v }
-        if let v = try s.int("--hidden", range: 1...10_000) { c.hidden = v }
-        if let v = try s.int("--epochs", range: 1...100_000) { c.epochs = v }
-        if let v = try s.int("--batch", range: 0...100_000_000) { c.batchSize = v }
-        if let v = try s.float("--lr", range: 1e-9...10) { c.learningRate = v }
-        if let v = try s.float("--l2", range: 0...1e9) { c.l2 = v }
-        if let v = try s.float("--ordinal", range: 0...1) { c.ordinal = v }
-        if let v = try s.yesNo("--sharing") { c.sharing = v }
-        if let v = try s.int("--patience", range: 1...100_000) { c.patience = v }
-        if let v = try s.choice("--input-scaling", as: InputScaling.self) { c.inputScaling = v }
-        if let v = try s.float("--averaging", range: 0...0.9999) { c.averaging = v }
-        if let v = try s.yesNo("--refit") { c.refit = v }
-        return c
-    }
+    static let declaration = SettingsDeclaration<CFNADEConfig>([
+        .choice("--orientation", \.orientation, help: "Each item's ratings by user (item) or each user's by item are one sample."),
+        .int("--hidden", \.hidden, 1...10_000, help: "Hidden units."),
+        .int("--epochs", \.epochs, 1...100_000, help: "Most epochs; early stopping may end sooner."),
+        .int("--batch", \.batchSize, 0...100_000_000, help: "Samples per Adam step; 0 splits each epoch into a fixed number of steps."),
+        .float("--lr", \.learningRate, 1e-9...10, help: "Adam learning rate."),
+        .float("--l2", \.l2, 0...1e9, help: "L2 weight on the weights."),
+        .float("--ordinal", \.ordinal, 0...1, help: "Weight of the ordinal cost against the softmax cost."),
+        .yesNo("--sharing", \.sharing, help: "Share weights across rating levels (a rating r uses levels 1..r)."),
+        .seed(\.seed),
+        .double("--validation", \.validationFraction, 0...0.5, help: "Share of the ratings held out for early stopping; 0 turns it off.", valueName: "fraction"),
+        .int("--patience", \.patience, 1...100_000, help: "Epochs without a better validation score before stopping."),
+        .choice("--input-scaling", \.inputScaling, help: "Scale each input vector by 1/sqrt(n) or 1/n of its n ratings."),
+        .float("--averaging", \.averaging, 0...0.9999, help: "Moving average of the weights with this decay per step; 0 is off.", valueName: "decay"),
+        .yesNo("--refit", \.refit, help: "Train again on all the data for the best epoch count found on --validation."),
+    ], defaults: CFNADEConfig())
 }

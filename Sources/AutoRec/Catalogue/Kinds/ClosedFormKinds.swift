@@ -1,22 +1,40 @@
 /// The closed-form top-N baselines: EASE (Steck 2019) and popularity.
 extension ModelKind {
     public static let ease = ModelKind(
-        name: "ease", task: .topN, capabilities: [.foldIn],
-        defaults: "--l2 500 (lambda; closed form, no epochs)", options: ["--l2"],
-        validate: { _ = try $0.float("--l2", range: 0...1e9) },
+        name: "ease", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.declaration(lambda: true),
+        note: "closed form, no epochs",
         fit: .interactions { data, settings, _ in
-            let lambda = try settings.float("--l2", range: 0...1e9) ?? EASE.defaultLambda
-            return try TopNTraining.closedForm(data, settings: settings, settingsReport: ["l2": TopNTraining.shortest(lambda)]) {
-                try EASE.fit($0, lambda: lambda)
+            let c = try ClosedFormConfig.declaration(lambda: true).configuration(settings)
+            return try TopNTraining.closedForm(data, config: c, settingsReport: ["l2": TopNTraining.shortest(c.lambda)]) {
+                try EASE.fit($0, lambda: c.lambda)
             }
         },
         load: { file, path in try EASE(modelFile: file, path: path) })
 
     public static let popularity = ModelKind(
-        name: "popularity", task: .topN, capabilities: [.foldIn],
-        defaults: "(no settings: items by how many users have them)", options: [],
+        name: "popularity", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.declaration(lambda: false),
+        note: "items by how many users have them",
         fit: .interactions { data, settings, _ in
-            try TopNTraining.closedForm(data, settings: settings, settingsReport: [:]) { Popularity.fit($0) }
+            let c = try ClosedFormConfig.declaration(lambda: false).configuration(settings)
+            return try TopNTraining.closedForm(data, config: c, settingsReport: [:]) { Popularity.fit($0) }
         },
         load: { file, path in try Popularity(modelFile: file, path: path) })
+}
+
+/// The settings of a closed-form model: EASE's lambda, and the share held out to report a
+/// validation Recall@20 (off by default: nothing to stop early).
+struct ClosedFormConfig: Equatable {
+    var lambda = EASE.defaultLambda
+    var seed: UInt64 = 1
+    var validationFraction = 0.0
+
+    static func declaration(lambda: Bool) -> SettingsDeclaration<ClosedFormConfig> {
+        let probe: [Setting<ClosedFormConfig>] = [
+            .seed(\.seed),
+            .double("--validation", \.validationFraction, 0...0.5,
+                    help: "Share of each user's items held out to report a validation Recall@20 (a probe; 0 is off).", valueName: "fraction"),
+        ]
+        let l2: [Setting<ClosedFormConfig>] = lambda ? [.float("--l2", \.lambda, 0...1e9, help: "EASE's lambda, the L2 weight.")] : []
+        return SettingsDeclaration(l2 + probe, defaults: ClosedFormConfig())
+    }
 }

@@ -6,31 +6,42 @@ import Foundation
 /// same interactions). Scored and stored as a Mult-VAE.
 extension ModelKind {
     public static let dfcVAE = ModelKind(
-        name: "dfc-vae", task: .topN, capabilities: [.foldIn],
-        defaults: "mult-vae's, --feature-weight 0.3, --features a mult-dae file (default: a mult-dae trained first)",
-        options: MultSettings.options(variational: true) + ["--features", "--feature-weight"],
-        validate: { _ = try DFCVAESettings.config($0) },
+        name: "dfc-vae", task: .topN, capabilities: [.foldIn], declaration: DFCVAESettings.declaration,
         fit: .interactions { data, settings, progress in
-            let c = try DFCVAESettings.config(settings)
+            let c = try DFCVAESettings.declaration.configuration(settings)
+            try MultSettings.checkMemory(c.mult, data: data)
             let phi = try DFCVAESettings.features(settings, data: data)
-            var trained = try TopNTraining.fitWithRefit(settings, config: c, data: data, settingsReport: MultSettings.report(c)) {
+            var trained = try TopNTraining.fitWithRefit(config: c.mult, data: data, settingsReport: MultSettings.report(c.mult)) {
                 MultAutoencoder.fit(data, config: $0, features: phi, progress: TopNTraining.progress(progress))
             }
-            trained.report.details["feature_weight"] = TopNTraining.shortest(c.featureWeight)
-            trained.report.details["features"] = settings["--features"] ?? "mult-dae trained first"
-            trained.report.header["feature_weight"] = Double(c.featureWeight)
+            trained.report.details["feature_weight"] = TopNTraining.shortest(c.mult.featureWeight)
+            trained.report.details["features"] = c.features ?? "mult-dae trained first"
+            trained.report.header["feature_weight"] = Double(c.mult.featureWeight)
             return trained
         },
         load: { file, path in try MultAutoencoder(modelFile: file, path: path, variational: true) })
 }
 
-/// DFC-VAE's options: Mult-VAE's, the feature network and its weight.
+/// DFC-VAE's settings: Mult-VAE's, the feature network and its weight.
 enum DFCVAESettings {
-    static func config(_ s: ModelSettings) throws -> MultConfig {
-        var c = try MultSettings.config(variational: true, s)
-        c.featureWeight = try s.float("--feature-weight", range: 0...1e6) ?? 0.3
-        return c
+    struct Configuration: Equatable {
+        var mult: MultConfig
+        /// The Mult-DAE file whose first layer is phi; nil trains one first.
+        var features: String?
     }
+
+    static let declaration = SettingsDeclaration<Configuration>(
+        MultSettings.settings(variational: true).map { $0.lifted(to: \Configuration.mult) } + [
+            .text("--features", \.features, help: "The mult-dae model file whose first layer is the frozen feature network.",
+                  valueName: "model", none: "a mult-dae trained first"),
+            Setting<MultConfig>.float("--feature-weight", \.featureWeight, 0...1e6,
+                                      help: "Weight of the feature term |phi(x) - phi(decoded)|^2.").lifted(to: \Configuration.mult),
+        ],
+        defaults: {
+            var mult = MultConfig.defaults(variational: true)
+            mult.featureWeight = 0.3
+            return Configuration(mult: mult, features: nil)
+        }())
 
     /// phi: the first layer of the `--features` model file, or of a Mult-DAE trained on `data` now.
     static func features(_ s: ModelSettings, data: ImplicitData) throws -> FeatureNetwork {

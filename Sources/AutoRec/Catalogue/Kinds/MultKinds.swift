@@ -1,42 +1,50 @@
 /// Mult-VAE and Mult-DAE (Liang et al. 2018): multinomial-likelihood autoencoders over a user's
 /// items (`MultAutoencoder`).
 extension ModelKind {
-    public static let multVAE = mult(
-        name: "mult-vae", variational: true,
-        defaults: "--dims 600,200 --validation 0.1 --patience 30 --epochs 300 --refit yes --batch 500 --lr 0.001 --dropout 0.5 --l2 0 --beta-cap 0.5 --anneal-steps 200 --averaging 0.9")
-    public static let multDAE = mult(
-        name: "mult-dae", variational: false,
-        defaults: "--dims 600,200 --validation 0.1 --patience 30 --epochs 300 --refit yes --batch 500 --lr 0.001 --dropout 0.6 --l2 0.003 --averaging 0.97")
+    public static let multVAE = mult(name: "mult-vae", variational: true)
+    public static let multDAE = mult(name: "mult-dae", variational: false)
 
-    /// A Mult kind, variational or not: its options, trainer and loader.
-    public static func mult(name: String, variational: Bool, defaults: String) -> ModelKind {
-        ModelKind(name: name, task: .topN, capabilities: [.foldIn], defaults: defaults,
-                  options: MultSettings.options(variational: variational),
-                  validate: { _ = try MultSettings.config(variational: variational, $0) },
-                  fit: .interactions { data, settings, progress in
-                      let c = try MultSettings.config(variational: variational, settings)
-                      return try TopNTraining.fitWithRefit(settings, config: c, data: data, settingsReport: MultSettings.report(c)) {
-                          MultAutoencoder.fit(data, config: $0, progress: TopNTraining.progress(progress))
-                      }
-                  },
-                  load: { file, path in try MultAutoencoder(modelFile: file, path: path, variational: variational) })
+    /// A Mult kind, variational or not: its settings, trainer and loader.
+    public static func mult(name: String, variational: Bool) -> ModelKind {
+        let declaration = MultSettings.declaration(variational: variational)
+        return ModelKind(name: name, task: .topN, capabilities: [.foldIn], declaration: declaration,
+                         fit: .interactions { data, settings, progress in
+                             let c = try declaration.configuration(settings)
+                             try MultSettings.checkMemory(c, data: data)
+                             return try TopNTraining.fitWithRefit(config: c, data: data, settingsReport: MultSettings.report(c)) {
+                                 MultAutoencoder.fit(data, config: $0, progress: TopNTraining.progress(progress))
+                             }
+                         },
+                         load: { file, path in try MultAutoencoder(modelFile: file, path: path, variational: variational) })
     }
 }
 
-/// Mult's options onto `MultConfig`.
+/// Mult's settings, declared once.
 enum MultSettings {
-    static func options(variational: Bool) -> [String] {
-        ["--dims", "--epochs", "--batch", "--lr", "--l2", "--dropout", "--averaging", "--patience", "--refit"] + (variational ? ["--beta-cap", "--anneal-steps"] : [])
+    /// The settings of a Mult kind (the KL weight's for the variational one only).
+    static func settings(variational: Bool) -> [Setting<MultConfig>] {
+        var settings: [Setting<MultConfig>] = [
+            .intList("--dims", \.dims, 1...100_000, help: "Encoder widths, input side first."),
+        ] + TopNTraining.loopSettings()
+        if variational {
+            settings += [
+                .float("--beta-cap", \.betaCap, 0...10, help: "Largest KL weight."),
+                .int("--anneal-steps", \.annealSteps, 1...100_000_000, help: "Updates over which the KL weight grows to its cap."),
+            ]
+        }
+        return settings
     }
 
-    static func config(variational: Bool, _ s: ModelSettings) throws -> MultConfig {
-        var c = MultConfig.defaults(variational: variational)
-        try TopNTraining.applyLoopSettings(s, to: &c)
-        _ = try s.yesNo("--refit")
-        if let v = try s.intList("--dims", range: 1...100_000) { c.dims = v }
-        if let v = try s.float("--beta-cap", range: 0...10) { c.betaCap = v }
-        if let v = try s.int("--anneal-steps", range: 1...100_000_000) { c.annealSteps = v }
-        return c
+    static func declaration(variational: Bool) -> SettingsDeclaration<MultConfig> {
+        SettingsDeclaration(settings(variational: variational), defaults: MultConfig.defaults(variational: variational))
+    }
+
+    /// Refuses layers that cannot fit: the weights of both halves, and a batch's outputs over every item.
+    static func checkMemory(_ c: MultConfig, data: ImplicitData) throws {
+        let widths = [Double(data.items.count)] + c.dims.map(Double.init)
+        let weights = zip(widths, widths.dropFirst()).map { $0 * $1 }.reduce(0, +)
+        try MemoryBudget.checkNetwork(parameters: 2 * weights, activations: 4 * Double(c.batchSize) * widths.reduce(0, +),
+                                      for: "--dims \(c.dims.map(String.init).joined(separator: ","))", lower: "--dims or --batch")
     }
 
     /// The settings that matter, for reports.

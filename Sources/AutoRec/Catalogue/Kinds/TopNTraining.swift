@@ -1,8 +1,21 @@
-/// What the top-N kinds share when they train: the seed and validation options, the report of an
-/// epoch loop in the catalogue's terms, and the validation probe of the closed-form models.
+/// What the top-N kinds share when they train: the epoch loop's settings, the report of an epoch
+/// loop in the catalogue's terms, and the validation probe of the closed-form models.
 enum TopNTraining {
-    static func seed(_ s: ModelSettings) throws -> UInt64 { UInt64(try s.int("--seed", range: 0...Int.max) ?? 1) }
-    static func validation(_ s: ModelSettings) throws -> Double { try s.double("--validation", range: 0...0.5) ?? 0 }
+    /// The settings every user-batch epoch loop reads (Mult's and CDAE's), declared once.
+    static func loopSettings<Config: EpochLoopConfig>() -> [Setting<Config>] {
+        [
+            .int("--epochs", \.epochs, 1...1_000_000, help: "Most epochs; early stopping may end sooner."),
+            .int("--batch", \.batchSize, 1...100_000_000, help: "Users per update."),
+            .float("--lr", \.learningRate, 1e-9...10, help: "Adam learning rate."),
+            .float("--l2", \.l2, 0...1e9, help: "L2 weight on the weights."),
+            .float("--dropout", \.dropout, 0...0.95, help: "Input dropout probability.", valueName: "p"),
+            .float("--averaging", \.averaging, 0...0.9999, help: "Moving average of the weights with this decay per update; 0 is off.", valueName: "decay"),
+            .seed(\.seed),
+            .double("--validation", \.validationFraction, 0...0.5, help: "Share of each user's items held out for early stopping by Recall@20; 0 turns it off.", valueName: "fraction"),
+            .int("--patience", \.patience, 1...1_000_000, help: "Epochs without a better validation score before stopping."),
+            .yesNo("--refit", \.refit, help: "Train again on all the data for the best epoch count found on --validation."),
+        ]
+    }
 
     /// An epoch loop's report as the catalogue's progress.
     static func progress(_ progress: ((TrainingProgress) -> Void)?) -> ((RankingEpochReport) -> Void)? {
@@ -26,12 +39,11 @@ enum TopNTraining {
 
     /// A closed-form model (no epochs): with a validation share, the Recall@20 of a fit on the rest
     /// is reported; the model is then fitted on all of `data`.
-    static func closedForm(_ data: ImplicitData, settings s: ModelSettings, settingsReport: [String: Any],
+    static func closedForm(_ data: ImplicitData, config: ClosedFormConfig, settingsReport: [String: Any],
                            fit: (ImplicitData) throws -> any Ranker) throws -> TrainedModel {
         var summary = RankingTrainingSummary()
-        let validation = try validation(s)
-        if validation > 0 {
-            let (rest, heldOut) = data.holdOut(fraction: validation, seed: try seed(s) &+ 7)
+        if config.validationFraction > 0 {
+            let (rest, heldOut) = data.holdOut(fraction: config.validationFraction, seed: config.seed &+ 7)
             let probe = try fit(ImplicitData(users: data.users, items: data.items, matrix: rest))
             summary.validationRecall = [RankingEvaluation.evaluate(probe, relevant: heldOut, k: [20]).recall[20] ?? 0]
         }
@@ -41,37 +53,23 @@ enum TopNTraining {
         return TrainedModel(model: model, report: report(summary, settings: settingsReport, data: data))
     }
 
-    /// The settings every user-batch epoch loop reads (Mult's and CDAE's), onto its configuration.
-    static func applyLoopSettings<Config: EpochLoopConfig>(_ s: ModelSettings, to c: inout Config) throws {
-        c.seed = try seed(s)
-        if let v = try s.double("--validation", range: 0...0.5) { c.validationFraction = v }
-        if let v = try s.int("--patience", range: 1...1_000_000) { c.patience = v }
-        if let v = try s.int("--epochs", range: 1...1_000_000) { c.epochs = v }
-        if let v = try s.int("--batch", range: 1...100_000_000) { c.batchSize = v }
-        if let v = try s.float("--lr", range: 1e-9...10) { c.learningRate = v }
-        if let v = try s.float("--l2", range: 0...1e9) { c.l2 = v }
-        if let v = try s.float("--dropout", range: 0...0.95) { c.dropout = v }
-        if let v = try s.float("--averaging", range: 0...0.9999) { c.averaging = v }
-    }
-
     /// An epoch loop's run, and with a validation share and `--refit yes` (the default) a second one: the first,
     /// on the rest of the interactions, chooses the epoch count (its best validation epoch); the
     /// model is then trained again on all of them for that many epochs (as AutoRec does).
     /// The result in the catalogue's terms, `settingsReport` being the kind's settings for reports.
-    static func fitWithRefit<Config: EpochLoopConfig>(_ s: ModelSettings, config: Config, data: ImplicitData,
+    static func fitWithRefit<Config: EpochLoopConfig>(config: Config, data: ImplicitData,
                                                       settingsReport: [String: Any],
                                                       train: (Config) -> (any Ranker, RankingTrainingSummary)) throws -> TrainedModel {
-        let run = try refitRun(s, config: config, train: train)
+        let run = refitRun(config: config, train: train)
         var report = self.report(run.summary, settings: settingsReport, data: data)
         report.refitEpochs = run.refitEpochs
         return TrainedModel(model: run.model, report: report)
     }
 
-    private static func refitRun<Config: EpochLoopConfig>(_ s: ModelSettings, config: Config,
-                                                          train: (Config) -> (any Ranker, RankingTrainingSummary))
-        throws -> (model: any Ranker, summary: RankingTrainingSummary, refitEpochs: Int) {
+    private static func refitRun<Config: EpochLoopConfig>(config: Config, train: (Config) -> (any Ranker, RankingTrainingSummary))
+        -> (model: any Ranker, summary: RankingTrainingSummary, refitEpochs: Int) {
         let (first, summary) = train(config)
-        guard try s.yesNo("--refit") ?? true, config.validationFraction > 0 else { return (first, summary, 0) }
+        guard config.refit, config.validationFraction > 0 else { return (first, summary, 0) }
         var again = config
         again.validationFraction = 0
         again.epochs = max(1, summary.bestEpoch)
@@ -99,6 +97,7 @@ protocol EpochLoopConfig {
     var l2: Float { get set }
     var dropout: Float { get set }
     var averaging: Float { get set }
+    var refit: Bool { get set }
 }
 
 extension MultConfig: EpochLoopConfig {}
