@@ -49,6 +49,15 @@ public struct ModelRegistry {
                      newestRating: newestRating, comparedModelID: comparedModelID) { sink in try file.encode(into: sink) }
     }
 
+    /// Stores a training run's model as a candidate of `task`: its kind, hyperparameters, rating
+    /// count and newest rating come from the run, so `train --register` and the nightly job agree.
+    public func register(_ run: StampedModel, task: String = "default", metrics: [String: Any],
+                         comparedModelID: Int? = nil) throws -> Int {
+        try register(kind: run.trained.model.kind, task: task, file: run.file, hyperparameters: run.hyperparameters,
+                     metrics: metrics, ratingCount: run.ratingCount, newestRating: run.newestRating,
+                     comparedModelID: comparedModelID)
+    }
+
     /// The model `id` was compared as on the nightly's holdout, when it has one.
     public func comparedModel(of id: Int) throws -> Int? {
         try connection.scalar("SELECT compared_model_id FROM models WHERE id = $1", [String(id)]).flatMap(Int.init)

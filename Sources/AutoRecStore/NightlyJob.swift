@@ -23,8 +23,8 @@ public struct NightlyJob {
         public var activeBefore: Int?
         public var activeAfter: Int?
         public var promoted: Bool
-        /// "rmse" (lower is better) or "recall@20" (higher is better).
-        public var metric: String
+        /// How candidate and active model were compared on the holdout.
+        public var metric: ComparisonMetric
         public var candidateScore: Double
         public var activeScore: Double?
         public var decision: String
@@ -46,9 +46,8 @@ public struct NightlyJob {
     public var settings: ModelSettings
     /// Share of the ratings held out; membership is a hash of (user, item), stable from night to night.
     public var holdout = 0.1
-    /// The candidate is promoted when its RMSE is at most the active model's plus this (or its
-    /// Recall@20 at least the active model's minus this).
-    public var maxRegression = 0.002
+    /// When the candidate replaces the active model.
+    public var policy = PromotionPolicy()
     public var top = 100
     public var task = "default"
     static let lockKey = "7208152702"
@@ -104,60 +103,70 @@ public struct NightlyJob {
         }
     }
 
-    /// The job's steps, timed by `clock`.
+    /// The job's steps, timed by `clock`: the candidate's (snapshot, train, evaluate, register),
+    /// then, when it is promoted, the served model's (refit, score, activate).
     private func steps(runID: Int, clock: inout StepClock, progress: ((String) -> Void)?) throws -> Report {
-        var snapshot = try RatingSnapshot.read(connection)
-        guard snapshot.count > 0 else { throw StoreError("the store has no ratings; import some first") }
-        if snapshot.skipped > 0 { progress?("left out \(snapshot.skipped) rating(s) that break the rating rules: \(snapshot.skippedExample)") }
+        var snapshot = try takeSnapshot(progress: progress)
         let split = Self.holdoutSplit(snapshot.ratings, share: holdout)
         let test = snapshot.ratings.subset(split.holdout)
-        clock.step("snapshot")
-
-        let candidate = try kind.train(snapshot.ratings.subset(split.train), settings: settings)
-        clock.step("train")
-
-        let registry = ModelRegistry(connection: connection)
-        let activeBefore = try registry.active(task: task)
-        let comparison = try NightlyComparison(connection: connection, candidate: candidate.model, test: test,
+        clock.step(.snapshot)
+        let candidate = try StampedModel(kind: kind, ratings: snapshot.ratings.subset(split.train), settings: settings,
+                                        source: "database", extraHeader: ["holdout_share": holdout])
+        clock.step(.train)
+        let activeBefore = try ModelRegistry(connection: connection).active(task: task)
+        let comparison = try NightlyComparison(connection: connection, candidate: candidate.trained.model, test: test,
                                                positive: try settings.float("--positive", range: -1e9...1e9),
-                                               holdout: holdout, maxRegression: maxRegression, active: activeBefore)
-        clock.step("evaluate")
-
-        var metrics: [String: Any] = ["holdout_\(comparison.metric)": comparison.candidateScore, "holdout_ratings": test.count]
-        for (k, v) in candidate.report.registryMetrics { metrics[k] = v }
-        let candidateFile = candidate.modelFile(extraHeader: ["trained_on": "database", "train_ratings": split.train.count,
-                                                              "newest_rating": snapshot.newest, "holdout_share": holdout])
-        let candidateID = try register(candidateFile, metrics: metrics, ratingCount: split.train.count, newest: snapshot.newest)
+                                               holdout: holdout, policy: policy, active: activeBefore)
+        clock.step(.evaluate)
+        var metrics = candidate.trained.report.registryMetrics
+        metrics["holdout_\(comparison.metric.rawValue)"] = comparison.candidateScore
+        metrics["holdout_ratings"] = test.count
+        let candidateID = try ModelRegistry(connection: connection).register(candidate, task: task, metrics: metrics)
         try NightlyRunRecord.note(connection, runID: runID, models: [candidateID])
-        clock.step("register")
-
-        var served: (id: Int, epochs: Int, users: Int)? = nil
-        if comparison.promoted {
-            let newest = snapshot.newest, count = snapshot.count
-            // The snapshot is handed over, so the trainer can free it once its matrices are built.
-            var all = Ratings()
-            swap(&all, &snapshot.ratings)
-            let model = try kind.train(consume all, settings: try servedSettings(after: candidate.report))
-            metrics["epochs"] = model.report.epochs
-            metrics["train_seconds"] = model.report.trainSeconds
-            let file = model.modelFile(extraHeader: ["trained_on": "database", "train_ratings": count, "newest_rating": newest,
-                                                     "holdout_share": 0, "compared_model": candidateID])
-            let servedID = try register(file, metrics: metrics, ratingCount: count, newest: newest, comparedModelID: candidateID)
-            try NightlyRunRecord.note(connection, runID: runID, models: [candidateID, servedID])
-            clock.step("refit")
-            let users = try RecommendationStore(connection: connection).scoreAndStore(model: model.model, modelID: servedID, top: top).users
-            clock.step("score")
-            try activate(servedID, replacing: activeBefore?.id)
-            clock.step("activate")
-            served = (servedID, model.report.epochs, users)
-        }
+        clock.step(.register)
+        let served = comparison.decision.promoted
+            ? try serve(&snapshot, after: candidate, candidateID: candidateID, metrics: metrics, replacing: activeBefore?.id,
+                        runID: runID, clock: &clock)
+            : nil
         return Report(runID: runID, candidateID: candidateID, servedID: served?.id, activeBefore: activeBefore?.id,
-                      activeAfter: try registry.active(task: task)?.id, promoted: comparison.promoted,
-                      metric: comparison.metric, candidateScore: comparison.candidateScore, activeScore: comparison.activeScore,
-                      decision: comparison.decision, steps: clock.steps, usersScored: served?.users ?? 0,
-                      epochs: candidate.report.epochs, trainSeconds: candidate.report.trainSeconds,
+                      activeAfter: try ModelRegistry(connection: connection).active(task: task)?.id,
+                      promoted: comparison.decision.promoted, metric: comparison.metric,
+                      candidateScore: comparison.candidateScore, activeScore: comparison.activeScore,
+                      decision: comparison.decision.text, steps: clock.steps, usersScored: served?.users ?? 0,
+                      epochs: candidate.trained.report.epochs, trainSeconds: candidate.trained.report.trainSeconds,
                       servedEpochs: served?.epochs ?? 0, snapshotRatings: split.train.count + split.holdout.count,
                       skippedRatings: snapshot.skipped)
+    }
+
+    /// The store's ratings as of now, without those that break the rating rules (said on progress).
+    private func takeSnapshot(progress: ((String) -> Void)?) throws -> RatingSnapshot {
+        let snapshot = try RatingSnapshot.read(connection)
+        guard snapshot.count > 0 else { throw StoreError("the store has no ratings; import some first") }
+        if snapshot.skipped > 0 { progress?("left out \(snapshot.skipped) rating(s) that break the rating rules: \(snapshot.skippedExample)") }
+        return snapshot
+    }
+
+    /// The promoted candidate's served twin: the same kind and settings trained on the whole
+    /// snapshot (handed over, so the trainer can free it), registered beside the candidate, scored
+    /// for every user and activated.
+    private func serve(_ snapshot: inout RatingSnapshot, after candidate: StampedModel, candidateID: Int, metrics: [String: Any],
+                       replacing previous: Int?, runID: Int, clock: inout StepClock) throws -> (id: Int, epochs: Int, users: Int) {
+        var all = Ratings()
+        swap(&all, &snapshot.ratings)
+        let served = try StampedModel(kind: kind, ratings: consume all, settings: try servedSettings(after: candidate.trained.report),
+                                     source: "database", extraHeader: ["holdout_share": 0, "compared_model": candidateID])
+        var servedMetrics = metrics
+        servedMetrics["epochs"] = served.trained.report.epochs
+        servedMetrics["train_seconds"] = served.trained.report.trainSeconds
+        let servedID = try ModelRegistry(connection: connection).register(served, task: task, metrics: servedMetrics,
+                                                                          comparedModelID: candidateID)
+        try NightlyRunRecord.note(connection, runID: runID, models: [candidateID, servedID])
+        clock.step(.refit)
+        let users = try RecommendationStore(connection: connection).scoreAndStore(model: served.trained.model, modelID: servedID, top: top).users
+        clock.step(.score)
+        try activate(servedID, replacing: previous)
+        clock.step(.activate)
+        return (servedID, served.trained.report.epochs, users)
     }
 
     /// The settings of the served model's training on the whole snapshot: nothing held out, and the
@@ -172,14 +181,6 @@ public struct NightlyJob {
         return served
     }
 
-    private func register(_ file: ModelFile, metrics: [String: Any], ratingCount: Int, newest: Int64,
-                          comparedModelID: Int? = nil) throws -> Int {
-        try ModelRegistry(connection: connection).register(
-            kind: kind.name, task: task, file: file,
-            hyperparameters: file.header.filter { !["users", "items"].contains($0.key) }, metrics: metrics,
-            ratingCount: ratingCount, newestRating: newest, comparedModelID: comparedModelID)
-    }
-
     /// Activates the served model; the model the previous active one was compared as is retired with it.
     private func activate(_ servedID: Int, replacing previous: Int?) throws {
         let registry = ModelRegistry(connection: connection)
@@ -191,14 +192,19 @@ public struct NightlyJob {
     }
 }
 
+/// The nightly's steps, in the order they run; their names key `job_runs.steps`.
+enum NightlyStep: String {
+    case snapshot, train, evaluate, register, refit, score, activate
+}
+
 /// Step timings of a run: each step's seconds since the previous one ended.
 struct StepClock {
     var steps: [(name: String, seconds: Double)] = []
     var started = Date()
     let progress: ((String) -> Void)?
 
-    mutating func step(_ name: String) {
-        let now = Date()
+    mutating func step(_ step: NightlyStep) {
+        let name = step.rawValue, now = Date()
         steps.append((name, now.timeIntervalSince(started)))
         started = now
         progress?("\(name) done in \(String(format: "%.2f", steps.last!.seconds)) s")

@@ -39,7 +39,7 @@ struct NightlyRunRecord {
         let servedID: Any = report.servedID.map { $0 as Any } ?? NSNull()
         let models: [Int] = [report.candidateID] + (report.servedID.map { [$0] } ?? [])
         let metrics = try JSONValue.encode([
-            "metric": report.metric, "candidate_holdout": report.candidateScore, "active_holdout": activeScore,
+            "metric": report.metric.rawValue, "candidate_holdout": report.candidateScore, "active_holdout": activeScore,
             "candidate_id": report.candidateID, "served_id": servedID, "users_scored": report.usersScored,
             "models": models,
             "snapshot_ratings": report.snapshotRatings, "skipped_ratings": report.skippedRatings,

@@ -59,7 +59,7 @@ final class NightlyJobTests: XCTestCase {
         XCTAssertFalse(second.promoted, second.decision)
         XCTAssertNil(second.servedID, "a candidate that is not promoted is not refitted")
         XCTAssertEqual(second.activeAfter, served)
-        XCTAssertEqual(second.metric, "rmse")
+        XCTAssertEqual(second.metric, .rmse)
         XCTAssertGreaterThan(second.candidateScore, second.activeScore! + 0.002)
         XCTAssertEqual(try connection.execute("SELECT user_id, rank, item_id, score FROM recommendations ORDER BY 1, 2").rows,
                        listsBefore, "the active model's lists are untouched")
@@ -79,7 +79,7 @@ final class NightlyJobTests: XCTestCase {
         var dae = NightlyJob(connection: connection, kind: .multDAE, settings: settings)
         dae.top = 20
         let r = try dae.run()
-        XCTAssertEqual(r.metric, "recall@20")
+        XCTAssertEqual(r.metric, .recall20)
         XCTAssertTrue(r.promoted, r.decision)
         XCTAssertGreaterThan(r.candidateScore, r.activeScore!)
         XCTAssertEqual(try scalar("SELECT kind FROM models WHERE status = 'active'"), "mult-dae")

@@ -32,7 +32,8 @@ enum EvaluateCommand: Command {
         var test = try loadRatings(try args.required("--test"), format: args.string("--format"), ratingRange: args.string("--rating-range"))
         let models = try paths.map { ($0, try ModelFile.read(from: $0)) }
         let kinds = try models.map { try $0.1.string("kind") }
-        let protocolName = args.string("--protocol") ?? (kinds.allSatisfy { ModelCatalogue.named($0)?.task == .rating } && models.count == 1 ? "rating" : "ranking")
+        let metric = ComparisonMetric.between(kinds.map { ModelCatalogue.named($0)?.task ?? .topN })
+        let protocolName = args.string("--protocol") ?? (metric == .rmse && models.count == 1 ? "rating" : "ranking")
         guard ["rating", "ranking"].contains(protocolName) else { throw CLIError(message: "--protocol is rating or ranking") }
         if protocolName == "rating" {
             guard models.count == 1 else { throw CLIError(message: "--protocol rating takes one model") }

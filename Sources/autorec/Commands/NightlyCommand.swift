@@ -35,7 +35,7 @@ enum NightlyCommand: Command {
         let settings = ModelOptions.settings(args)
         try kind.check(settings)
         var job = NightlyJob(connection: try Connection(url: args.string("--database")), kind: kind, settings: settings)
-        job.maxRegression = try args.double("--max-regression", range: 0...10)!
+        job.policy.maxRegression = try args.double("--max-regression", range: 0...10)!
         job.holdout = try args.double("--holdout", range: 0.01...0.5)!
         job.top = try args.int("--top", range: 1...10_000)!
         let report: NightlyJob.Report
@@ -47,8 +47,8 @@ enum NightlyCommand: Command {
         if args.flag("--json") {
             Output.json(["run": report.runID, "candidate": report.candidateID, "promoted": report.promoted,
                          "active_before": report.activeBefore ?? NSNull(), "active_after": report.activeAfter ?? NSNull(),
-                         "metric": report.metric, "candidate_\(report.metric)": rounded(report.candidateScore),
-                         "active_\(report.metric)": report.activeScore.map { rounded($0) } ?? NSNull(),
+                         "metric": report.metric.rawValue, "candidate_\(report.metric.rawValue)": rounded(report.candidateScore),
+                         "active_\(report.metric.rawValue)": report.activeScore.map { rounded($0) } ?? NSNull(),
                          "decision": report.decision, "users_scored": report.usersScored,
                          "epochs": report.epochs, "train_seconds": rounded(report.trainSeconds, 3),
                          "seconds_per_epoch": rounded(report.trainSeconds / Double(max(1, report.epochs)), 3),

@@ -49,17 +49,13 @@ enum TrainCommand: Command {
         let loadSeconds = monotonicSeconds() - start
         Output.progress("read \(ratings.count) ratings (\(ratings.users.count) users, \(ratings.items.count) items) from \(trainPath) in \(fixed(loadSeconds, 2)) s")
         let showProgress = args.flag("--progress") || (!args.flag("--quiet") && Output.stderrIsTerminal)
-        // Counted before training, which takes the ratings over and frees their arrays.
-        let newest = ratings.timestamps.max() ?? 0, ratingCount = ratings.count
-        let trained = try kind.train(consume ratings, settings: settings, progress: showProgress ? { Output.note($0.line) } : nil)
-        let report = trained.report
-        let file = trained.modelFile(extraHeader: ["trained_on": trainPath, "train_ratings": ratingCount, "newest_rating": newest])
-        if let path = outPath { try file.write(to: path) }
+        let run = try StampedModel(kind: kind, ratings: consume ratings, settings: settings, source: trainPath,
+                                  progress: showProgress ? { Output.note($0.line) } : nil)
+        let trained = run.trained, report = run.trained.report, ratingCount = run.ratingCount
+        if let path = outPath { try run.file.write(to: path) }
         var registeredID: Int? = nil
         if let db = connection, register {
-            registeredID = try ModelRegistry(connection: db).register(
-                kind: kind.name, file: file, hyperparameters: file.header.filter { !["users", "items", "trained_on"].contains($0.key) },
-                metrics: report.registryMetrics, ratingCount: ratingCount, newestRating: newest)
+            registeredID = try ModelRegistry(connection: db).register(run, metrics: report.registryMetrics)
         }
         if args.flag("--json") {
             var o: [String: Any] = [
