@@ -42,6 +42,8 @@ do {
         print(command.spec.helpText)
         exit(ExitCode.success.rawValue)
     }
+    // An output that cannot be written is refused before the work, not after hours of training.
+    if let out = args.string("--out") { try FileAccess.checkOutput(out) }
     try command.run(args)
     exitAfterCheckingStandardOutput(ExitCode.success)
 } catch let e as CLIError {

@@ -52,6 +52,19 @@ final class CarelessUseTests: XCTestCase {
         }
         assertOneClearLine(try run(["synthetic", "--ratings", "1000", "--out", "/nonexistent-folder/x.tsv"]),
                            code: 2, mentions: "the folder /nonexistent-folder does not exist")
+        // As root (CI), a device node of our own: /dev/null's numbers, in a scratch folder.
+        guard getuid() == 0 else { return }
+        let device = tmp("device")
+        XCTAssertEqual(mknod(device, S_IFCHR | 0o600, dev_t(259)), 0)
+        defer { unlink(device) }
+        for args in [["train", "--kind", "popularity", "--train", ratings, "--out", device],
+                     ["embed", "--kind", "plain", "--ratings", ratings, "--epochs", "1", "--out", device],
+                     ["synthetic", "--ratings", "1000", "--out", device]] {
+            assertOneClearLine(try run(args), code: 2, mentions: "is a device, not a regular file")
+            var info = stat()
+            XCTAssertEqual(stat(device, &info), 0)
+            XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "\(args[0]) replaced the device node")
+        }
     }
 
     /// File errors are sentences with the path, not Foundation's dictionaries.
@@ -63,6 +76,8 @@ final class CarelessUseTests: XCTestCase {
                                     "--report", "/nonexistent-folder/report"]), code: 2, mentions: "/nonexistent-folder")
         assertOneClearLine(try run(["similar", "--item", "1", "--embeddings", "/nonexistent-folder/e.tsv"]),
                            code: 2, mentions: "/nonexistent-folder/e.tsv")
+        assertOneClearLine(try run(["embed", "--kind", "plain", "--ratings", ratings, "--epochs", "1",
+                                    "--out", "/nonexistent-folder/e.tsv"]), code: 2, mentions: "/nonexistent-folder")
     }
 
     /// A pipe is a file to read (`/dev/stdin`), for root too.

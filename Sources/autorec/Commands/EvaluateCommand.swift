@@ -28,6 +28,7 @@ enum EvaluateCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         _ = try args.required("--model")
+        if let prefix = args.string("--report") { for suffix in [".md", ".json"] { try FileAccess.checkOutput(prefix + suffix) } }
         let paths = try args.list("--model")!
         var test = try loadRatings(try args.required("--test"), format: args.string("--format"), ratingRange: args.string("--rating-range"))
         let models = try paths.map { ($0, try ModelFile.read(from: $0)) }
