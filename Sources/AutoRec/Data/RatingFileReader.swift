@@ -96,156 +96,149 @@ public enum RatingFileReader {
     private static func parse(bytes p: UnsafeBufferPointer<UInt8>, file: String, format requested: RatingFileFormat,
                               rules: RatingRules) throws -> Ratings {
         let n = p.count
-        var pos = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0  // UTF-8 byte order mark
+        var pos = 0
+        if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF { pos = 3 }  // UTF-8 byte order mark
+
         var format = requested
         var columns = 0            // fixed by the first data line
-        var sawHeader = false, sawContent = false
+        var sawHeader = false
+        var sawContent = false
         var lineNumber = 0
         var fields: [(start: Int, end: Int)] = []
         fields.reserveCapacity(8)
-        var users = ByteKeyedIDs(), items = ByteKeyedIDs()
+
+        var users = ByteKeyedIDs()
+        var items = ByteKeyedIDs()
         // One quick pass counts the lines, so the columns are allocated once at their final size
         // (growing by doubling would briefly hold two copies and leave up to half unused).
-        var out = Columns(reserving: lineCount(p) + 1)
+        let estimate = lineCount(p) + 1
+        var userIndex: [Int32] = []; userIndex.reserveCapacity(estimate)
+        var itemIndex: [Int32] = []; itemIndex.reserveCapacity(estimate)
+        var values: [Float] = []; values.reserveCapacity(estimate)
+        var timestamps: [Int64] = []; timestamps.reserveCapacity(estimate)
+
         // Files are usually grouped by user: remember the last user's bytes to skip the map lookup.
         var lastUser = (start: 0, end: -1)
         var lastUserIndex: Int32 = 0
+
+        func fail(_ line: Int?, _ message: String) -> RatingFileError {
+            RatingFileError(file: file, line: line, message: message)
+        }
 
         while pos < n {
             lineNumber += 1
             var end = pos
             while end < n && p[end] != newline { end += 1 }
-            let lineStart = pos, lineEnd = end > pos && p[end - 1] == cr ? end - 1 : end
-            pos = end + 1
+            let next = end + 1
+            var lineEnd = end
+            if lineEnd > pos && p[lineEnd - 1] == cr { lineEnd -= 1 }
+            let lineStart = pos
+            pos = next
+
             if isBlank(p, lineStart, lineEnd) { continue }
+
             if !sawContent {
                 sawContent = true
-                if format == .auto { format = try detectedFormat(p, lineStart, lineEnd, file: file, line: lineNumber) }
+                if format == .auto {
+                    guard let detected = detectFormat(p, lineStart, lineEnd) else {
+                        throw fail(lineNumber, "cannot tell the format: the line has no tab, comma or '::' between columns "
+                                   + "(expected user, item, rating[, timestamp]); use tab-, comma- or '::'-separated columns")
+                    }
+                    format = detected
+                }
             }
+
             split(p, lineStart, lineEnd, format: format, into: &fields)
+
             if columns == 0 {
                 // The first non-empty line: either a header or the first data line.
-                if !sawHeader && isHeader(p, fields) { sawHeader = true; continue }
-                columns = try firstColumnCount(p, fields, lineStart, lineEnd, format: format, file: file, line: lineNumber)
+                if (3...4).contains(fields.count) && !sawHeader
+                    && parseFloat(p, fields[2].start, fields[2].end) == nil
+                    && looksLikeRatingHeader(p, fields[2].start, fields[2].end) {
+                    sawHeader = true
+                    continue
+                }
+                guard (3...4).contains(fields.count) else {
+                    var message = "expected 3 or 4 columns (user, item, rating[, timestamp]) \(separatorName(format)), "
+                        + "found \(fields.count)"
+                    if let looks = detectFormat(p, lineStart, lineEnd), looks != format {
+                        message += "; the line looks \(separatorName(looks)), so use format '\(looks.rawValue)'"
+                    }
+                    throw fail(lineNumber, message)
+                }
+                columns = fields.count
             } else if fields.count != columns {
                 let names = columns == 4 ? "user, item, rating, timestamp" : "user, item, rating"
-                throw RatingFileError(file: file, line: lineNumber, message: "expected \(columns) columns (\(names)) like the first line, found \(fields.count)")
+                throw fail(lineNumber, "expected \(columns) columns (\(names)) like the first line, found \(fields.count)")
             }
+
+            // User id.
             let u = fields[0]
+            guard u.end > u.start else { throw fail(lineNumber, "empty user id in column 1") }
             let user: Int32
-            if u.end - u.start == lastUser.end - lastUser.start && u.end > u.start && bytesEqual(p, u.start, lastUser.start, u.end - u.start) {
+            if u.end - u.start == lastUser.end - lastUser.start && bytesEqual(p, u.start, lastUser.start, u.end - u.start) {
                 user = lastUserIndex
             } else {
-                user = try id(p, u, in: &users, column: 1, file: file, line: lineNumber)
-                (lastUser, lastUserIndex) = (u, user)
+                user = users.index(p, u.start, u.end)
+                if user < 0 { throw fail(lineNumber, "user id in column 1 \(ByteKeyedIDs.problem(p, u.start, u.end)!)") }
+                lastUser = u
+                lastUserIndex = user
             }
-            let item = try id(p, fields[1], in: &items, column: 2, file: file, line: lineNumber)
-            let value = try rating(p, fields[2], rules: rules, hint: out.values.isEmpty && !sawHeader, file: file, line: lineNumber)
-            let timestamp = columns == 4 ? try self.timestamp(p, fields[3], file: file, line: lineNumber) : 0
-            out.append(user: user, item: item, value: value, timestamp: timestamp)
+
+            // Item id.
+            let i = fields[1]
+            guard i.end > i.start else { throw fail(lineNumber, "empty item id in column 2") }
+            let item = items.index(p, i.start, i.end)
+            if item < 0 { throw fail(lineNumber, "item id in column 2 \(ByteKeyedIDs.problem(p, i.start, i.end)!)") }
+
+            // Rating.
+            let r = fields[2]
+            let parsed = parseFloat(p, r.start, r.end)
+            guard let value = parsed, value.isFinite else {
+                var message = "rating \(quoted(p, r.start, r.end)) in column 3 is not a finite number"
+                if values.isEmpty && !sawHeader && parsed == nil && r.end > r.start {
+                    message += " (a header line is recognised only when its third column is named like 'rating')"
+                }
+                throw fail(lineNumber, message)
+            }
+            guard rules.ratingRange.contains(value) else {
+                throw fail(lineNumber, "rating \(quoted(p, r.start, r.end)) in column 3 is outside the plausible range "
+                           + "\(rules.ratingRange.lowerBound)...\(rules.ratingRange.upperBound) (a stray separator, or a "
+                           + "timestamp in the rating column?); pass --rating-range MIN:MAX if such ratings are meant")
+            }
+
+            // Timestamp.
+            var timestamp: Int64 = 0
+            if columns == 4 {
+                let t = fields[3]
+                switch parseInt64(p, t.start, t.end) {
+                case .value(let v) where RatingRules.timestampRange.contains(v): timestamp = v
+                case .value:
+                    throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is outside years 1 to 9999 "
+                               + "(Unix seconds expected; milliseconds are 1000 times larger)")
+                case .notInteger:
+                    throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is not an integer "
+                               + "(Unix seconds expected, without a fractional part)")
+                case .outOfRange:
+                    throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is out of the 64-bit integer range")
+                }
+            }
+
+            userIndex.append(user)
+            itemIndex.append(item)
+            values.append(value)
+            timestamps.append(timestamp)
         }
-        if out.values.isEmpty {
+
+        if values.isEmpty {
             // Any other non-blank line has either become a rating or thrown.
-            throw RatingFileError(file: file, line: nil, message: sawHeader
-                                  ? "no ratings: the file has only a header line; expected lines of user, item, rating[, timestamp]"
-                                  : "no ratings: the file is empty; expected lines of user, item, rating[, timestamp]")
-        }
-        return Ratings(users: users.idMap(), items: items.idMap(), userIndex: out.userIndex, itemIndex: out.itemIndex,
-                       values: out.values, timestamps: out.timestamps).keepingNewestOfDuplicates().ratings
-    }
-
-    /// The parsed ratings as columns, reserved once.
-    private struct Columns {
-        var userIndex: [Int32] = [], itemIndex: [Int32] = [], values: [Float] = [], timestamps: [Int64] = []
-
-        init(reserving count: Int) {
-            userIndex.reserveCapacity(count); itemIndex.reserveCapacity(count)
-            values.reserveCapacity(count); timestamps.reserveCapacity(count)
+            throw fail(nil, sawHeader
+                       ? "no ratings: the file has only a header line; expected lines of user, item, rating[, timestamp]"
+                       : "no ratings: the file is empty; expected lines of user, item, rating[, timestamp]")
         }
 
-        @inline(__always)
-        mutating func append(user: Int32, item: Int32, value: Float, timestamp: Int64) {
-            userIndex.append(user); itemIndex.append(item); values.append(value); timestamps.append(timestamp)
-        }
-    }
-
-    /// The format of the first line with content, or an error that says which separators work.
-    private static func detectedFormat(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, file: String, line: Int) throws -> RatingFileFormat {
-        guard let detected = detectFormat(p, start, end) else {
-            throw RatingFileError(file: file, line: line, message: "cannot tell the format: the line has no tab, comma or '::' between columns "
-                                  + "(expected user, item, rating[, timestamp]); use tab-, comma- or '::'-separated columns")
-        }
-        return detected
-    }
-
-    /// Whether the first line is a header: 3 or 4 columns, the third not a number but named like "rating".
-    private static func isHeader(_ p: UnsafeBufferPointer<UInt8>, _ fields: [(start: Int, end: Int)]) -> Bool {
-        (3...4).contains(fields.count) && parseFloat(p, fields[2].start, fields[2].end) == nil
-            && looksLikeRatingHeader(p, fields[2].start, fields[2].end)
-    }
-
-    /// The first data line's column count (3 or 4), which every later line must have.
-    private static func firstColumnCount(_ p: UnsafeBufferPointer<UInt8>, _ fields: [(start: Int, end: Int)], _ start: Int, _ end: Int,
-                                         format: RatingFileFormat, file: String, line: Int) throws -> Int {
-        guard (3...4).contains(fields.count) else {
-            var message = "expected 3 or 4 columns (user, item, rating[, timestamp]) \(separatorName(format)), found \(fields.count)"
-            if let looks = detectFormat(p, start, end), looks != format {
-                message += "; the line looks \(separatorName(looks)), so use format '\(looks.rawValue)'"
-            }
-            throw RatingFileError(file: file, line: line, message: message)
-        }
-        return fields.count
-    }
-
-    /// The dense index of the id in `field` (column 1 users, 2 items), under the id rule.
-    @inline(__always)
-    private static func id(_ p: UnsafeBufferPointer<UInt8>, _ field: (start: Int, end: Int), in ids: inout ByteKeyedIDs,
-                           column: Int, file: String, line: Int) throws -> Int32 {
-        let what = column == 1 ? "user" : "item"
-        guard field.end > field.start else { throw RatingFileError(file: file, line: line, message: "empty \(what) id in column \(column)") }
-        let index = ids.index(p, field.start, field.end)
-        if index < 0 {
-            throw RatingFileError(file: file, line: line, message: "\(what) id in column \(column) \(ByteKeyedIDs.problem(p, field.start, field.end)!)")
-        }
-        return index
-    }
-
-    /// The rating in `field`: a finite decimal in the rules' range. `hint` adds the header rule to
-    /// the message (for the first line).
-    @inline(__always)
-    private static func rating(_ p: UnsafeBufferPointer<UInt8>, _ r: (start: Int, end: Int), rules: RatingRules, hint: Bool,
-                               file: String, line: Int) throws -> Float {
-        let parsed = parseFloat(p, r.start, r.end)
-        guard let value = parsed, value.isFinite else {
-            var message = "rating \(quoted(p, r.start, r.end)) in column 3 is not a finite number"
-            if hint && parsed == nil && r.end > r.start {
-                message += " (a header line is recognised only when its third column is named like 'rating')"
-            }
-            throw RatingFileError(file: file, line: line, message: message)
-        }
-        guard rules.ratingRange.contains(value) else {
-            throw RatingFileError(file: file, line: line, message: "rating \(quoted(p, r.start, r.end)) in column 3 is outside the plausible range "
-                                  + "\(rules.ratingRange.lowerBound)...\(rules.ratingRange.upperBound) (a stray separator, or a "
-                                  + "timestamp in the rating column?); pass --rating-range MIN:MAX if such ratings are meant")
-        }
-        return value
-    }
-
-    /// The timestamp in `field`: whole Unix seconds within years 1 to 9999.
-    @inline(__always)
-    private static func timestamp(_ p: UnsafeBufferPointer<UInt8>, _ t: (start: Int, end: Int), file: String, line: Int) throws -> Int64 {
-        var text: String { quoted(p, t.start, t.end) }
-        switch parseInt64(p, t.start, t.end) {
-        case .value(let v) where RatingRules.timestampRange.contains(v): return v
-        case .value:
-            throw RatingFileError(file: file, line: line, message: "timestamp \(text) in column 4 is outside years 1 to 9999 "
-                                  + "(Unix seconds expected; milliseconds are 1000 times larger)")
-        case .notInteger:
-            throw RatingFileError(file: file, line: line, message: "timestamp \(text) in column 4 is not an integer "
-                                  + "(Unix seconds expected, without a fractional part)")
-        case .outOfRange:
-            throw RatingFileError(file: file, line: line, message: "timestamp \(text) in column 4 is out of the 64-bit integer range")
-        }
+        return Ratings(users: users.idMap(), items: items.idMap(), userIndex: userIndex, itemIndex: itemIndex,
+                       values: values, timestamps: timestamps).keepingNewestOfDuplicates().ratings
     }
 
     // MARK: - Lines and fields
