@@ -85,6 +85,27 @@ extension Setting {
                 apply: { config, value in config[keyPath: field] = try ModelSettings.intList(name, value, range: range)! })
     }
 
+    /// The settings several kinds share, declared once: their names, ranges and help.
+    public static func learningRate(_ field: WritableKeyPath<Config, Float>) -> Setting {
+        .float("--lr", field, 1e-9...10, help: "Adam learning rate.")
+    }
+
+    public static func patience(_ field: WritableKeyPath<Config, Int>, most: Int = 1_000_000) -> Setting {
+        .int("--patience", field, 1...most, help: "Epochs without a better validation score before stopping.")
+    }
+
+    public static func averaging(_ field: WritableKeyPath<Config, Float>, per step: String = "step") -> Setting {
+        .float("--averaging", field, 0...0.9999, help: "Moving average of the weights with this decay per \(step); 0 is off.", valueName: "decay")
+    }
+
+    public static func inputScaling(_ field: WritableKeyPath<Config, InputScaling>) -> Setting {
+        .choice("--input-scaling", field, help: "Scale each input vector by 1/sqrt(n) or 1/n of its n ratings.")
+    }
+
+    public static func refit(_ field: WritableKeyPath<Config, Bool>) -> Setting {
+        .yesNo("--refit", field, help: "Train again on all the data for the best epoch count found on --validation.")
+    }
+
     /// An optional text (a path): `none` stands for nil in the help.
     public static func text(_ name: String, _ field: WritableKeyPath<Config, String?>, help: String,
                             valueName: String = "file", none: String = "none") -> Setting {

@@ -1,10 +1,10 @@
 /// The closed-form top-N baselines: EASE (Steck 2019) and popularity.
 extension ModelKind {
     public static let ease = ModelKind(
-        name: "ease", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.declaration(lambda: true),
+        name: "ease", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.ease,
         note: "closed form, no epochs",
         fit: .interactions { data, settings, _ in
-            let c = try ClosedFormConfig.declaration(lambda: true).configuration(settings)
+            let c = try ClosedFormConfig.ease.configuration(settings)
             return try TopNTraining.closedForm(data, config: c, settingsReport: ["l2": TopNTraining.shortest(c.lambda)]) {
                 try EASE.fit($0, lambda: c.lambda)
             }
@@ -12,10 +12,10 @@ extension ModelKind {
         load: { file, path in try EASE(modelFile: file, path: path) })
 
     public static let popularity = ModelKind(
-        name: "popularity", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.declaration(lambda: false),
+        name: "popularity", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.popularity,
         note: "items by how many users have them",
         fit: .interactions { data, settings, _ in
-            let c = try ClosedFormConfig.declaration(lambda: false).configuration(settings)
+            let c = try ClosedFormConfig.popularity.configuration(settings)
             return try TopNTraining.closedForm(data, config: c, settingsReport: [:]) { Popularity.fit($0) }
         },
         load: { file, path in try Popularity(modelFile: file, path: path) })
@@ -27,6 +27,8 @@ struct ClosedFormConfig: Equatable {
     var lambda = EASE.defaultLambda
     var seed: UInt64 = 1
     var validationFraction = 0.0
+
+    static let ease = declaration(lambda: true), popularity = declaration(lambda: false)
 
     static func declaration(lambda: Bool) -> SettingsDeclaration<ClosedFormConfig> {
         let probe: [Setting<ClosedFormConfig>] = [

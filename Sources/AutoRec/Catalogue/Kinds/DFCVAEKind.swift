@@ -10,7 +10,7 @@ extension ModelKind {
         fit: .interactions { data, settings, progress in
             let c = try DFCVAESettings.declaration.configuration(settings)
             try MultSettings.checkMemory(c.mult, data: data)
-            let phi = try DFCVAESettings.features(settings, data: data)
+            let phi = try DFCVAESettings.features(c.features, settings, data: data)
             var trained = try TopNTraining.fitWithRefit(config: c.mult, data: data, settingsReport: MultSettings.report(c.mult)) {
                 MultAutoencoder.fit(data, config: $0, features: phi, progress: TopNTraining.progress(progress))
             }
@@ -43,9 +43,10 @@ enum DFCVAESettings {
             return Configuration(mult: mult, features: nil)
         }())
 
-    /// phi: the first layer of the `--features` model file, or of a Mult-DAE trained on `data` now.
-    static func features(_ s: ModelSettings, data: ImplicitData) throws -> FeatureNetwork {
-        if let path = s["--features"] {
+    /// phi: the first layer of the `--features` model file, or of a Mult-DAE trained on `data` now
+    /// (with the loop settings `s` gives that Mult-DAE reads).
+    static func features(_ path: String?, _ s: ModelSettings, data: ImplicitData) throws -> FeatureNetwork {
+        if let path {
             guard let model = try ModelCatalogue.load(try ModelFile.read(from: path), path: path) as? MultAutoencoder else {
                 throw SettingError("--features \(path): a mult-dae (or mult-vae) model file is needed, its first layer is phi")
             }

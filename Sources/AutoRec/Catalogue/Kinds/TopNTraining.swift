@@ -6,14 +6,14 @@ enum TopNTraining {
         [
             .int("--epochs", \.epochs, 1...1_000_000, help: "Most epochs; early stopping may end sooner."),
             .int("--batch", \.batchSize, 1...100_000_000, help: "Users per update."),
-            .float("--lr", \.learningRate, 1e-9...10, help: "Adam learning rate."),
+            .learningRate(\.learningRate),
             .float("--l2", \.l2, 0...1e9, help: "L2 weight on the weights."),
             .float("--dropout", \.dropout, 0...0.95, help: "Input dropout probability.", valueName: "p"),
-            .float("--averaging", \.averaging, 0...0.9999, help: "Moving average of the weights with this decay per update; 0 is off.", valueName: "decay"),
+            .averaging(\.averaging, per: "update"),
             .seed(\.seed),
             .double("--validation", \.validationFraction, 0...0.5, help: "Share of each user's items held out for early stopping by Recall@20; 0 turns it off.", valueName: "fraction"),
-            .int("--patience", \.patience, 1...1_000_000, help: "Epochs without a better validation score before stopping."),
-            .yesNo("--refit", \.refit, help: "Train again on all the data for the best epoch count found on --validation."),
+            .patience(\.patience),
+            .refit(\.refit),
         ]
     }
 
