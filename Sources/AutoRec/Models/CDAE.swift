@@ -56,15 +56,19 @@ public struct CDAE: Ranker {
     /// Offsets of W0 (items x h), b0 (h), W1 (h x items), b1 (items), V (users x h) in the flat vector.
     struct Layout {
         let items: Int, users: Int, hidden: Int
-        var w0: Int { 0 }
-        var b0: Int { items * hidden }
-        var w1: Int { b0 + hidden }
-        var b1: Int { w1 + hidden * items }
-        var v: Int { b1 + items }
-        var count: Int { v + users * hidden }
+        let w0: Int, b0: Int, w1: Int, b1: Int, v: Int, count: Int
 
-        /// `count` for sizes read from a file: nil when it overflows.
-        var checkedCount: Int? {
+        init(items: Int, users: Int, hidden: Int) {
+            self.items = items; self.users = users; self.hidden = hidden
+            var layout = ParameterLayout()
+            let encoder = layout.dense(inputs: items, outputs: hidden), decoder = layout.dense(inputs: hidden, outputs: items)
+            w0 = encoder.w; b0 = encoder.b; w1 = decoder.w; b1 = decoder.b
+            v = layout.reserve(users * hidden).lowerBound
+            count = layout.count
+        }
+
+        /// `count` for sizes read from a file, before laying them out: nil when it overflows.
+        static func checkedCount(items: Int, users: Int, hidden: Int) -> Int? {
             let i = CheckedSize(items), u = CheckedSize(users), h = CheckedSize(hidden)
             return (CheckedSize(2) * i * h + h + i + u * h).value
         }
@@ -273,7 +277,7 @@ public struct CDAE: Ranker {
         c.normalizeInput = try f.bool("normalize_input")
         guard let act = Activation(rawValue: try f.string("activation")) else { throw ModelFileError(path: path, message: "bad CDAE activation") }
         c.activation = act
-        guard let count = Layout(items: i.count, users: u.count, hidden: c.hidden).checkedCount else {
+        guard let count = Layout.checkedCount(items: i.count, users: u.count, hidden: c.hidden) else {
             throw ModelFileError(path: path, message: "CDAE size hidden=\(c.hidden) with \(i.count) items and \(u.count) users overflows")
         }
         self.init(config: c, parameters: try RankerFile.array(f, "parameters", count: count, path: path), users: u, items: i, history: h)

@@ -14,21 +14,17 @@ public struct MultNetwork: Sendable {
     public let items: Int
     public let dims: [Int]
     public let variational: Bool
-    /// Per layer: inputs, outputs, offset of W (inputs x outputs, row-major) and of b.
-    public let layers: [(inputs: Int, outputs: Int, w: Int, b: Int)]
+    /// Per layer: its shape and where its weights and bias lie in the parameters.
+    public let layers: [DenseLayer]
     public let parameterCount: Int
 
     public init(items: Int, dims: [Int], variational: Bool) {
         precondition(items > 0 && !dims.isEmpty && dims.allSatisfy { $0 > 0 })
         precondition(Self.parameterCount(items: items, dims: dims, variational: variational) != nil, "layer sizes overflow")
         self.items = items; self.dims = dims; self.variational = variational
-        var off = 0
-        var ls: [(inputs: Int, outputs: Int, w: Int, b: Int)] = []
-        for (i, o) in Self.shapes(items: items, dims: dims, variational: variational) {
-            ls.append((i, o, off, off + i * o)); off += i * o + o
-        }
-        layers = ls
-        parameterCount = off
+        var layout = ParameterLayout()
+        layers = Self.shapes(items: items, dims: dims, variational: variational).map { layout.dense(inputs: $0.0, outputs: $0.1) }
+        parameterCount = layout.count
     }
 
     /// (inputs, outputs) of each layer: the encoder from the items to the code (twice as wide for
@@ -87,22 +83,6 @@ public struct MultNetwork: Sendable {
         }
     }
 
-    /// The encoder's input values per entry: unit-length rows, then dropout (kept entries scaled by 1/(1-p)).
-    func inputs(_ s: SparseRows, dropout: Float, maskSeed: UInt64) -> [Float] {
-        var a = [Float](repeating: 0, count: s.values.count)
-        let keepScale: Float = dropout > 0 ? 1 / (1 - dropout) : 1
-        for r in 0..<s.count {
-            var ss: Float = 0
-            for p in s.rowStart[r]..<s.rowStart[r + 1] { ss += s.values[p] * s.values[p] }
-            let inv: Float = ss > 0 ? 1 / ss.squareRoot() : 0
-            for p in s.rowStart[r]..<s.rowStart[r + 1] {
-                let keep: Float = dropout > 0 ? (DropoutMask.uniform(maskSeed, p) < dropout ? 0 : keepScale) : 1
-                a[p] = s.values[p] * inv * keep
-            }
-        }
-        return a
-    }
-
     /// Logits (rows x items) for the batch: the scores of every item, no dropout, the VAE's mean code.
     public func logits(_ params: [Float], _ s: SparseRows) -> Matrix {
         var g: [Float] = []
@@ -121,7 +101,7 @@ public struct MultNetwork: Sendable {
         precondition(params.count == parameterCount)
         let rows = s.count, L = layers.count, E = encoderLayers, k = code
         let wantGrad = gradient.count == parameterCount
-        let a = inputs(s, dropout: pass.dropout, maskSeed: pass.maskSeed)
+        let a = MultinomialLikelihood.unitLengthInputs(s, dropout: pass.dropout, maskSeed: pass.maskSeed)
         // outs[l]: layer l's output after its activation (rows x outputs).
         var outs = layers.map { [Float](repeating: 0, count: rows * $0.outputs) }
         var z = [Float](repeating: 0, count: variational ? rows * k : 0)
@@ -130,7 +110,6 @@ public struct MultNetwork: Sendable {
             var rng = SeededRandom(seed: seed)
             for j in 0..<eps.count { eps[j] = rng.normal() }
         }
-        var loss = 0.0
         params.withUnsafeBufferPointer { pp in
             let P = pp.baseAddress!
             a.withUnsafeBufferPointer { ap in
@@ -170,38 +149,7 @@ public struct MultNetwork: Sendable {
             return 0
         }
         // Multinomial log-likelihood per row, and dL/dlogits = (softmax * sum(x) - x) / rows.
-        var dLogits = [Float](repeating: 0, count: wantGrad ? rows * n : 0)
-        var rowLoss = [Double](repeating: 0, count: rows)
-        last.withUnsafeBufferPointer { lp in
-            dLogits.withUnsafeMutableBufferPointer { dp in
-                rowLoss.withUnsafeMutableBufferPointer { rl in
-                    Parallel.forEach(rows) { r in
-                        let lr = lp.baseAddress! + r * n
-                        var m = -Float.infinity
-                        for i in 0..<n { m = max(m, lr[i]) }
-                        var total: Float = 0, dot = 0.0
-                        for p in s.rowStart[r]..<s.rowStart[r + 1] {
-                            total += s.values[p]; dot += Double(s.values[p]) * Double(lr[Int(s.columns[p])])
-                        }
-                        var sum: Float = 0
-                        if wantGrad {
-                            // exp once, into the gradient row, then scale it to softmax * sum(x) / rows.
-                            let d = dp.baseAddress! + r * n
-                            for i in 0..<n { let e = expf(lr[i] - m); d[i] = e; sum += e }
-                            let scale = total / (Float(rows) * sum)
-                            for i in 0..<n { d[i] *= scale }
-                            for p in s.rowStart[r]..<s.rowStart[r + 1] { d[Int(s.columns[p])] -= s.values[p] / Float(rows) }
-                        } else {
-                            for i in 0..<n { sum += expf(lr[i] - m) }
-                        }
-                        let lse = Double(m) + log(Double(sum))
-                        rl[r] = Double(total) * lse - dot
-                    }
-                }
-            }
-        }
-        for r in 0..<rows { loss += rowLoss[r] }
-        loss /= Double(max(1, rows))
+        var (loss, dLogits) = MultinomialLikelihood.loss(logits: last, items: n, batch: s, wantGradient: wantGrad)
         if let phi = pass.features, pass.featureWeight > 0 {
             loss += phi.addTerm(logits: last, batch: s, weight: pass.featureWeight, dLogits: &dLogits)
         }

@@ -72,13 +72,23 @@ public struct Adam: Sendable {
     /// The update, then the weight average = decay * average + (1 - decay) * params in the same
     /// pass over memory (an exponential moving average of the weights).
     public mutating func update(_ params: inout [Float], gradient: [Float], average: inout WeightAverage, decay: Float) {
+        update(&params, gradient: gradient, within: 0..<params.count, average: &average, decay: decay)
+    }
+
+    /// The update of `params[part]` only, the rest left as they are: an optimizer of one part of a
+    /// network (RecVAE's encoder or decoder), whose moments outside `part` stay at zero.
+    public mutating func update(_ params: inout [Float], gradient: [Float], within part: Range<Int>,
+                                average: inout WeightAverage, decay: Float) {
         precondition(params.count == parameterCount && gradient.count == parameterCount)
-        let n = params.count
+        precondition(part.lowerBound >= 0 && part.upperBound <= parameterCount)
         withStep(average: &average, decay: decay) { step in
             params.withUnsafeMutableBufferPointer { pp in
                 gradient.withUnsafeBufferPointer { gp in
-                    let pb = pp.baseAddress!, gb = gp.baseAddress!
-                    Parallel.forChunks(n) { _, range in step.apply(range, params: pb, gradient: gb + range.lowerBound) }
+                    let pb = pp.baseAddress!, gb = gp.baseAddress!, start = part.lowerBound
+                    Parallel.forChunks(part.count) { _, chunk in
+                        let range = (chunk.lowerBound + start)..<(chunk.upperBound + start)
+                        step.apply(range, params: pb, gradient: gb + range.lowerBound)
+                    }
                 }
             }
         }
