@@ -5,7 +5,7 @@ import Foundation
 /// line here). Training, evaluation, the nightly job, the registry and the CLI all ask this.
 public enum ModelCatalogue {
     /// The kinds autorec ships.
-    public static let builtIn: [ModelKind] = [.iAutoRec, .uAutoRec, .cfNADE, .multVAE, .multDAE, .dfcVAE, .cdae, .ease, .popularity]
+    public static let builtIn: [ModelKind] = [.iAutoRec, .uAutoRec, .cfNADE, .multVAE, .multDAE, .dfcVAE, .recVAE, .cdae, .ease, .popularity]
 
     /// Every kind, the built-in ones first.
     public static var kinds: [ModelKind] { builtIn + added.value }
