@@ -85,76 +85,88 @@ public struct MultNetwork: Sendable {
 
     /// Logits (rows x items) for the batch: the scores of every item, no dropout, the VAE's mean code.
     public func logits(_ params: [Float], _ s: SparseRows) -> Matrix {
-        var g: [Float] = []
         var out = Matrix(rows: s.count, cols: items)
-        _ = run(params, s, Pass(), gradient: &g, logitsOut: &out)
+        out.storage = forward(params, s, Pass()).outputs[layers.count - 1]
         return out
     }
 
     /// The loss of the batch and, when `gradient` has the parameters' length, its gradient (overwritten).
     public func loss(_ params: [Float], _ s: SparseRows, _ pass: Pass, gradient: inout [Float]) -> Double {
-        var unused = Matrix(rows: 0, cols: 0)
-        return run(params, s, pass, gradient: &gradient, logitsOut: &unused)
+        precondition(params.count == parameterCount)
+        let wantGrad = gradient.count == parameterCount
+        let trace = forward(params, s, pass)
+        let (loss, dLogits0) = lossTerms(params, s, pass, trace, wantGradient: wantGrad)
+        var dLogits = dLogits0
+        guard wantGrad else { return loss }
+        backward(params, s, pass, trace, dLogits: &dLogits, gradient: &gradient)
+        return loss
     }
 
-    private func run(_ params: [Float], _ s: SparseRows, _ pass: Pass, gradient: inout [Float], logitsOut: inout Matrix) -> Double {
-        precondition(params.count == parameterCount)
-        let rows = s.count, L = layers.count, E = encoderLayers, k = code
-        let wantGrad = gradient.count == parameterCount
-        let a = MultinomialLikelihood.unitLengthInputs(s, dropout: pass.dropout, maskSeed: pass.maskSeed)
-        // outs[l]: layer l's output after its activation (rows x outputs).
-        var outs = layers.map { [Float](repeating: 0, count: rows * $0.outputs) }
-        var z = [Float](repeating: 0, count: variational ? rows * k : 0)
-        var eps = [Float](repeating: 0, count: variational ? rows * k : 0)
+    /// What the forward pass keeps for the backward one: the encoder's input values, each layer's
+    /// output after its activation (rows x outputs), and the VAE's code and noise (rows x code).
+    struct Trace {
+        var inputs: [Float]
+        var outputs: [[Float]]
+        var z: [Float]
+        var eps: [Float]
+    }
+
+    /// The layers on the batch: tanh between them, the VAE's reparameterised code in the middle.
+    private func forward(_ params: [Float], _ s: SparseRows, _ pass: Pass) -> Trace {
+        let rows = s.count, E = encoderLayers, k = code
+        var trace = Trace(inputs: MultinomialLikelihood.unitLengthInputs(s, dropout: pass.dropout, maskSeed: pass.maskSeed),
+                          outputs: layers.map { [Float](repeating: 0, count: rows * $0.outputs) },
+                          z: [Float](repeating: 0, count: variational ? rows * k : 0),
+                          eps: [Float](repeating: 0, count: variational ? rows * k : 0))
         if variational, let seed = pass.noiseSeed {
             var rng = SeededRandom(seed: seed)
-            for j in 0..<eps.count { eps[j] = rng.normal() }
+            for j in 0..<trace.eps.count { trace.eps[j] = rng.normal() }
         }
         params.withUnsafeBufferPointer { pp in
             let P = pp.baseAddress!
-            a.withUnsafeBufferPointer { ap in
-                outs[0].withUnsafeMutableBufferPointer { o in
+            trace.inputs.withUnsafeBufferPointer { ap in
+                trace.outputs[0].withUnsafeMutableBufferPointer { o in
                     LayerOps.sparseAffine(s, ap.baseAddress!, out: layers[0].outputs, w: P + layers[0].w, b: P + layers[0].b, into: o.baseAddress!)
                 }
             }
-            for l in 0..<L {
+            for l in 0..<layers.count {
                 if l > 0 {
-                    let input: [Float] = (l == E && variational) ? z : outs[l - 1]
+                    let input: [Float] = (l == E && variational) ? trace.z : trace.outputs[l - 1]
                     input.withUnsafeBufferPointer { x in
-                        outs[l].withUnsafeMutableBufferPointer { o in
+                        trace.outputs[l].withUnsafeMutableBufferPointer { o in
                             LayerOps.affine(x.baseAddress!, rows: rows, in: layers[l].inputs, out: layers[l].outputs,
                                             w: P + layers[l].w, b: P + layers[l].b, into: o.baseAddress!)
                         }
                     }
                 }
-                let isCode = l == E - 1, isLast = l == L - 1
-                if isLast { break }
-                if isCode && variational {
+                if l == layers.count - 1 { break }
+                if l == E - 1 && variational {
                     // z = mu + eps * exp(logvar / 2); without noise, z = mu.
                     for r in 0..<rows {
                         for j in 0..<k {
-                            let mu = outs[l][r * 2 * k + j], lv = outs[l][r * 2 * k + k + j]
-                            z[r * k + j] = mu + eps[r * k + j] * expf(0.5 * lv)
+                            let mu = trace.outputs[l][r * 2 * k + j], lv = trace.outputs[l][r * 2 * k + k + j]
+                            trace.z[r * k + j] = mu + trace.eps[r * k + j] * expf(0.5 * lv)
                         }
                     }
                 } else {
-                    outs[l].withUnsafeMutableBufferPointer { o in LayerOps.tanhInPlace(o.baseAddress!, o.count) }
+                    trace.outputs[l].withUnsafeMutableBufferPointer { o in LayerOps.tanhInPlace(o.baseAddress!, o.count) }
                 }
             }
         }
-        let n = items
-        let last = outs[L - 1]
-        if logitsOut.rows == rows && logitsOut.cols == n && !wantGrad {
-            logitsOut.storage = last
-            return 0
-        }
-        // Multinomial log-likelihood per row, and dL/dlogits = (softmax * sum(x) - x) / rows.
-        var (loss, dLogits) = MultinomialLikelihood.loss(logits: last, items: n, batch: s, wantGradient: wantGrad)
+        return trace
+    }
+
+    /// The multinomial likelihood, DFC-VAE's feature term, the VAE's KL term and the L2 term; with
+    /// `wantGradient`, dL/dlogits of the first two.
+    private func lossTerms(_ params: [Float], _ s: SparseRows, _ pass: Pass, _ trace: Trace,
+                           wantGradient: Bool) -> (loss: Double, dLogits: [Float]) {
+        let rows = s.count, k = code, last = trace.outputs[layers.count - 1]
+        var (loss, dLogits) = MultinomialLikelihood.loss(logits: last, items: items, batch: s, wantGradient: wantGradient)
         if let phi = pass.features, pass.featureWeight > 0 {
             loss += phi.addTerm(logits: last, batch: s, weight: pass.featureWeight, dLogits: &dLogits)
         }
         if variational && pass.beta > 0 {
-            let c = outs[E - 1]
+            let c = trace.outputs[encoderLayers - 1]
             var kl = 0.0
             for r in 0..<rows {
                 for j in 0..<k {
@@ -168,10 +180,14 @@ public struct MultNetwork: Sendable {
         params.withUnsafeBufferPointer { pp in
             for l in layers { sq += LayerOps.sumOfSquares(pp.baseAddress! + l.w, l.inputs * l.outputs) }
         }
-        loss += 0.5 * Double(pass.l2) * sq
-        guard wantGrad else { return loss }
+        return (loss + 0.5 * Double(pass.l2) * sq, dLogits)
+    }
 
-        // Backward, layer by layer; d holds dL/d(pre-activation) of layer l.
+    /// Backward, layer by layer, from dL/dlogits into `gradient` (overwritten); `d` holds
+    /// dL/d(pre-activation) of the layer at hand.
+    private func backward(_ params: [Float], _ s: SparseRows, _ pass: Pass, _ trace: Trace,
+                          dLogits d: inout [Float], gradient: inout [Float]) {
+        let rows = s.count, E = encoderLayers
         params.withUnsafeBufferPointer { pp in
             gradient.withUnsafeMutableBufferPointer { gp in
                 for l in layers {
@@ -181,13 +197,12 @@ public struct MultNetwork: Sendable {
                 }
             }
         }
-        var d = dLogits
         params.withUnsafeBufferPointer { pp in
         gradient.withUnsafeMutableBufferPointer { gp in
             let P = pp.baseAddress!, G = gp.baseAddress!
-            for l in stride(from: L - 1, through: 1, by: -1) {
+            for l in stride(from: layers.count - 1, through: 1, by: -1) {
                 let lay = layers[l]
-                let input: [Float] = (l == E && variational) ? z : outs[l - 1]
+                let input: [Float] = (l == E && variational) ? trace.z : trace.outputs[l - 1]
                 var dIn = [Float](repeating: 0, count: rows * lay.inputs)
                 input.withUnsafeBufferPointer { x in
                     d.withUnsafeBufferPointer { dp in
@@ -199,33 +214,36 @@ public struct MultNetwork: Sendable {
                     }
                 }
                 if l == E && variational {
-                    // Through the reparameterisation to mean and log-variance, plus the KL term.
-                    let c = outs[E - 1]
-                    var dc = [Float](repeating: 0, count: rows * 2 * k)
-                    let bk = pass.beta / Float(rows)
-                    for r in 0..<rows {
-                        for j in 0..<k {
-                            let mu = c[r * 2 * k + j], lv = c[r * 2 * k + k + j], dz = dIn[r * k + j]
-                            let sd = expf(0.5 * lv)
-                            dc[r * 2 * k + j] = dz + bk * mu
-                            dc[r * 2 * k + k + j] = dz * eps[r * k + j] * 0.5 * sd + bk * 0.5 * (expf(lv) - 1)
-                        }
-                    }
-                    d = dc
+                    d = backThroughCode(dIn, trace, beta: pass.beta, rows: rows)
                 } else {
-                    outs[l - 1].withUnsafeBufferPointer { h in
+                    trace.outputs[l - 1].withUnsafeBufferPointer { h in
                         dIn.withUnsafeMutableBufferPointer { di in LayerOps.tanhBackward(h.baseAddress!, di.baseAddress!, di.count) }
                     }
                     d = dIn
                 }
             }
-            a.withUnsafeBufferPointer { ap in
+            trace.inputs.withUnsafeBufferPointer { ap in
                 d.withUnsafeBufferPointer { dp in
                     LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: items, out: layers[0].outputs,
                                                   dY: dp.baseAddress!, gW: G + layers[0].w, gb: G + layers[0].b)
                 }
             }
         }}
-        return loss
+    }
+
+    /// The VAE's dL/dz back through the reparameterisation to the mean and log-variance, plus the KL term's.
+    private func backThroughCode(_ dZ: [Float], _ trace: Trace, beta: Float, rows: Int) -> [Float] {
+        let k = code, c = trace.outputs[encoderLayers - 1]
+        var dc = [Float](repeating: 0, count: rows * 2 * k)
+        let bk = beta / Float(rows)
+        for r in 0..<rows {
+            for j in 0..<k {
+                let mu = c[r * 2 * k + j], lv = c[r * 2 * k + k + j], dz = dZ[r * k + j]
+                let sd = expf(0.5 * lv)
+                dc[r * 2 * k + j] = dz + bk * mu
+                dc[r * 2 * k + k + j] = dz * trace.eps[r * k + j] * 0.5 * sd + bk * 0.5 * (expf(lv) - 1)
+            }
+        }
+        return dc
     }
 }
