@@ -80,7 +80,7 @@ public struct RankingEpochReport: Sendable {
 }
 
 /// Mult-DAE or Mult-VAE: a trained network with the data it ranks for.
-public struct MultAutoencoder: Ranker {
+public struct MultAutoencoder: InteractionEncoder {
     public let config: MultConfig
     public let network: MultNetwork
     public let parameters: [Float]
@@ -113,16 +113,7 @@ public struct MultAutoencoder: Ranker {
         return (MultAutoencoder(config: c, parameters: params, users: data.users, items: data.items, history: data.matrix), summary)
     }
 
-    public func blockScorer() -> @Sendable ([Int]) -> Matrix {
-        let model = self
-        return { block in model.network.logits(model.parameters, SparseRows(model.history, rows: block)) }
-    }
-
-    public func foldIn(items: [Int], values: [Float]) throws -> [Float] {
-        var s = SparseRows()
-        s.append(columns: items, values: values)
-        return network.logits(parameters, s).storage
-    }
+    func scores(of rows: SparseRows) -> Matrix { network.logits(parameters, rows) }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
         let c = config

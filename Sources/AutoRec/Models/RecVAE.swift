@@ -31,7 +31,7 @@ public struct RecVAEConfig: Sendable, Equatable, Codable {
 /// RecVAE: a trained network with the data it ranks for. It trains in the shared user-batch loop,
 /// each epoch alternating encoder passes (whose prior's previous posterior is the encoder as the
 /// passes began) and decoder passes (no dropout), each part with its own Adam.
-public struct RecVAE: Ranker {
+public struct RecVAE: InteractionEncoder {
     public let config: RecVAEConfig
     public let network: RecVAENetwork
     public let parameters: [Float]
@@ -77,16 +77,7 @@ public struct RecVAE: Ranker {
         return [encoder, decoder]
     }
 
-    public func blockScorer() -> @Sendable ([Int]) -> Matrix {
-        let model = self
-        return { block in model.network.logits(model.parameters, SparseRows(model.history, rows: block)) }
-    }
-
-    public func foldIn(items: [Int], values: [Float]) throws -> [Float] {
-        var s = SparseRows()
-        s.append(columns: items, values: values)
-        return network.logits(parameters, s).storage
-    }
+    func scores(of rows: SparseRows) -> Matrix { network.logits(parameters, rows) }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
         var file = RankerFile.file(kind: kind, users: users, items: items, history: history, settings: [:],
