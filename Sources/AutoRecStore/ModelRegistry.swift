@@ -194,12 +194,12 @@ public struct ModelRegistry {
     /// Loads any registered model (AutoRec or a top-N model), verifying its file checksum.
     public func loadRanker(_ id: Int) throws -> any Ranker {
         let source = "registry model \(id)"
-        return try RankerFile.ranker(from: try ModelFile.decode(try artifact(id), source: source), path: source)
+        return try ModelCatalogue.load(try ModelFile.decode(try artifact(id), source: source), path: source)
     }
 
     /// Loads a registered AutoRec model, verifying its file checksum.
     public func loadModel(_ id: Int) throws -> AutoRec {
         let source = "registry model \(id)"
-        return try AutoRec.from(try ModelFile.decode(try artifact(id), source: source), path: source)
+        return try ModelCatalogue.load(try ModelFile.decode(try artifact(id), source: source), path: source, as: AutoRec.self, wanted: "an AutoRec model")
     }
 }

@@ -26,7 +26,7 @@ struct NightlyComparison {
             return RankingEvaluation.evaluate(model, test: rankingTest, k: [20]).metrics.recall[20] ?? 0
         }
         let candidateScore = score(candidate)
-        let activeScore = try yardstick.map { score(try RankerFile.ranker(from: $0.file, path: "registry model \($0.id)")) }
+        let activeScore = try yardstick.map { score(try ModelCatalogue.load($0.file, path: "registry model \($0.id)")) }
         let comparable = yardstick.map { ($0.file.header["holdout_share"] as? NSNumber)?.doubleValue == holdout } ?? true
         (self.metric, self.candidateScore, self.activeScore) = (metric, candidateScore, activeScore)
         decision = policy.decide(metric, candidate: candidateScore, active: activeScore, comparable: comparable)

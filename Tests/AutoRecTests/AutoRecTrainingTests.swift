@@ -123,7 +123,7 @@ final class AutoRecTrainingTests: XCTestCase {
             let path = TestData.temporaryPath("model-\(orientation.rawValue)")
             defer { try? FileManager.default.removeItem(atPath: path) }
             try model.save(to: path)
-            let loaded = try AutoRec.load(from: path)
+            let loaded = try ModelCatalogue.loadAutoRec(from: path)
             XCTAssertEqual(loaded.config, model.config)
             XCTAssertEqual(loaded.parameters, model.parameters)
             XCTAssertEqual(loaded.predictAll(Self.test), model.predictAll(Self.test))
@@ -131,12 +131,12 @@ final class AutoRecTrainingTests: XCTestCase {
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             bytes[bytes.count / 2] ^= 0x40
             try bytes.write(to: URL(fileURLWithPath: path))
-            XCTAssertThrowsError(try AutoRec.load(from: path)) { error in
+            XCTAssertThrowsError(try ModelCatalogue.loadAutoRec(from: path)) { error in
                 XCTAssertTrue("\(error)".contains("checksum mismatch"), "\(error)")
                 XCTAssertTrue("\(error)".contains(path), "the error names the file")
             }
             try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path))
-            XCTAssertThrowsError(try AutoRec.load(from: path)) { error in
+            XCTAssertThrowsError(try ModelCatalogue.loadAutoRec(from: path)) { error in
                 XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
             }
         }

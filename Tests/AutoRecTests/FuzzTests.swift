@@ -81,7 +81,7 @@ final class FuzzTests: XCTestCase {
     /// Decodes, loads and scores `bytes`; false when refused with a model file error.
     static func loadAndScore(_ bytes: Data) -> Bool {
         do {
-            let ranker = try RankerFile.ranker(from: try ModelFile.decode(bytes, source: "fuzz"), path: "fuzz")
+            let ranker = try ModelCatalogue.load(try ModelFile.decode(bytes, source: "fuzz"), path: "fuzz")
             let users = ranker.users.count
             if users > 0 {
                 _ = ranker.topN(users: [0, users - 1], count: 5)

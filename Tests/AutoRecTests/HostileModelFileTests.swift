@@ -14,7 +14,7 @@ final class HostileModelFileTests: XCTestCase {
 
     func assertRefused(_ file: ModelFile, mentioning text: String, line: UInt = #line) throws {
         let bytes = try file.encoded()
-        XCTAssertThrowsError(try RankerFile.ranker(from: try ModelFile.decode(bytes, source: "crafted"), path: "crafted"), line: line) { error in
+        XCTAssertThrowsError(try ModelCatalogue.load(try ModelFile.decode(bytes, source: "crafted"), path: "crafted"), line: line) { error in
             XCTAssertTrue(error is ModelFileError, "\(type(of: error)): \(error)", line: line)
             XCTAssertTrue("\(error)".contains(text), "\(error)", line: line)
         }

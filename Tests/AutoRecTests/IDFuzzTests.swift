@@ -49,7 +49,7 @@ final class IDFuzzTests: XCTestCase {
             XCTAssertEqual(Set(ratings.users.externalIDs.map { Array($0.utf8) }), Set(users))
             let kind = round % 10 == 0 ? ModelKind.iAutoRec : ModelKind.popularity
             let model = try kind.train(ratings, settings: ModelSettings.brief(kind, extra: ["--validation": "0"])).model
-            let loaded = try RankerFile.ranker(from: try ModelFile.decode(try model.modelFile(extraHeader: [:]).encoded(), source: "ids"), path: "ids")
+            let loaded = try ModelCatalogue.load(try ModelFile.decode(try model.modelFile(extraHeader: [:]).encoded(), source: "ids"), path: "ids")
             XCTAssertEqual(loaded.users.externalIDs.map { Array($0.utf8) }, model.users.externalIDs.map { Array($0.utf8) })
             XCTAssertEqual(loaded.items.externalIDs.map { Array($0.utf8) }, model.items.externalIDs.map { Array($0.utf8) })
             XCTAssertEqual(loaded.topN(users: Array(0..<loaded.users.count), count: 3).count, loaded.users.count)

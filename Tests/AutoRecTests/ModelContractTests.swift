@@ -32,7 +32,7 @@ final class ModelContractTests: XCTestCase {
     func testSaveAndLoadGiveTheSameLists() throws {
         try forEveryKind { kind in
             let model = try Self.train(kind, Self.ratings)
-            let loaded = try RankerFile.ranker(from: try ModelFile.decode(try model.modelFile(extraHeader: [:]).encoded(), source: "contract"))
+            let loaded = try ModelCatalogue.load(try ModelFile.decode(try model.modelFile(extraHeader: [:]).encoded(), source: "contract"))
             XCTAssertEqual(loaded.kind, kind.name)
             let users = Array(0..<model.users.count)
             let before = model.topN(users: users, count: 10), after = loaded.topN(users: users, count: 10)

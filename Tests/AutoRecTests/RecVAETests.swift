@@ -81,7 +81,7 @@ final class RecVAETests: XCTestCase {
         let hostile = HostileModelFileTests(name: "helpers", testClosure: { _ in })
         let good = model.modelFile(extraHeader: [:])
         var configuration = try XCTUnwrap(good.header["configuration"] as? [String: Any])
-        let loaded = try RankerFile.ranker(from: try ModelFile.decode(try good.encoded(), source: "good"), path: "good")
+        let loaded = try ModelCatalogue.load(try ModelFile.decode(try good.encoded(), source: "good"), path: "good")
         XCTAssertEqual((loaded as? RecVAE)?.config, (model as? RecVAE)?.config)
         for (key, value) in [("hidden", Int.max / 2 as Any), ("latent", 0), ("depth", -1), ("hidden", "600")] {
             var file = good

@@ -62,7 +62,7 @@ final class TopNModelTests: XCTestCase {
     func testModelFilesRoundTripAndRefuseDamage() throws {
         for model in try models() {
             let bytes = try model.modelFile(extraHeader: [:]).encoded()
-            let back = try RankerFile.ranker(from: try ModelFile.decode(bytes, source: "mem"), path: "mem")
+            let back = try ModelCatalogue.load(try ModelFile.decode(bytes, source: "mem"), path: "mem")
             XCTAssertEqual(back.kind, model.kind)
             XCTAssertEqual(back.blockScorer()([1, 2]).storage, model.blockScorer()([1, 2]).storage, model.kind)
             var damaged = bytes

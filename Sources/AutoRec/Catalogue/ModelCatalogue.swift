@@ -34,9 +34,7 @@ public enum ModelCatalogue {
     public static func of(_ task: ModelKind.Task) -> [ModelKind] { kinds.filter { $0.task == task } }
 
     /// Names as a help text lists them ("i-autorec, u-autorec, ... or popularity").
-    public static func list(_ names: [String]) -> String {
-        names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
-    }
+    public static func list(_ names: [String]) -> String { WordList.or(names) }
 
     /// The kinds as a help text lists them.
     public static func list(_ kinds: [ModelKind] = kinds) -> String { list(kinds.map(\.name)) }
@@ -48,13 +46,33 @@ public enum ModelCatalogue {
         return out
     }
 
-    /// Any model from its verified file, by the kind the file names.
+    /// Any model from its verified file, by the kind the file names: the one way a model file is
+    /// loaded (the CLI, the registry, the nightly job and the report all come here).
     public static func load(_ file: ModelFile, path: String = "model") throws -> any Ranker {
         let name = try file.string("kind")
         guard let kind = named(name) else {
             throw ModelFileError(path: path, message: "unknown model kind '\(name)' (this autorec reads \(list()))")
         }
         return try kind.load(file, path: path)
+    }
+
+    /// Reads, verifies and loads the model file at `path`.
+    public static func load(from path: String) throws -> any Ranker {
+        try load(try ModelFile.read(from: path), path: path)
+    }
+
+    /// A model of type `Model` from its verified file; any other kind is refused, naming `wanted`
+    /// ("an AutoRec model").
+    public static func load<Model>(_ file: ModelFile, path: String = "model", as type: Model.Type, wanted: String) throws -> Model {
+        guard let model = try load(file, path: path) as? Model else {
+            throw ModelFileError(path: path, message: "model kind '\((try? file.string("kind")) ?? "?")' is not \(wanted)")
+        }
+        return model
+    }
+
+    /// The AutoRec model at `path` (the embeddings and classifiers read its weights).
+    public static func loadAutoRec(from path: String) throws -> AutoRec {
+        try load(try ModelFile.read(from: path), path: path, as: AutoRec.self, wanted: "an AutoRec model")
     }
 
     private static func named(_ name: String, in kinds: [ModelKind]) -> ModelKind? { kinds.first { $0.name == name } }

@@ -1,5 +1,7 @@
 import Linalg
 
+extension AutoRec: RatingPredictor {}
+
 /// AutoRec in the ranking protocol: items ranked by predicted rating.
 extension AutoRec: Ranker {
     public func blockScorer() -> @Sendable ([Int]) -> Matrix {
@@ -13,8 +15,7 @@ extension AutoRec: Ranker {
     /// since a user is an input unit of its network, fixed at training.
     public func foldIn(items: [Int], values: [Float]) throws -> [Float] {
         guard config.orientation == .user else {
-            throw FoldInUnsupported(kind: kind, reason: "I-AutoRec encodes each item from the ratings of the users it was trained on, so a new user has no input unit; use "
-                                    + ModelCatalogue.list(ModelCatalogue.kinds.filter { $0.capabilities.contains(.foldIn) && $0 != .popularity }))
+            throw FoldInUnsupported(kind: kind, reason: "I-AutoRec encodes each item from the ratings of the users it was trained on, so a new user has no input unit")
         }
         let row = CSRMatrix(rows: 1, cols: self.items.count,
                             entries: zip(items, values).map { (row: 0, col: $0.0, value: $0.1) })

@@ -5,6 +5,8 @@ import Linalg
 public struct AutoRec: Sendable {
     /// Its kind's name: i-autorec or u-autorec by orientation, unless the catalogue names it.
     public var kind: String
+    /// The kind name its files carry by orientation; the catalogue registers the kinds under them.
+    public static func kindName(_ orientation: AutoRecOrientation) -> String { orientation == .item ? "i-autorec" : "u-autorec" }
     public let config: AutoRecConfig
     public let parameters: AutoRecParameters
     public let users: IDMap
@@ -29,7 +31,7 @@ public struct AutoRec: Sendable {
     init(config: AutoRecConfig, parameters: AutoRecParameters, users: IDMap, items: IDMap,
          inputs: CSRMatrix, mean: Float, ratingRange: ClosedRange<Float>, keepsHistory: Bool) {
         self.config = config
-        self.kind = (config.orientation == .item ? ModelKind.iAutoRec : .uAutoRec).name
+        self.kind = Self.kindName(config.orientation)
         self.parameters = parameters
         self.users = users
         self.items = items

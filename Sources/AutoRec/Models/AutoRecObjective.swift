@@ -397,28 +397,3 @@ public final class AutoRecObjective {
         return out
     }
 }
-
-/// A counter-based uniform draw: the same (seed, index) always gives the same value.
-enum DropoutMask {
-    @inline(__always) static func uniform(_ seed: UInt64, _ index: Int) -> Float {
-        var z = seed &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) * (1.0 / Float(1 << 24))
-    }
-}
-
-/// Scaling of a sample's input vector by its number of observed entries n, so that a user with 700
-/// ratings and one with 20 give the encoder inputs of a similar size (as SVD++ does with 1/sqrt(n)).
-public enum InputScaling: String, CaseIterable, Sendable, Codable {
-    case none, sqrt, count
-
-    @inline(__always) public func factor(count n: Int) -> Float {
-        switch self {
-        case .none: return 1
-        case .sqrt: return n > 0 ? 1 / Float(n).squareRoot() : 1
-        case .count: return n > 0 ? 1 / Float(n) : 1
-        }
-    }
-}

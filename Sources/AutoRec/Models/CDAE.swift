@@ -46,7 +46,9 @@ public struct CDAEConfig: Sendable, Equatable {
 /// observed entries; the output layer is one GEMM per batch, the loss read on the positives and the
 /// sampled negatives. A new user is encoded without the user node.
 public struct CDAE: Ranker {
-    public var kind = ModelKind.cdae.name
+    /// The kind name its files carry; the catalogue registers the kind under it.
+    public static let kindName = "cdae"
+    public var kind = Self.kindName
     public let config: CDAEConfig
     public let parameters: [Float]
     public let users: IDMap

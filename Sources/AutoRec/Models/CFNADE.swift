@@ -38,7 +38,9 @@ public struct CFNADEConfig: Sendable, Equatable {
 /// conditions on (each sample's code comes from all of them). The predicted rating of a pair is the
 /// expected level under the sample's distribution at the pair's output.
 public struct CFNADE: Sendable {
-    public var kind: String = ModelKind.cfNADE.name
+    /// The kind name its files carry; the catalogue registers the kind under it.
+    public static let kindName = "cf-nade"
+    public var kind = Self.kindName
     public let config: CFNADEConfig
     public let network: CFNADENetwork
     public let parameters: [Float]
@@ -99,6 +101,11 @@ public struct CFNADE: Sendable {
 }
 
 extension CFNADE: RatingPredictor {
+    public var ratingRange: ClosedRange<Float> {
+        let lowest = levelValues.min() ?? 1
+        return lowest...max(lowest, levelValues.max() ?? lowest)
+    }
+
     public func predict(user: String, item: String) -> Float {
         guard let u = users.index(of: user), let i = items.index(of: item) else { return mean }
         return predict(user: Int(u), item: Int(i))

@@ -5,7 +5,9 @@ import Linalg
 /// B_ij = -P_ij / P_jj off the diagonal; a user's scores are x_u B. One Cholesky inverse of an
 /// items x items matrix: exact, no epochs, and memory grows with items squared.
 public struct EASE: Ranker {
-    public var kind = ModelKind.ease.name
+    /// The kind name its files carry; the catalogue registers the kind under it.
+    public static let kindName = "ease"
+    public var kind = Self.kindName
     public let users: IDMap
     public let items: IDMap
     public let history: CSRMatrix

@@ -55,30 +55,6 @@ public enum TopNDefaults {
     public static let mostEpochs = 300
 }
 
-/// What a training run reports, for every ranking model alike.
-public struct RankingTrainingSummary: Sendable {
-    public var epochs = 0
-    public var trainSeconds = 0.0
-    public var epochSeconds: [Double] = []
-    /// Validation Recall@20 per epoch, when a validation share was held out.
-    public var validationRecall: [Double] = []
-    public var bestEpoch = 0
-    /// Why the run stopped before its last epoch (early stopping), if it did.
-    public var stopReason: String?
-    public var secondsPerEpoch: Double { epochs > 0 ? trainSeconds / Double(epochs) : 0 }
-    public var medianEpochSeconds: Double { epochSeconds.isEmpty ? 0 : epochSeconds.sorted()[epochSeconds.count / 2] }
-    public var bestValidationRecall: Double? { validationRecall.isEmpty ? nil : validationRecall.max() }
-    public init() {}
-}
-
-/// One epoch's report during training.
-public struct RankingEpochReport: Sendable {
-    public let epoch: Int
-    public let loss: Double
-    public let seconds: Double
-    public let validationRecall: Double?
-}
-
 /// Mult-DAE or Mult-VAE: a trained network with the data it ranks for.
 public struct MultAutoencoder: InteractionEncoder {
     public let config: MultConfig
@@ -88,10 +64,12 @@ public struct MultAutoencoder: InteractionEncoder {
     public let items: IDMap
     public let history: CSRMatrix
     public var kind: String
+    /// The kind name its files carry; the catalogue registers the kinds under them.
+    public static func kindName(variational: Bool) -> String { variational ? "mult-vae" : "mult-dae" }
 
     init(config: MultConfig, parameters: [Float], users: IDMap, items: IDMap, history: CSRMatrix) {
         self.config = config
-        self.kind = (config.variational ? ModelKind.multVAE : .multDAE).name
+        self.kind = Self.kindName(variational: config.variational)
         self.network = MultNetwork(items: items.count, dims: config.dims, variational: config.variational)
         self.parameters = parameters
         self.users = users; self.items = items; self.history = history

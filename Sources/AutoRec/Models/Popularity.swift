@@ -3,7 +3,9 @@ import Linalg
 /// The floor of every ranking report: items ranked by how many users interacted with them in
 /// training, the same list for everyone (less what each user already has).
 public struct Popularity: Ranker {
-    public var kind = ModelKind.popularity.name
+    /// The kind name its files carry; the catalogue registers the kind under it.
+    public static let kindName = "popularity"
+    public var kind = Self.kindName
     public let users: IDMap
     public let items: IDMap
     public let history: CSRMatrix

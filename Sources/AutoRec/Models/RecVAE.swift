@@ -38,7 +38,9 @@ public struct RecVAE: InteractionEncoder {
     public let users: IDMap
     public let items: IDMap
     public let history: CSRMatrix
-    public var kind = ModelKind.recVAE.name
+    /// The kind name its files carry; the catalogue registers the kind under it.
+    public static let kindName = "recvae"
+    public var kind = Self.kindName
 
     init(config: RecVAEConfig, parameters: [Float], users: IDMap, items: IDMap, history: CSRMatrix) {
         self.config = config

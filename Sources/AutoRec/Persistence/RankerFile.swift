@@ -1,8 +1,8 @@
 import Linalg
 
 /// What every top-N model file holds besides its weights: kind, id maps and the training
-/// interactions (needed to leave them out of lists and to encode users), and the loader that
-/// dispatches on the kind.
+/// interactions (needed to leave them out of lists and to encode users). `ModelCatalogue.load`
+/// reads any model file back.
 public enum RankerFile {
     /// Header entries and arrays common to every ranking model.
     static func common(kind: String, users: IDMap, items: IDMap, history: CSRMatrix)
@@ -44,15 +44,5 @@ public enum RankerFile {
             throw ModelFileError(path: path, message: "array '\(name)' has \(a.count) values, the header implies \(count)")
         }
         return a
-    }
-
-    /// Any model from its verified file, by the catalogue's kind of it.
-    public static func ranker(from f: ModelFile, path: String = "model") throws -> any Ranker {
-        try ModelCatalogue.load(f, path: path)
-    }
-
-    /// Loads and verifies any model file.
-    public static func load(from path: String) throws -> any Ranker {
-        try ranker(from: try ModelFile.read(from: path), path: path)
     }
 }

@@ -1,6 +1,7 @@
 /// A new user's items as a model reads them for fold-in: the known items' indices with the value
 /// each one gets, and the ids the model does not know (skipped). Implicit models see 1 per item;
-/// U-AutoRec sees the given rating, or its top rating when only items are named.
+/// rating models (U-AutoRec, user-based CF-NADE) see the given rating, or their top rating when
+/// only items are named.
 public struct FoldInProfile: Sendable {
     public var items: [Int] = []
     public var values: [Float] = []
@@ -8,11 +9,11 @@ public struct FoldInProfile: Sendable {
 
     public init(model: any Ranker, items ids: [String], ratings: [Float?]) {
         precondition(ids.count == ratings.count)
-        let autorec = model as? AutoRec
+        let ratingModel = model as? any RatingPredictor
         for (id, rating) in zip(ids, ratings) {
             guard let i = model.items.index(of: id) else { unknown.append(id); continue }
             items.append(Int(i))
-            values.append(autorec.map { rating ?? $0.ratingRange.upperBound } ?? 1)
+            values.append(ratingModel.map { rating ?? $0.ratingRange.upperBound } ?? 1)
         }
     }
 }

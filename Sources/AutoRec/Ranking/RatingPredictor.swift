@@ -6,9 +6,9 @@ public protocol RatingPredictor: Ranker {
     func predict(user: String, item: String) -> Float
     /// Predictions for every (user, item) pair of `pairs`, in its order; their values are ignored.
     func predictAll(_ pairs: Ratings) -> [Float]
+    /// The training ratings' range; a new user's item named without a rating counts as its top.
+    var ratingRange: ClosedRange<Float> { get }
 }
-
-extension AutoRec: RatingPredictor {}
 
 extension Ranker {
     /// Each pair of `pairs` in this model's dense indices, nil where the user or the item is unknown.

@@ -22,7 +22,7 @@ public enum ReportBuilder {
         var figures: [ModelFigures] = []
         var first: (any Ranker)?
         for (path, file) in models {
-            let ranker = try RankerFile.ranker(from: file, path: path)
+            let ranker = try ModelCatalogue.load(file, path: path)
             first = first ?? ranker
             let measured = ModelFigures.measure(ranker, name: displayName(path), header: file.header, test: test, cutOffs: cutOffs)
             guard measured.metrics.users > 0 else {

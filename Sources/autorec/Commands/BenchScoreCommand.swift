@@ -19,7 +19,7 @@ enum BenchScoreCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         let path = try args.required("--model")
-        let model = try RankerFile.load(from: path)
+        let model = try ModelCatalogue.load(from: path)
         let top = try args.int("--top", range: 1...10_000)!
         let userCount = min(model.users.count, try args.int("--users", range: 1...Int.max) ?? model.users.count)
         let users = Array(0..<userCount)

@@ -45,7 +45,7 @@ enum ClassifyCommand: Command {
             { try EmbedderChoice.fit(kind.rawValue, data: data, config: config) }
         }
         if let path = args.string("--autorec") {
-            let model = try AutoRec.load(from: path)
+            let model = try ModelCatalogue.loadAutoRec(from: path)
             guard model.config.orientation == .item else { throw CLIError(message: "--autorec wants an I-AutoRec file (item codes)") }
             embedders.append { model }
         }

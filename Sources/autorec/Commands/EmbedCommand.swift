@@ -65,7 +65,7 @@ enum EmbedCommand: Command {
     /// The embeddings the options ask for, and the final training loss when something was trained.
     static func build(_ args: ParsedArguments) throws -> (Embeddings, loss: Double?, reconstruction: Double?) {
         if let path = args.string("--autorec") {
-            return (try AutoRec.load(from: path).ownEmbeddings, nil, nil)
+            return (try ModelCatalogue.loadAutoRec(from: path).ownEmbeddings, nil, nil)
         }
         let ratings = try SharedOptions.representationRatings(args)
         let of = try args.choice("--of", as: RatingVectors.Of.self)!

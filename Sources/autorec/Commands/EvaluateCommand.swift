@@ -48,7 +48,7 @@ enum EvaluateCommand: Command {
         if let p = try args.double("--positive", range: -1e9...1e9) { test = test.implicit(threshold: Float(p)) }
         var rows: [[String: Any]] = []
         for ((path, file), kind) in zip(models, kinds) {
-            let ranker = try RankerFile.ranker(from: file, path: path)
+            let ranker = try ModelCatalogue.load(file, path: path)
             let r = RankingEvaluation.evaluate(ranker, test: test, k: kList)
             guard r.metrics.users > 0 else {
                 throw CLIError(message: "none of the test file's users has test items that \(path) can rank (\(r.unknownUsers) unknown users): "

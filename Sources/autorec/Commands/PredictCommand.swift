@@ -15,7 +15,7 @@ enum PredictCommand: Command {
 
     static func run(_ args: ParsedArguments) throws {
         let path = try args.required("--model")
-        let loaded = try RankerFile.load(from: path)
+        let loaded = try ModelCatalogue.load(from: path)
         guard let model = loaded as? RatingPredictor else {
             throw CLIError(message: "\(path) holds a \(loaded.kind) model, which ranks items but does not predict ratings; use recommend")
         }

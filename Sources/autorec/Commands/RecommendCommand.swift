@@ -38,7 +38,7 @@ enum RecommendCommand: Command {
         let model: any Ranker
         var titles = IDDictionary<String>()
         if let path = args.string("--model") {
-            model = try RankerFile.load(from: path)
+            model = try ModelCatalogue.load(from: path)
         } else {
             let connection = try Connection(url: args.string("--database"))
             if let user {
@@ -66,7 +66,8 @@ enum RecommendCommand: Command {
             do {
                 list = try model.recommend(foldingIn: items, values: values, count: n)
             } catch let e as FoldInUnsupported {
-                throw CLIError(message: e.description, code: .unsupported)
+                let kinds = ModelCatalogue.kinds.filter { $0.capabilities.contains(.foldIn) && $0 != .popularity }
+                throw CLIError(message: "\(e); use \(ModelCatalogue.list(kinds))", code: .unsupported)
             }
         }
         print(list: list.map { (model.items.id(at: $0.item), $0.score, titles[model.items.id(at: $0.item)]) }, json: args.flag("--json"))

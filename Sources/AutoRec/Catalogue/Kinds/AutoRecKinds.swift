@@ -3,8 +3,8 @@ import Foundation
 /// I-AutoRec and U-AutoRec: the sparse, masked-loss rating autoencoders (`AutoRec`), trained on the
 /// rating values, compared by RMSE.
 extension ModelKind {
-    public static let iAutoRec = autoRec(name: "i-autorec", orientation: .item, capabilities: [.ratingPrediction, .embeddings])
-    public static let uAutoRec = autoRec(name: "u-autorec", orientation: .user, capabilities: [.ratingPrediction, .foldIn])
+    public static let iAutoRec = autoRec(name: AutoRec.kindName(.item), orientation: .item, capabilities: [.ratingPrediction, .embeddings])
+    public static let uAutoRec = autoRec(name: AutoRec.kindName(.user), orientation: .user, capabilities: [.ratingPrediction, .foldIn])
 
     /// An AutoRec kind of `orientation`: its settings, trainer and loader.
     public static func autoRec(name: String, orientation: AutoRecOrientation, capabilities: Capabilities) -> ModelKind {

@@ -1,7 +1,7 @@
 /// CDAE (Wu et al. 2016): a denoising autoencoder over a user's items with a per-user input node.
 extension ModelKind {
     public static let cdae = ModelKind(
-        name: "cdae", task: .topN, capabilities: [.foldIn], declaration: CDAESettings.declaration,
+        name: CDAE.kindName, task: .topN, capabilities: [.foldIn], declaration: CDAESettings.declaration,
         fit: .interactions { data, settings, progress in
             let c = try CDAESettings.declaration.configuration(settings)
             let hidden = Double(c.hidden), items = Double(data.items.count)

@@ -4,7 +4,7 @@ import Foundation
 /// analogue of the survey's autoregressive decoders; compared by RMSE like AutoRec.
 extension ModelKind {
     public static let cfNADE = ModelKind(
-        name: "cf-nade", task: .rating, capabilities: [.ratingPrediction], declaration: CFNADESettings.declaration,
+        name: CFNADE.kindName, task: .rating, capabilities: [.ratingPrediction], declaration: CFNADESettings.declaration,
         note: "--batch 0 is \(CFNADEConfig().stepsPerEpoch) steps an epoch",
         fit: .ratings { ratings, settings, progress in
             let c = try CFNADESettings.declaration.configuration(settings)

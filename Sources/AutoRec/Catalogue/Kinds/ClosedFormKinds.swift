@@ -1,7 +1,7 @@
 /// The closed-form top-N baselines: EASE (Steck 2019) and popularity.
 extension ModelKind {
     public static let ease = ModelKind(
-        name: "ease", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.ease,
+        name: EASE.kindName, task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.ease,
         note: "closed form, no epochs",
         fit: .interactions { data, settings, _ in
             let c = try ClosedFormConfig.ease.configuration(settings)
@@ -12,7 +12,7 @@ extension ModelKind {
         load: { file, path in try EASE(modelFile: file, path: path) })
 
     public static let popularity = ModelKind(
-        name: "popularity", task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.popularity,
+        name: Popularity.kindName, task: .topN, capabilities: [.foldIn], declaration: ClosedFormConfig.popularity,
         note: "items by how many users have them",
         fit: .interactions { data, settings, _ in
             let c = try ClosedFormConfig.popularity.configuration(settings)

@@ -1,8 +1,8 @@
 /// Mult-VAE and Mult-DAE (Liang et al. 2018): multinomial-likelihood autoencoders over a user's
 /// items (`MultAutoencoder`).
 extension ModelKind {
-    public static let multVAE = mult(name: "mult-vae", variational: true)
-    public static let multDAE = mult(name: "mult-dae", variational: false)
+    public static let multVAE = mult(name: MultAutoencoder.kindName(variational: true), variational: true)
+    public static let multDAE = mult(name: MultAutoencoder.kindName(variational: false), variational: false)
 
     /// A Mult kind, variational or not: its settings, trainer and loader.
     public static func mult(name: String, variational: Bool) -> ModelKind {

@@ -3,7 +3,7 @@
 /// updates (`RecVAE`).
 extension ModelKind {
     public static let recVAE = ModelKind(
-        name: "recvae", task: .topN, capabilities: [.foldIn], declaration: RecVAESettings.declaration,
+        name: RecVAE.kindName, task: .topN, capabilities: [.foldIn], declaration: RecVAESettings.declaration,
         fit: .interactions { data, settings, progress in
             let c = try RecVAESettings.declaration.configuration(settings)
             try RecVAESettings.checkMemory(c, data: data)

@@ -37,13 +37,6 @@ public struct ModelSettings: Sendable {
     }
 }
 
-/// A setting that does not parse or lies outside its range; the message names the option.
-public struct SettingError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// The conversions themselves, shared with the CLI's own options.
 extension ModelSettings {
     public static func int(_ name: String, _ text: String?, range: ClosedRange<Int>? = nil) throws -> Int? {

@@ -73,7 +73,7 @@ extension Setting {
     public static func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ field: WritableKeyPath<Config, T>,
                                                                   help: String) -> Setting where T.RawValue == String {
         let names = T.allCases.map(\.rawValue)
-        return Setting(name: name, valueName: names.joined(separator: "|"), help: help, accepts: ModelCatalogue.list(names),
+        return Setting(name: name, valueName: names.joined(separator: "|"), help: help, accepts: WordList.or(names),
                        text: { $0[keyPath: field].rawValue },
                        apply: { config, value in config[keyPath: field] = try ModelSettings.choice(name, value, as: T.self)! })
     }

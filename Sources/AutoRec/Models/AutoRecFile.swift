@@ -1,12 +1,6 @@
 import Foundation
 import Linalg
 
-/// Stores integer index arrays inside a model file's Float arrays bit for bit (no rounding).
-enum IndexBits {
-    static func encode(_ a: [Int32]) -> [Float] { a.map { Float(bitPattern: UInt32(bitPattern: $0)) } }
-    static func decode(_ a: [Float]) -> [Int32] { a.map { Int32(bitPattern: $0.bitPattern) } }
-}
-
 extension AutoRec {
     /// The model as a self-describing file: hyperparameters, id maps and data snapshot in the
     /// header; weights and the training ratings (needed to encode and to skip rated items) as arrays.
@@ -116,18 +110,5 @@ extension AutoRec {
     /// Writes the model file (atomically).
     public func save(to path: String, extraHeader: [String: Any] = [:]) throws {
         try modelFile(extraHeader: extraHeader).write(to: path)
-    }
-
-    /// Loads and verifies a model file of an AutoRec kind.
-    public static func load(from path: String) throws -> AutoRec {
-        try from(try ModelFile.read(from: path), path: path)
-    }
-
-    /// The AutoRec model of a verified file, through the catalogue; any other kind is refused.
-    public static func from(_ file: ModelFile, path: String = "model") throws -> AutoRec {
-        guard let model = try ModelCatalogue.load(file, path: path) as? AutoRec else {
-            throw ModelFileError(path: path, message: "model kind '\((try? file.string("kind")) ?? "?")' is not an AutoRec model")
-        }
-        return model
     }
 }
