@@ -7,7 +7,7 @@ let package = Package(
     name: "autorec",
     products: [
         .executable(name: "autorec", targets: ["autorec"]),
-        .library(name: "AutoRec", targets: ["AutoRec"]),
+        .library(name: "AutoRec", targets: ["AutoRec", "AutoRecReport", "AutoRecRepresentation", "AutoRecModels", "AutoRecCore"]),
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "AutoRecStore", targets: ["AutoRecStore"]),
     ],
@@ -33,21 +33,42 @@ let package = Package(
             name: "Linalg",
             dependencies: ["CBLAS", "LinalgKernels"]
         ),
+        // The layers, each seeing only those beneath it (docs/ARCHITECTURE.md): ids, data, model
+        // files, the faces (Ranker, RatingPredictor), metrics, settings and the shared training
+        // loop; the models; the representation autoencoders; the catalogue of kinds; the report.
         .target(
-            name: "AutoRec",
+            name: "AutoRecCore",
             dependencies: ["Linalg"]
         ),
         .target(
+            name: "AutoRecModels",
+            dependencies: ["AutoRecCore", "Linalg"]
+        ),
+        .target(
+            name: "AutoRecRepresentation",
+            dependencies: ["AutoRecModels", "AutoRecCore", "Linalg"]
+        ),
+        .target(
+            name: "AutoRec",
+            dependencies: ["AutoRecModels", "AutoRecCore", "Linalg"]
+        ),
+        .target(
+            name: "AutoRecReport",
+            dependencies: ["AutoRec", "AutoRecRepresentation", "AutoRecModels", "AutoRecCore", "Linalg"]
+        ),
+        .target(
             name: "AutoRecStore",
-            dependencies: ["CLibPQ", "AutoRec"]
+            dependencies: ["CLibPQ", "AutoRec", "AutoRecReport", "AutoRecRepresentation", "AutoRecModels", "AutoRecCore"]
         ),
         .executableTarget(
             name: "autorec",
-            dependencies: ["AutoRec", "AutoRecStore", "Linalg"]
+            dependencies: ["AutoRec", "AutoRecReport", "AutoRecRepresentation", "AutoRecModels", "AutoRecCore",
+                           "AutoRecStore", "Linalg"]
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "AutoRecTests", dependencies: ["AutoRec", "Linalg"]),
-        .testTarget(name: "AutoRecStoreTests", dependencies: ["AutoRecStore", "AutoRec"]),
+        .testTarget(name: "AutoRecTests", dependencies: ["AutoRec", "AutoRecReport", "AutoRecRepresentation",
+                                                          "AutoRecModels", "AutoRecCore", "Linalg"]),
+        .testTarget(name: "AutoRecStoreTests", dependencies: ["AutoRecStore", "AutoRec", "AutoRecModels", "AutoRecCore"]),
         // Runs the built executable; depends on it so that it is built first.
         .testTarget(name: "CLITests", dependencies: ["autorec"]),
     ]

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// How `recommend --user` answers from the store, never with an item the user has rated (in the
 /// store, now): the user's stored list of the active model when it is long enough (one indexed row

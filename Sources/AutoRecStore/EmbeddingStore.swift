@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import Linalg
+import AutoRecCore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// Item embeddings and cluster assignments in the store. A set of embeddings is registered as a
 /// model of task "embeddings" (kind "embedding:<variant>", the TSV as its artifact) and its vectors

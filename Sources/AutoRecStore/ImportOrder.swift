@@ -1,5 +1,7 @@
 import AutoRec
 import Linalg
+import AutoRecCore
+import AutoRecModels
 
 /// The order in which an import writes its ratings: one entry per distinct (user, item) pair, sorted
 /// by database user id, then item id, so that the primary key is built from sorted input and the

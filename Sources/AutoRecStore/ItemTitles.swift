@@ -1,4 +1,6 @@
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// The items' titles as the store holds them (imported from an item catalogue), by external id:
 /// what `recommend` and `similar` show beside the ids.

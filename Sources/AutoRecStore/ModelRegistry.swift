@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// A model's row in the registry (artifact not included).
 public struct RegisteredModel: Sendable {

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// The nightly's comparison: the candidate and the active model scored on the same holdout by the
 /// metric their kinds call for (`ComparisonMetric`), decided by the `PromotionPolicy`. The active

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// The nightly retraining job, as named steps under an advisory lock: snapshot the ratings, hold
 /// out a fixed share, train a candidate on the rest, compare it on the holdout with the model the

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// A nightly run's row in `job_runs`: started, the models it registered noted as soon as they
 /// exist, then succeeded or failed. Starting a run also cleans up after runs that were killed (the

@@ -1,5 +1,6 @@
 import Foundation
 import AutoRec
+import AutoRecModels
 
 /// When the nightly's candidate replaces the active model: both are scored on the same holdout by
 /// the `ComparisonMetric` their kinds call for, and the candidate may be worse by at most

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// Writes one import's ratings (already deduplicated and sorted, `ImportOrder`) inside the
 /// importer's transaction: straight into an empty table with its keys rebuilt after (`bulkLoad`),

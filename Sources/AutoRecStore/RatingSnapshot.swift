@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// A consistent snapshot of the ratings, read in one REPEATABLE READ transaction: what training
 /// sees even while imports run. The ratings come by binary COPY, in (user id, item id) order,

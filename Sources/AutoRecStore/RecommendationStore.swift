@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// Stored top-N lists: one row per (model, user) with `items bigint[]` and `scores real[]`, in the
 /// model's own partition of `recommendation_lists` (migration 002).

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// `autorec db check`: the store's serving invariants (docs/ARCHITECTURE.md, "What is served"),
 /// checked on a live store. Each check counts what breaks it; the store passes when every count is 0.

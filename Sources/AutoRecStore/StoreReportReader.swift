@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecModels
+import AutoRecReport
 
 /// Reads what `autorec report --from-db` shows: the registry's models (metrics and the learning
 /// curve their file headers keep) and every nightly run of `job_runs`.

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// One option a command accepts: `--name VALUE`, or a flag when `valueName` is nil.
 struct OptionSpec {

@@ -1,4 +1,6 @@
 import AutoRec
+import AutoRecCore
+import AutoRecModels
 
 /// The model settings on the command line: one option for every setting some catalogue kind
 /// declares (`ModelKind.settings`), its help and defaults read from those declarations, and the

@@ -3,6 +3,8 @@ import AutoRec
 #if canImport(Glibc)
 import Glibc
 #endif
+import AutoRecCore
+import AutoRecModels
 
 /// Where command output goes: tables for people, JSON for programs, progress only on a terminal.
 enum Output {

@@ -1,5 +1,8 @@
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// The options several commands share, spelled once: one vocabulary across the CLI (docs/USAGE.md,
 /// "Option vocabulary"). `--kind` names a model kind or variant, `--model` a model file,

@@ -3,6 +3,8 @@ import AutoRec
 #if canImport(Glibc)
 import Glibc
 #endif
+import AutoRecCore
+import AutoRecModels
 
 /// Every command the CLI knows, in the order `autorec --help` lists them.
 let commands: [Command.Type] = [TrainCommand.self, EvaluateCommand.self, PredictCommand.self,

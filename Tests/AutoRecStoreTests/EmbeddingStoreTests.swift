@@ -3,6 +3,8 @@ import Foundation
 import AutoRec
 import Linalg
 @testable import AutoRecStore
+@testable import AutoRecModels
+@testable import AutoRecRepresentation
 
 /// Item embeddings and clusters in a real PostgreSQL (see StoreTests).
 final class EmbeddingStoreTests: XCTestCase {

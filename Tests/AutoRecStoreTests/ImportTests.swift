@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import AutoRec
 @testable import AutoRecStore
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Imports into a real PostgreSQL (see StoreTests): counts before and after, all or nothing.
 final class ImportTests: XCTestCase {

@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 import AutoRec
 @testable import AutoRecStore
+@testable import AutoRecModels
 
 /// Kills `autorec score` at several moments, writing its lists included, and checks that the
 /// stored lists are always either the complete old set or the complete new set.

@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import AutoRec
 @testable import AutoRecStore
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The nightly job against a real PostgreSQL (see StoreTests): promote and reject paths, the lock,
 /// failures recorded, and the active model's lists untouched when the candidate loses.

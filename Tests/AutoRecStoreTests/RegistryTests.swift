@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import AutoRec
 @testable import AutoRecStore
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The model registry and the training snapshot against a real PostgreSQL (see StoreTests).
 final class RegistryTests: XCTestCase {

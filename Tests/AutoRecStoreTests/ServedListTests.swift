@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import AutoRec
 @testable import AutoRecStore
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// What users receive, read from a real PostgreSQL after the nightly job: no list holds an item its
 /// user rated (whenever the rating arrived), each user gets their own list whatever bytes the id

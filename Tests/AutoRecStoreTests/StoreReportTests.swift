@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import AutoRec
 @testable import AutoRecStore
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// `report --from-db` on a real PostgreSQL: after two nightly runs (one promoted, one kept back) the
 /// store's report shows both runs, the active model marked, step timings in the job's order, and the

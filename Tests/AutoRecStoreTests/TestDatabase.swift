@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import AutoRec
 @testable import AutoRecStore
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The scratch database the store tests share: tools/test starts a private PostgreSQL and names a
 /// database in AUTOREC_TEST_DATABASE_URL. Every test starts from an empty schema.

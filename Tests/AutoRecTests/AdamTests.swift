@@ -1,6 +1,8 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Adam's compact state (bfloat16 first moment, weight average as a bfloat16 offset) against the
 /// full-precision state on a small quadratic, step by step.

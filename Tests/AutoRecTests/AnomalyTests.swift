@@ -1,6 +1,9 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
+@testable import AutoRecRepresentation
 
 final class AnomalyTests: XCTestCase {
     func testAUC() {

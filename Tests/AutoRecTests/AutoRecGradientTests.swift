@@ -1,6 +1,8 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Checks the hand-written backward pass against central finite differences of the loss.
 final class AutoRecGradientTests: XCTestCase {

@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Training on the bundled MovieLens 100K split: the models must actually learn (RMSE well below the
 /// baselines), reproducibly. Run in release mode (tools/test does): these train real models.

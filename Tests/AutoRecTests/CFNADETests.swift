@@ -1,6 +1,8 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// CF-NADE: the orderless cost's gradient against finite differences (with and without the weight
 /// sharing, with the softmax and the ordinal cost), and training that learns on ML-100K.
@@ -65,5 +67,22 @@ final class CFNADETests: XCTestCase {
         XCTAssertLessThan(rmse, 0.91)
         XCTAssertLessThan(rmse, meanRMSE - 0.2)
         XCTAssertNotNil(summary.validationRMSE)
+    }
+
+    /// User-based CF-NADE folds in a new user's ratings as given (an item named without a rating
+    /// counts as the top level): it once saw every rating as the lowest level.
+    func testFoldInReadsTheGivenRatings() throws {
+        let train = try RatingFileReader.read(path: TestData.explicitTrain)
+        var c = CFNADEConfig()
+        c.orientation = .user; c.hidden = 8; c.epochs = 1; c.refit = false; c.validationFraction = 0
+        let (model, _) = try CFNADE.fit(train, config: c)
+        let ids = (0..<3).map { model.items.id(at: $0) }
+        let profile = FoldInProfile(model: model, items: ids + ["no such item"], ratings: [5, 1, nil, 4])
+        XCTAssertEqual(profile.values, [5, 1, model.ratingRange.upperBound])
+        XCTAssertEqual(profile.unknown, ["no such item"])
+        XCTAssertEqual(model.ratingRange, 1...5)
+        let loved = try model.foldIn(items: profile.items, values: [5, 5, 5])
+        let hated = try model.foldIn(items: profile.items, values: [1, 1, 1])
+        XCTAssertNotEqual(loved, hated, "the ratings given must reach the model")
     }
 }

@@ -1,6 +1,7 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecModels
 
 final class EASETests: XCTestCase {
     /// LAPACK's inverse times the matrix is the identity.

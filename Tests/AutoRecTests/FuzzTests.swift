@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Mutated model files of every kind and mutated rating files, from a fixed seed: each must end in
 /// a clear error or a load whose model then scores without fault. A crash fails the whole run.

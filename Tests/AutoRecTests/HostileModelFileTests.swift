@@ -1,6 +1,8 @@
 import XCTest
 import Foundation
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Model files crafted as an attacker would, each with a valid checksum, so that only the loader's
 /// own checks stand between them and the scoring code.

@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Ids are bytes: random ids built from the pieces that broke id handling before (canonically
 /// equivalent twins, \b \f \v, NUL, invalid UTF-8, emoji, over-long ids) must be refused with the

@@ -1,6 +1,8 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecModels
+@testable import AutoRecRepresentation
 
 final class KMeansTests: XCTestCase {
     /// Three well-separated blobs are found exactly, with a silhouette near 1 and purity 1.

@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The contract every model kind of the catalogue keeps, run over all of them (as implicit's shared
 /// test mixin is): its file round-trips to the same lists, a user's training items never come back,

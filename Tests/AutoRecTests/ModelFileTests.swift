@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 final class ModelFileTests: XCTestCase {
     // MARK: - Helpers

@@ -1,5 +1,7 @@
 import XCTest
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The catalogue of model kinds: one name per kind, every part of the engine agreeing with it, and a
 /// kind registered from outside the library working end to end.

@@ -1,6 +1,8 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Finite-difference checks of the hand-written backward passes of Mult-DAE, Mult-VAE and CDAE.
 final class RankingGradientTests: XCTestCase {

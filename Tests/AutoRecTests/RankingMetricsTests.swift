@@ -1,5 +1,7 @@
 import XCTest
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Ranking metrics on hand-computed cases.
 final class RankingMetricsTests: XCTestCase {

@@ -1,6 +1,8 @@
 import AutoRec
 import Foundation
 import XCTest
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 final class RatingFileReaderTests: XCTestCase {
     // MARK: - Helpers

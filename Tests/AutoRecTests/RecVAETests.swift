@@ -1,6 +1,8 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// RecVAE: finite-difference checks of its backward pass (layer norm, swish, dense connections,
 /// the composite prior's KL), that each part's gradient is the whole one's restricted to it, and

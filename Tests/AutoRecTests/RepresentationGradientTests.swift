@@ -1,6 +1,9 @@
 import XCTest
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
+@testable import AutoRecRepresentation
 
 /// Finite-difference checks of the representation autoencoders' backward passes, one per variant.
 final class RepresentationGradientTests: XCTestCase {

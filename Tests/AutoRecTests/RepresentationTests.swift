@@ -2,6 +2,9 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
+@testable import AutoRecRepresentation
 
 /// Representation autoencoders trained on ML-100K: their embeddings must carry meaning.
 final class RepresentationTests: XCTestCase {

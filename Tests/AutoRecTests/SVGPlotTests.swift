@@ -4,6 +4,8 @@ import Foundation
 import FoundationXML
 #endif
 @testable import AutoRec
+@testable import AutoRecModels
+@testable import AutoRecReport
 
 /// The report's SVG plot writer: axes and ticks for any range, NaN and empty series, escaped text,
 /// well-formed XML.

@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The streaming top-N (`Ranker.scoreTopN`) against a brute-force reference: every item's score
 /// from `blockScorer()`, the user's history left out, NaN left out, a full sort by score then item.

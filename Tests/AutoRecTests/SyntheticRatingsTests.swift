@@ -1,5 +1,7 @@
 import XCTest
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The benchmark data generator: n lines must mean n ratings, so that timings per rating compare.
 final class SyntheticRatingsTests: XCTestCase {

@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// Paths to the bundled data, found from this file's location so tests run from any folder.
 enum TestData {

@@ -1,4 +1,5 @@
 @testable import AutoRec
+@testable import AutoRecModels
 
 /// What adding a model kind takes, shown: one registration. This is the existing Mult-DAE variant
 /// under a second name, registered from the test target; the catalogue, the contract suite, model

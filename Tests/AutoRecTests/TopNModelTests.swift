@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The top-N models on small data: fold-in, model files, the shared ranking path.
 final class TopNModelTests: XCTestCase {

@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Linalg
 @testable import AutoRec
+@testable import AutoRecCore
+@testable import AutoRecModels
 
 /// The top-N models trained with their DEFAULT hyperparameters on the reference implicit split must
 /// reach a real ranking quality: well above popularity and near the targets. Release mode

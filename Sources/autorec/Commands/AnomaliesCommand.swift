@@ -1,5 +1,7 @@
 import Foundation
 import AutoRec
+import AutoRecModels
+import AutoRecRepresentation
 
 /// `autorec anomalies`: profiles ranked by how badly an autoencoder reconstructs them.
 enum AnomaliesCommand: Command {

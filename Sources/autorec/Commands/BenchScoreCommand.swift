@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import Linalg
+import AutoRecCore
+import AutoRecModels
+import AutoRecReport
 
 /// `autorec bench-score` (hidden): times the streaming top-N of every user of a model file, per
 /// block size, and with --compare the former per-row path in the same process, rounds interleaved.

@@ -1,6 +1,9 @@
 import Foundation
+import AutoRecCore
 import AutoRec
 import AutoRecStore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// `autorec classify`: how well each autoencoder's item embeddings predict genres, beside PCA of the
 /// raw rating vectors at the same dimension and a majority baseline (`GenreClassification`).

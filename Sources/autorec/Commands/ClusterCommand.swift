@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// `autorec cluster`: k-means++ on item embeddings, with silhouette, genre purity and what each
 /// cluster holds (`ClusterReport`).

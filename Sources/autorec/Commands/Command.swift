@@ -1,5 +1,7 @@
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
 
 /// A CLI command: its spec (name, options, help) and what it does.
 protocol Command {

@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// `autorec embed`: trains a representation autoencoder on rating vectors and writes the embeddings.
 enum EmbedCommand: Command {

@@ -1,5 +1,8 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
+import AutoRecReport
 
 /// `autorec evaluate`: rating metrics (RMSE, MAE) or ranking metrics (Recall, NDCG, Precision, MAP,
 /// coverage at k) of one model or several side by side, on a test file.

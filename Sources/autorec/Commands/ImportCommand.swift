@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
+import AutoRecReport
 
 /// `autorec import ratings|items|users FILE`: loads a file into the store, all or nothing.
 enum ImportCommand: Command {

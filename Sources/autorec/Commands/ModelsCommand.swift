@@ -1,6 +1,8 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
 
 /// `autorec models list|show|activate|retire`: the model registry.
 enum ModelsCommand: Command {

@@ -1,6 +1,8 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
 
 /// `autorec nightly`: retrain, evaluate, promote if not worse, score, record.
 enum NightlyCommand: Command {

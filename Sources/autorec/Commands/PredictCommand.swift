@@ -1,5 +1,8 @@
 import Foundation
 import AutoRec
+import AutoRecCore
+import AutoRecModels
+import AutoRecReport
 
 /// `autorec predict`: one predicted rating.
 enum PredictCommand: Command {

@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
+import AutoRecReport
 
 /// `autorec recommend`: a user's top-N unrated items from a model file.
 enum RecommendCommand: Command {

@@ -1,6 +1,10 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
+import AutoRecRepresentation
+import AutoRecReport
 
 /// `autorec report`: one self-contained HTML page with the metric table and plots of several models.
 enum ReportCommand: Command {

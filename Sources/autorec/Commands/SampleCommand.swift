@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import Linalg
+import AutoRecCore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// `autorec sample`: synthetic rating profiles drawn from a VAE's prior.
 enum SampleCommand: Command {

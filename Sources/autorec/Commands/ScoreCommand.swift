@@ -1,6 +1,8 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// `autorec score`: every user's top-N from a registered model, written to the store.
 enum ScoreCommand: Command {

@@ -1,6 +1,9 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
+import AutoRecRepresentation
 
 /// `autorec similar`: the items nearest to one item by cosine similarity of their embeddings.
 enum SimilarCommand: Command {

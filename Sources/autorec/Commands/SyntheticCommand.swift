@@ -1,6 +1,8 @@
 import Foundation
 import AutoRec
 import Linalg
+import AutoRecCore
+import AutoRecModels
 
 /// `autorec synthetic`: writes a synthetic ratings file of a given size (for benchmarks).
 enum SyntheticCommand: Command {

@@ -1,6 +1,8 @@
 import Foundation
 import AutoRec
 import AutoRecStore
+import AutoRecCore
+import AutoRecModels
 
 /// `autorec train`: fits a model of any catalogue kind on a ratings file (or the store) and writes
 /// the model file or registers it.

@@ -1,5 +1,0 @@
-/// Stores integer index arrays inside a model file's Float arrays bit for bit (no rounding).
-enum IndexBits {
-    static func encode(_ a: [Int32]) -> [Float] { a.map { Float(bitPattern: UInt32(bitPattern: $0)) } }
-    static func decode(_ a: [Float]) -> [Int32] { a.map { Int32(bitPattern: $0.bitPattern) } }
-}
