@@ -67,7 +67,8 @@ let package = Package(
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "AutoRecTests", dependencies: ["AutoRec", "AutoRecReport", "AutoRecRepresentation",
-                                                          "AutoRecModels", "AutoRecCore", "Linalg"]),
+                                                          "AutoRecModels", "AutoRecCore", "Linalg"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "AutoRecStoreTests", dependencies: ["AutoRecStore", "AutoRec", "AutoRecModels", "AutoRecCore"]),
         // Runs the built executable; depends on it so that it is built first.
         .testTarget(name: "CLITests", dependencies: ["autorec"]),

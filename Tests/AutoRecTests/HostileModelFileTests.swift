@@ -36,14 +36,14 @@ final class HostileModelFileTests: XCTestCase {
         }
         let (hidden, count) = try XCTUnwrap(crafted)
         XCTAssertEqual((2 * n + 1) &* UInt64(hidden) &+ n, UInt64(count), "the wrapped count equals the array's length")
-        file.header["hidden"] = hidden
+        Self.set(&file, "hidden", to: hidden)
         file.arrays = file.arrays.map { $0.name == "parameters" ? ($0.name, Array(parameters.prefix(count))) : $0 }
         try assertRefused(file, mentioning: "overflows")
     }
 
     func testZeroHiddenUnitsAreRefused() throws {
         var file = Self.model.modelFile(extraHeader: [:])
-        file.header["hidden"] = 0
+        Self.set(&file, "hidden", to: 0)
         try assertRefused(file, mentioning: "empty")
     }
 
@@ -72,11 +72,29 @@ final class HostileModelFileTests: XCTestCase {
         let all = try RatingFileReader.read(path: TestData.implicitTrain)
         let data = ImplicitData(all.subset((0..<all.count).filter { all.userIndex[$0] % 10 == 0 }))
         let model = try ModelKind.multDAE.train(interactions: data, settings: .brief(.multDAE, epochs: 1, dims: [8, 4])).model
-        for dims in ["\(Int.max / 2),4", "8,x", "8,,4", "", "8,-4"] {
+        // Today's files keep the sizes in the configuration as numbers.
+        for (dims, message) in [([Int.max / 2, 4], "layer sizes"), ([8, -4], "layer sizes"), ([], "layer sizes")] {
             var file = model.modelFile(extraHeader: [:])
-            file.header["dims"] = dims
-            try assertRefused(file, mentioning: "layer sizes")
+            Self.set(&file, "dims", to: dims)
+            try assertRefused(file, mentioning: message)
         }
+        var file = model.modelFile(extraHeader: [:])
+        Self.set(&file, "dims", to: "8,4")
+        try assertRefused(file, mentioning: "'dims' has the wrong type")
+        // Files from before configurations were whole spell them "8,4" in the header itself.
+        for (dims, message) in [("\(Int.max / 2),4", "layer sizes"), ("8,x", "'dims'"), ("8,,4", "'dims'"), ("", "'dims'"), ("8,-4", "layer sizes")] {
+            var file = model.modelFile(extraHeader: [:])
+            file.header[ModelFile.configurationKey] = nil
+            file.header["dims"] = dims
+            try assertRefused(file, mentioning: message)
+        }
+    }
+
+    /// Sets one setting of the configuration a file keeps.
+    static func set(_ file: inout ModelFile, _ key: String, to value: Any) {
+        var configuration = file.header[ModelFile.configurationKey] as? [String: Any] ?? [:]
+        configuration[key] = value
+        file.header[ModelFile.configurationKey] = configuration
     }
 
     /// The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits).

@@ -18,7 +18,6 @@ extension ModelKind {
             }
             trained.report.details["feature_weight"] = TopNTraining.shortest(c.mult.featureWeight)
             trained.report.details["features"] = c.features ?? "mult-dae trained first"
-            trained.report.header["feature_weight"] = Double(c.mult.featureWeight)
             return trained
         },
         load: { file, path in try MultAutoencoder(modelFile: file, path: path, variational: true) })

@@ -13,14 +13,16 @@ public enum RankerFile {
           ("history_values", history.values)])
     }
 
-    /// A ranking model's file: the common part, the model's `settings` and `extraHeader` in the
-    /// header, then its own arrays.
-    package static func file(kind: String, users: IDMap, items: IDMap, history: CSRMatrix, settings: [String: Any],
-                     extraHeader: [String: Any], arrays own: [(name: String, values: [Float])]) -> ModelFile {
+    /// A ranking model's file: the common part, the model's `configuration` (one Codable value) and
+    /// `extraHeader` in the header, then its own arrays.
+    package static func file<Configuration: Encodable>(kind: String, users: IDMap, items: IDMap, history: CSRMatrix,
+                                                       configuration: Configuration, extraHeader: [String: Any],
+                                                       arrays own: [(name: String, values: [Float])]) -> ModelFile {
         var (header, arrays) = common(kind: kind, users: users, items: items, history: history)
-        for (k, v) in settings { header[k] = v }
         for (k, v) in extraHeader { header[k] = v }
-        return ModelFile(header: header, arrays: arrays + own)
+        var file = ModelFile(header: header, arrays: arrays + own)
+        file.store(configuration: configuration)
+        return file
     }
 
     /// Reads back the id maps and training interactions, checking their shapes.

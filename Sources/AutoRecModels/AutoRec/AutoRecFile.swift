@@ -8,24 +8,6 @@ extension AutoRec {
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
         var header: [String: Any] = [
             "kind": kind,
-            "hidden": config.hidden,
-            "encoder": config.encoder.rawValue,
-            "decoder": config.decoder.rawValue,
-            "l2": Double(config.l2),
-            "optimizer": config.optimizer.rawValue,
-            "learning_rate": Double(config.learningRate),
-            "batch_size": config.batchSize,
-            "epochs": config.epochs,
-            "seed": Int(truncatingIfNeeded: config.seed),
-            "validation_fraction": config.validationFraction,
-            "patience": config.patience,
-            "lbfgs_memory": config.lbfgsMemory,
-            "center_inputs": config.centerInputs,
-            "input_dropout": Double(config.inputDropout),
-            "weight_averaging": Double(config.weightAveraging),
-            "refit": config.refit,
-            "kept_loss_weight": Double(config.keptLossWeight),
-            "input_scaling": config.inputScaling.rawValue,
             "users": users.externalIDs,
             "items": items.externalIDs,
             "mean": Double(mean),
@@ -36,43 +18,22 @@ extension AutoRec {
             "ratings": inputs.nonZeros,
         ]
         for (k, v) in extraHeader { header[k] = v }
-        return ModelFile(header: header, arrays: [
+        var file = ModelFile(header: header, arrays: [
             ("parameters", parameters.flat),
             ("input_row_start", IndexBits.encode(inputs.rowStart.map { Int32($0) })),
             ("input_columns", IndexBits.encode(inputs.columns)),
             ("input_values", inputs.values),
         ])
+        file.store(configuration: config)
+        return file
     }
 
     /// Rebuilds a model of `orientation` (its kind's registration knows it) from its file,
     /// checking that every shape agrees with the header.
     public init(modelFile f: ModelFile, path: String = "model", orientation: AutoRecOrientation) throws {
         func fail(_ m: String) -> ModelFileError { ModelFileError(path: path, message: m) }
-        var c = AutoRecConfig(orientation: orientation)
-        c.hidden = try f.int("hidden")
-        guard let enc = Activation(rawValue: try f.string("encoder")),
-              let dec = Activation(rawValue: try f.string("decoder")),
-              let opt = OptimizerKind(rawValue: try f.string("optimizer")) else {
-            throw fail("unknown activation or optimizer in the header")
-        }
-        c.encoder = enc; c.decoder = dec; c.optimizer = opt
-        c.l2 = Float(try f.double("l2"))
-        c.learningRate = Float(try f.double("learning_rate"))
-        c.batchSize = try f.int("batch_size")
-        c.epochs = try f.int("epochs")
-        c.seed = UInt64(truncatingIfNeeded: try f.int("seed"))
-        c.validationFraction = try f.double("validation_fraction")
-        c.patience = try f.int("patience")
-        c.lbfgsMemory = try f.int("lbfgs_memory")
-        c.centerInputs = try f.bool("center_inputs")
-        c.inputDropout = Float(try f.double("input_dropout"))
-        c.weightAveraging = Float(try f.double("weight_averaging"))
-        c.refit = try f.bool("refit")
-        c.keptLossWeight = Float(try f.double("kept_loss_weight"))
-        guard let scaling = InputScaling(rawValue: try f.string("input_scaling")) else {
-            throw fail("unknown input scaling in the header")
-        }
-        c.inputScaling = scaling
+        var c = try f.configuration(AutoRecConfig.self, defaults: AutoRecConfig(orientation: orientation), path: path)
+        c.orientation = orientation
         let users = IDMap(try f.strings("users"))
         let items = IDMap(try f.strings("items"))
         let samples = orientation == .item ? items.count : users.count

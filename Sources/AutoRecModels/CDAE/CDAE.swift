@@ -5,7 +5,7 @@ import Glibc
 import AutoRecCore
 
 /// Loss of CDAE's outputs.
-public enum CDAELoss: String, CaseIterable, Sendable {
+public enum CDAELoss: String, CaseIterable, Sendable, Codable {
     /// Binary cross-entropy on the positives and the sampled negatives.
     case bce
     /// Squared error on the same entries.
@@ -14,7 +14,7 @@ public enum CDAELoss: String, CaseIterable, Sendable {
 
 /// Hyperparameters of CDAE. The defaults were chosen on a validation part of the ML-100K implicit
 /// training split (docs/RESULTS.md).
-public struct CDAEConfig: Sendable, Equatable {
+public struct CDAEConfig: Sendable, Equatable, Codable {
     public var hidden = 400
     /// The most epochs: early stopping on `validationFraction` chooses the count (`TopNDefaults`).
     public var epochs = TopNDefaults.mostEpochs
@@ -255,31 +255,14 @@ public struct CDAE: Ranker {
     }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        let c = config
-        let settings: [String: Any] = ["hidden": c.hidden, "epochs": c.epochs, "batch_size": c.batchSize,
-                                "learning_rate": Double(c.learningRate), "l2": Double(c.l2), "dropout": Double(c.dropout),
-                                "negatives": c.negatives, "loss": c.loss.rawValue, "seed": Int(truncatingIfNeeded: c.seed),
-                                "validation_fraction": c.validationFraction, "patience": c.patience, "averaging": Double(c.averaging),
-                                "normalize_input": c.normalizeInput, "activation": c.activation.rawValue]
-        return RankerFile.file(kind: kind, users: users, items: items, history: history, settings: settings,
-                               extraHeader: extraHeader, arrays: [("parameters", parameters)])
+        RankerFile.file(kind: kind, users: users, items: items, history: history, configuration: config,
+                        extraHeader: extraHeader, arrays: [("parameters", parameters)])
     }
 
     public init(modelFile f: ModelFile, path: String = "model") throws {
         let (u, i, h) = try RankerFile.common(f, path: path)
-        var c = CDAEConfig()
-        c.hidden = try f.int("hidden"); c.epochs = try f.int("epochs"); c.batchSize = try f.int("batch_size")
-        c.learningRate = Float(try f.double("learning_rate")); c.l2 = Float(try f.double("l2"))
-        c.dropout = Float(try f.double("dropout")); c.negatives = try f.int("negatives")
-        guard let loss = CDAELoss(rawValue: try f.string("loss")), c.hidden > 0 else {
-            throw ModelFileError(path: path, message: "bad CDAE header")
-        }
-        c.loss = loss; c.seed = UInt64(truncatingIfNeeded: try f.int("seed")); c.validationFraction = try f.double("validation_fraction")
-        if f.header["patience"] != nil { c.patience = try f.int("patience") }
-        c.averaging = Float(try f.double("averaging"))
-        c.normalizeInput = try f.bool("normalize_input")
-        guard let act = Activation(rawValue: try f.string("activation")) else { throw ModelFileError(path: path, message: "bad CDAE activation") }
-        c.activation = act
+        let c = try f.configuration(CDAEConfig.self, defaults: CDAEConfig(), path: path)
+        guard c.hidden > 0 else { throw ModelFileError(path: path, message: "bad CDAE header: hidden \(c.hidden)") }
         guard let count = Layout.checkedCount(items: i.count, users: u.count, hidden: c.hidden) else {
             throw ModelFileError(path: path, message: "CDAE size hidden=\(c.hidden) with \(i.count) items and \(u.count) users overflows")
         }

@@ -5,7 +5,7 @@ import AutoRecCore
 /// Hyperparameters of CF-NADE. Item-based by default (each item's ratings by user are one sample),
 /// as in the paper's best results. The defaults were chosen on the validation part (5%) of the
 /// ML-100K 90/10 training split: the ordinal cost, L2 30 and the weight average each lowered its RMSE.
-public struct CFNADEConfig: Sendable, Equatable {
+public struct CFNADEConfig: Sendable, Equatable, Codable {
     public var orientation: AutoRecOrientation = .item
     public var hidden = 500
     public var epochs = 150
@@ -155,30 +155,15 @@ extension CFNADE: RatingPredictor {
     }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        let c = config
-        let settings: [String: Any] = ["orientation": c.orientation.rawValue, "hidden": c.hidden, "epochs": c.epochs,
-                                       "batch_size": c.batchSize, "steps_per_epoch": c.stepsPerEpoch, "learning_rate": Double(c.learningRate), "l2": Double(c.l2),
-                                       "ordinal": Double(c.ordinal), "sharing": c.sharing, "seed": Int(truncatingIfNeeded: c.seed),
-                                       "validation_fraction": c.validationFraction, "patience": c.patience,
-                                       "input_scaling": c.inputScaling.rawValue, "averaging": Double(c.averaging), "refit": c.refit]
-        return RankerFile.file(kind: kind, users: users, items: items, history: history, settings: settings, extraHeader: extraHeader,
-                               arrays: [("parameters", parameters), ("levels", levelValues)])
+        RankerFile.file(kind: kind, users: users, items: items, history: history, configuration: config, extraHeader: extraHeader,
+                        arrays: [("parameters", parameters), ("levels", levelValues)])
     }
 
     public init(modelFile f: ModelFile, path: String = "model") throws {
         let (u, i, h) = try RankerFile.common(f, path: path)
         func fail(_ m: String) -> ModelFileError { ModelFileError(path: path, message: m) }
-        var c = CFNADEConfig()
-        guard let orientation = AutoRecOrientation(rawValue: try f.string("orientation")) else { throw fail("unknown orientation") }
-        c.orientation = orientation
-        c.hidden = try f.int("hidden"); c.epochs = try f.int("epochs"); c.batchSize = try f.int("batch_size"); c.stepsPerEpoch = try f.int("steps_per_epoch")
-        c.learningRate = Float(try f.double("learning_rate")); c.l2 = Float(try f.double("l2"))
-        c.ordinal = Float(try f.double("ordinal")); c.sharing = try f.bool("sharing")
-        c.seed = UInt64(truncatingIfNeeded: try f.int("seed")); c.validationFraction = try f.double("validation_fraction")
-        c.patience = try f.int("patience")
-        guard let scaling = InputScaling(rawValue: try f.string("input_scaling")) else { throw fail("unknown input scaling") }
-        c.inputScaling = scaling
-        c.averaging = Float(try f.double("averaging")); c.refit = try f.bool("refit")
+        let c = try f.configuration(CFNADEConfig.self, defaults: CFNADEConfig(), path: path)
+        let orientation = c.orientation
         let levels = try f.array("levels")
         guard c.hidden >= 1, !levels.isEmpty, levels.count <= 20, levels.allSatisfy(\.isFinite),
               zip(levels, levels.dropFirst()).allSatisfy({ $0 < $1 }) else {

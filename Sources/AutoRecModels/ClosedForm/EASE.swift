@@ -84,8 +84,13 @@ public struct EASE: Ranker {
     public func foldIn(items: [Int], values: [Float]) throws -> [Float] { scores(cols: items, vals: values) }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        RankerFile.file(kind: kind, users: users, items: items, history: history, settings: ["lambda": Double(lambda)],
+        RankerFile.file(kind: kind, users: users, items: items, history: history, configuration: Configuration(lambda: lambda),
                         extraHeader: extraHeader, arrays: [("weights", weights.storage)])
+    }
+
+    /// What its file keeps of how it was fitted: the L2 weight on the item-item matrix.
+    struct Configuration: Codable {
+        var lambda: Float
     }
 
     public init(modelFile f: ModelFile, path: String = "model") throws {
@@ -94,7 +99,8 @@ public struct EASE: Ranker {
             throw ModelFileError(path: path, message: "\(i.count) items overflow the weight matrix's size")
         }
         let w = try RankerFile.array(f, "weights", count: count, path: path)
-        self.init(users: u, items: i, history: h, lambda: Float(try f.double("lambda")),
+        let c = try f.configuration(Configuration.self, defaults: Configuration(lambda: 0), path: path)
+        self.init(users: u, items: i, history: h, lambda: c.lambda,
                   weights: Matrix(rows: i.count, cols: i.count, storage: w))
     }
 }

@@ -30,7 +30,7 @@ public struct Popularity: Ranker {
     public func foldIn(items: [Int], values: [Float]) throws -> [Float] { counts }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        RankerFile.file(kind: kind, users: users, items: items, history: history, settings: [:],
+        RankerFile.file(kind: kind, users: users, items: items, history: history, configuration: [String: Int](),
                         extraHeader: extraHeader, arrays: [("counts", counts)])
     }
 

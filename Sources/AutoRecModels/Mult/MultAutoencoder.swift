@@ -2,7 +2,7 @@ import Linalg
 import AutoRecCore
 
 /// Hyperparameters of Mult-DAE and Mult-VAE. Defaults per variant come from `defaults(variational:)`.
-public struct MultConfig: Sendable, Equatable {
+public struct MultConfig: Sendable, Equatable, Codable {
     public var variational: Bool
     /// Encoder widths, items -> dims[0] -> ... -> dims.last (the code); the decoder mirrors them.
     public var dims = [600, 200]
@@ -96,33 +96,28 @@ public struct MultAutoencoder: InteractionEncoder {
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
         let c = config
-        let settings: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "epochs": c.epochs,
-                                "batch_size": c.batchSize, "learning_rate": Double(c.learningRate), "l2": Double(c.l2),
-                                "dropout": Double(c.dropout), "beta_cap": Double(c.betaCap), "anneal_steps": c.annealSteps,
-                                "seed": Int(truncatingIfNeeded: c.seed), "validation_fraction": c.validationFraction,
-                                "patience": c.patience, "averaging": Double(c.averaging)]
-        return RankerFile.file(kind: kind, users: users, items: items, history: history, settings: settings,
+        return RankerFile.file(kind: kind, users: users, items: items, history: history, configuration: c,
                                extraHeader: extraHeader, arrays: [("parameters", parameters)])
     }
 
     /// Reads a verified file of the variant `variational` names (the catalogue's registration knows it).
+    /// Files written before configurations were whole spell the layer sizes "600,200"; anything
+    /// but positive whole numbers is left as it is, for the decoder to refuse.
+    private static func legacyLayerSizes(_ header: inout [String: Any]) {
+        guard let text = header["dims"] as? String else { return }
+        let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        if !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) { header["dims"] = sizes.map { $0! } }
+    }
+
     public init(modelFile f: ModelFile, path: String = "model", variational: Bool) throws {
         let (u, i, h) = try RankerFile.common(f, path: path)
-        var c = MultConfig(variational: variational)
-        let dimsText = try f.string("dims")
-        let parsedDims = dimsText.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-        guard !parsedDims.isEmpty, parsedDims.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ModelFileError(path: path, message: "bad layer sizes '\(dimsText)' in the header")
+        var c = try f.configuration(MultConfig.self, defaults: MultConfig(variational: variational), path: path,
+                                    legacy: Self.legacyLayerSizes)
+        c.variational = variational
+        let dims = c.dims
+        guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else {
+            throw ModelFileError(path: path, message: "bad layer sizes \(dims) in the header")
         }
-        let dims = parsedDims.map { $0! }
-        c.dims = dims
-        c.epochs = try f.int("epochs"); c.batchSize = try f.int("batch_size")
-        c.learningRate = Float(try f.double("learning_rate")); c.l2 = Float(try f.double("l2"))
-        c.dropout = Float(try f.double("dropout")); c.betaCap = Float(try f.double("beta_cap"))
-        c.annealSteps = try f.int("anneal_steps"); c.seed = UInt64(truncatingIfNeeded: try f.int("seed"))
-        c.validationFraction = try f.double("validation_fraction")
-        if f.header["patience"] != nil { c.patience = try f.int("patience") }
-        c.averaging = Float(try f.double("averaging"))
         guard let count = MultNetwork.parameterCount(items: i.count, dims: dims, variational: c.variational) else {
             throw ModelFileError(path: path, message: "layer sizes \(dims) with \(i.count) items overflow or are empty")
         }

@@ -83,10 +83,8 @@ public struct RecVAE: InteractionEncoder {
     package func scores(of rows: SparseRows) -> Matrix { network.logits(parameters, rows) }
 
     public func modelFile(extraHeader: [String: Any] = [:]) -> ModelFile {
-        var file = RankerFile.file(kind: kind, users: users, items: items, history: history, settings: [:],
-                                   extraHeader: extraHeader, arrays: [("parameters", parameters)])
-        file.store(configuration: config)
-        return file
+        RankerFile.file(kind: kind, users: users, items: items, history: history, configuration: config,
+                        extraHeader: extraHeader, arrays: [("parameters", parameters)])
     }
 
     /// Reads a verified RecVAE file.
