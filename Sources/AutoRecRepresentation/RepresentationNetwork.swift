@@ -267,35 +267,109 @@ public struct RepresentationNetwork: Sendable {
         y.withUnsafeBufferPointer { yp in d.withUnsafeMutableBufferPointer { LayerOps.tanhBackward(yp.baseAddress!, $0.baseAddress!, $0.count) } }
     }
 
+    /// The loss of the batch, each row's reconstruction errors and, when `gradient` has the parameters'
+    /// length, the gradient: forward pass, the loss's terms in a fixed order, then the backward pass.
     private func run(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?, gradient: inout [Float],
                      rowErrors: inout [Double], observedErrors: inout [Double]) -> Double {
-        let rows = s.count, n = inputs, d = dim, ew = encoderWidth
-        let variational = config.kind.isVariational
-        let wantGrad = gradient.count == parameterCount
-        let a = corrupted(s, seed: corruptionSeed)
-        // pre: the code layer's output; h: the decoder's input (sigmoid code, or the VAE's sample);
-        // t and u: the deep encoder's and decoder's tanh layers.
-        var t: [Float] = [], u: [Float] = []
-        let pre = encode(params, s, inputs: a, hidden: &t)
-        var h = [Float](repeating: 0, count: rows * d)
-        var eps = [Float](repeating: 0, count: variational ? rows * d : 0)
-        do {
-            if variational {
-                for r in 0..<rows {
-                    var rng = SeededRandom(seed: (corruptionSeed ?? 0) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15)
-                    for j in 0..<d {
-                        let e: Float = corruptionSeed == nil ? 0 : rng.normal()
-                        eps[r * d + j] = e
-                        h[r * d + j] = pre[r * ew + j] + e * expf(0.5 * pre[r * ew + d + j])
-                    }
-                }
-            } else {
-                h = pre
-                if !config.kind.hasLinearCode { h.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
+        let rows = s.count
+        let pass = forward(params, s, corruptionSeed: corruptionSeed)
+        rowErrors = pass.rowErrors
+        observedErrors = pass.observedErrors
+        var loss = pass.rowErrors.reduce(0, +) / Double(max(1, rows))
+        let scale = 1 / Float(max(1, rows))
+        var penalties = PenaltyGradients()
+        if config.kind == .sparse {
+            let sparsity = sparsityPenalty(pass.code, rows: rows, scale: scale)
+            // Added unit by unit, in the order the loss has always summed them.
+            for term in sparsity.unitLosses { loss += term }
+            penalties.sparsity = sparsity.gradient
+        }
+        if config.kind == .contractive {
+            let contraction = contractivePenalty(params, pass.code, rows: rows, scale: scale)
+            loss += contraction.loss
+            penalties.contraction = contraction.gradient
+            penalties.contractionPerUnit = contraction.perUnit
+        }
+        if config.kind.isVariational {
+            let kl = variationalPenalty(pass.preCode, rows: rows, scale: scale)
+            loss += kl.loss
+            penalties.divergence = kl.gradient
+        }
+        if config.kind == .wasserstein, let seed = corruptionSeed, rows > 1 {
+            let mmd = wassersteinPenalty(pass.code, rows: rows, seed: seed)
+            loss += mmd.loss
+            penalties.priorMatch = mmd.gradient
+        }
+        if config.kind == .adversarial {
+            let adversarial = adversarialPenalty(params, pass.code, rows: rows, scale: scale)
+            loss += adversarial.loss
+            penalties.priorMatch = adversarial.gradient
+        }
+        loss += weightDecayPenalty(params)
+        guard gradient.count == parameterCount else { return loss }
+        backward(params, s, pass, penalties, scale: scale, gradient: &gradient)
+        return loss
+    }
+
+    // MARK: - Forward pass
+
+    /// What the forward pass keeps for the penalties and the backward pass.
+    private struct ForwardPass {
+        /// The encoder's input per entry (masked and perturbed for the denoising variant).
+        var inputs: [Float]
+        /// The deep encoder's and decoder's tanh layers (empty for one layer).
+        var encoderHidden: [Float], decoderHidden: [Float]
+        /// The code layer's output (rows x encoderWidth): the code, or a VAE's mean and log-variance.
+        var preCode: [Float]
+        /// The decoder's input (rows x dim): the sigmoid or linear code, or the VAE's sample.
+        var code: [Float]
+        /// The VAE's noise behind the sample (rows x dim; empty otherwise).
+        var noise: [Float]
+        /// y - x per output (rows x inputs), x the clean row with zeros where nothing was observed.
+        var residual: [Float]
+        /// Each row's 1/2 |y - x|^2 over all columns, and over the observed entries alone.
+        var rowErrors: [Double], observedErrors: [Double]
+    }
+
+    /// Encodes the (corrupted) rows, turns the code layer's output into the decoder's input,
+    /// decodes, and measures the residuals against the clean rows.
+    private func forward(_ params: [Float], _ s: SparseRows, corruptionSeed: UInt64?) -> ForwardPass {
+        let inputs = corrupted(s, seed: corruptionSeed)
+        var encoderHidden: [Float] = [], decoderHidden: [Float] = []
+        let preCode = encode(params, s, inputs: inputs, hidden: &encoderHidden)
+        let (code, noise) = activateCode(preCode, rows: s.count, corruptionSeed: corruptionSeed)
+        var residual = decodeRows(params, code, rows: s.count, hidden: &decoderHidden)
+        let (rowErrors, observedErrors) = subtractTargets(&residual, s)
+        return ForwardPass(inputs: inputs, encoderHidden: encoderHidden, decoderHidden: decoderHidden, preCode: preCode,
+                           code: code, noise: noise, residual: residual, rowErrors: rowErrors, observedErrors: observedErrors)
+    }
+
+    /// The decoder's input from the code layer's output: a VAE's sample mean + eps exp(logvar / 2)
+    /// (eps drawn per row from the seed, 0 without one) with its noise, else the code through its sigmoid.
+    private func activateCode(_ preCode: [Float], rows: Int, corruptionSeed: UInt64?) -> (code: [Float], noise: [Float]) {
+        guard config.kind.isVariational else {
+            var code = preCode
+            if !config.kind.hasLinearCode { code.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.count, $0.baseAddress!) } }
+            return (code, [])
+        }
+        let d = dim, width = encoderWidth
+        var code = [Float](repeating: 0, count: rows * d)
+        var noise = [Float](repeating: 0, count: rows * d)
+        for r in 0..<rows {
+            var rng = SeededRandom(seed: (corruptionSeed ?? 0) &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15)
+            for j in 0..<d {
+                let e: Float = corruptionSeed == nil ? 0 : rng.normal()
+                noise[r * d + j] = e
+                code[r * d + j] = preCode[r * width + j] + e * expf(0.5 * preCode[r * width + d + j])
             }
         }
-        var y = decodeRows(params, h, rows: rows, hidden: &u)
-        // dL/dy = (y - x) / rows, with x the clean row (zeros where nothing was observed).
+        return (code, noise)
+    }
+
+    /// Turns reconstructions `y` into residuals y - x (x the clean row) and returns each row's
+    /// 1/2 squared error over all columns and over its observed entries.
+    private func subtractTargets(_ y: inout [Float], _ s: SparseRows) -> (all: [Double], observed: [Double]) {
+        let rows = s.count, n = inputs
         var errors = [Double](repeating: 0, count: rows), observed = errors
         for r in 0..<rows {
             for p in s.rowStart[r]..<s.rowStart[r + 1] {
@@ -307,149 +381,223 @@ public struct RepresentationNetwork: Sendable {
             for i in 0..<n { e += Double(y[r * n + i] * y[r * n + i]) }
             errors[r] = 0.5 * e
         }
-        rowErrors = errors
-        observedErrors = observed
-        var loss = errors.reduce(0, +) / Double(max(1, rows))
-        let scale = 1 / Float(max(1, rows))
-        // Code statistics for the penalties.
-        var rhoHat = [Float](repeating: 0, count: d)
-        var colNorm = [Float](repeating: 0, count: d)   // sum_i W1_ij^2
-        if config.kind == .sparse {
-            for r in 0..<rows { for j in 0..<d { rhoHat[j] += h[r * d + j] } }
-            let rho = config.sparsityTarget
+        return (errors, observed)
+    }
+
+    // MARK: - Penalties
+
+    /// What the penalties add to the backward pass; each is empty unless its variant is on.
+    private struct PenaltyGradients {
+        /// Sparse: dL/dh per code unit, the same for every row.
+        var sparsity: [Float] = []
+        /// Contractive: dL/dh per code entry (rows x dim), and sum_r (h(1-h))^2 per unit for W1's gradient.
+        var contraction: [Float] = [], contractionPerUnit: [Float] = []
+        /// VAE: the KL term's dL/d(mean, log-variance) per entry of the code layer (rows x 2 dim).
+        var divergence: [Float] = []
+        /// Wasserstein or adversarial: the term's dL/dz per code entry (rows x dim; empty when left out).
+        var priorMatch: [Float] = []
+    }
+
+    /// Sparse: beta KL(rho || rhoHat_j) for each code unit j (rhoHat_j the batch mean of h_j), and
+    /// its dL/dh_j.
+    private func sparsityPenalty(_ code: [Float], rows: Int, scale: Float) -> (unitLosses: [Double], gradient: [Float]) {
+        let d = dim, rho = config.sparsityTarget, beta = config.sparsityWeight
+        var meanActivation = [Float](repeating: 0, count: d)
+        for r in 0..<rows { for j in 0..<d { meanActivation[j] += code[r * d + j] } }
+        var unitLosses = [Double](repeating: 0, count: d), gradient = [Float](repeating: 0, count: d)
+        for j in 0..<d {
+            let rhoHat = min(max(meanActivation[j] * scale, 1e-6), 1 - 1e-6)
+            unitLosses[j] = Double(beta) * Double(rho * logf(rho / rhoHat) + (1 - rho) * logf((1 - rho) / (1 - rhoHat)))
+            gradient[j] = beta * (-rho / rhoHat + (1 - rho) / (1 - rhoHat)) * scale
+        }
+        return (unitLosses, gradient)
+    }
+
+    /// Contractive: lambda / rows sum_r sum_j (h_rj (1 - h_rj))^2 |W1_j|^2, its dL/dh per entry, and
+    /// sum_r (h(1-h))^2 per unit, which W1's part of the gradient needs.
+    private func contractivePenalty(_ params: [Float], _ code: [Float], rows: Int,
+                                    scale: Float) -> (loss: Double, gradient: [Float], perUnit: [Float]) {
+        let n = inputs, d = dim, lambda = config.contraction
+        var columnNorms = [Float](repeating: 0, count: d)   // sum_i W1_ij^2
+        for i in 0..<n { for j in 0..<d { let w = params[w1 + i * d + j]; columnNorms[j] += w * w } }
+        var sum = 0.0
+        var gradient = [Float](repeating: 0, count: rows * d), perUnit = [Float](repeating: 0, count: d)
+        for r in 0..<rows {
             for j in 0..<d {
-                rhoHat[j] = min(max(rhoHat[j] * scale, 1e-6), 1 - 1e-6)
-                loss += Double(config.sparsityWeight) * Double(rho * logf(rho / rhoHat[j]) + (1 - rho) * logf((1 - rho) / (1 - rhoHat[j])))
+                let hv = code[r * d + j], g = hv * (1 - hv)
+                sum += Double(g * g * columnNorms[j])
+                // d/dh (h(1-h))^2 = 2 h(1-h)(1-2h), times |W1_j|^2.
+                gradient[r * d + j] = lambda * scale * 2 * g * (1 - 2 * hv) * columnNorms[j]
+                perUnit[j] += g * g
             }
         }
-        if config.kind == .contractive {
-            for i in 0..<n { for j in 0..<d { let w = params[w1 + i * d + j]; colNorm[j] += w * w } }
-            var c = 0.0
-            for r in 0..<rows { for j in 0..<d { let g = h[r * d + j] * (1 - h[r * d + j]); c += Double(g * g * colNorm[j]) } }
-            loss += Double(config.contraction) * c * Double(scale)
+        return (Double(lambda) * sum * Double(scale), gradient, perUnit)
+    }
+
+    /// VAE: beta x the mean over rows of KL(N(mu, sigma^2) || N(0, I)), and its dL/d(mean, log-variance).
+    private func variationalPenalty(_ preCode: [Float], rows: Int, scale: Float) -> (loss: Double, gradient: [Float]) {
+        let d = dim, width = encoderWidth, beta = config.effectiveKLWeight
+        var kl = 0.0
+        var gradient = [Float](repeating: 0, count: rows * width)
+        for r in 0..<rows {
+            for j in 0..<d {
+                let mu = preCode[r * width + j], lv = preCode[r * width + d + j]
+                kl += 0.5 * Double(expf(lv) + mu * mu - 1 - lv)
+                gradient[r * width + j] = beta * scale * mu
+                gradient[r * width + d + j] = beta * scale * 0.5 * (expf(lv) - 1)
+            }
         }
-        let beta = config.effectiveKLWeight
-        if variational {
-            var kl = 0.0
-            for r in 0..<rows {
-                for j in 0..<d {
-                    let mu = pre[r * ew + j], lv = pre[r * ew + d + j]
-                    kl += 0.5 * Double(expf(lv) + mu * mu - 1 - lv)
+        return (Double(beta) * kl * Double(scale), gradient)
+    }
+
+    /// Wasserstein: lambda x MMD^2 between the codes and as many prior samples (drawn from `seed`),
+    /// the unbiased estimate with the inverse multiquadric kernel, and its dL/dz per code.
+    private func wassersteinPenalty(_ code: [Float], rows: Int, seed: UInt64) -> (loss: Double, gradient: [Float]) {
+        let d = dim
+        var rng = SeededRandom(seed: seed ^ 0x5EED_0F_9A55)
+        let prior = (0..<(rows * d)).map { _ in rng.normal() }
+        let c = Float(2 * d), m = Float(rows)
+        var gradient = [Float](repeating: 0, count: rows * d)
+        var priorPairs = 0.0, codePairs = 0.0, mixedPairs = 0.0
+        for i in 0..<rows {
+            for j in 0..<rows {
+                if i != j {
+                    priorPairs += Double(c / (c + squaredDistance(prior, i, prior, j)))
+                    let codeDistance = squaredDistance(code, i, code, j), k = c / (c + codeDistance)
+                    codePairs += Double(k)
+                    // d k(z_i, z_j) / d z_i = -2 C (z_i - z_j) / (C + r^2)^2, counted for i and for j.
+                    let g = -2 * c / ((c + codeDistance) * (c + codeDistance)) * 2 / (m * (m - 1))
+                    for t in 0..<d { gradient[i * d + t] += g * (code[i * d + t] - code[j * d + t]) }
                 }
+                let mixedDistance = squaredDistance(code, i, prior, j)
+                mixedPairs += Double(c / (c + mixedDistance))
+                let g = 2 * c / ((c + mixedDistance) * (c + mixedDistance)) * 2 / (m * m)
+                for t in 0..<d { gradient[i * d + t] += g * (code[i * d + t] - prior[j * d + t]) }
             }
-            loss += Double(beta) * kl * Double(scale)
         }
-        // Wasserstein: MMD^2 between the codes and as many prior samples, and its gradient per code.
-        var dMMD = [Float](repeating: 0, count: config.kind == .wasserstein ? rows * d : 0)
-        if config.kind == .wasserstein, let seed = corruptionSeed, rows > 1 {
-            var rng = SeededRandom(seed: seed ^ 0x5EED_0F_9A55)
-            let prior = (0..<(rows * d)).map { _ in rng.normal() }
-            let c = Float(2 * d), m = Float(rows)
-            func dist2(_ x: [Float], _ i: Int, _ y: [Float], _ j: Int) -> Float {
-                var s: Float = 0
-                for t in 0..<d { let v = x[i * d + t] - y[j * d + t]; s += v * v }
-                return s
-            }
-            var pp = 0.0, zz = 0.0, zp = 0.0
-            for i in 0..<rows {
-                for j in 0..<rows {
-                    if i != j {
-                        pp += Double(c / (c + dist2(prior, i, prior, j)))
-                        let dzz = dist2(h, i, h, j), k = c / (c + dzz)
-                        zz += Double(k)
-                        // d k(z_i, z_j) / d z_i = -2 C (z_i - z_j) / (C + r^2)^2, counted for i and for j.
-                        let g = -2 * c / ((c + dzz) * (c + dzz)) * 2 / (m * (m - 1))
-                        for t in 0..<d { dMMD[i * d + t] += g * (h[i * d + t] - h[j * d + t]) }
-                    }
-                    let dzp = dist2(h, i, prior, j)
-                    zp += Double(c / (c + dzp))
-                    let g = 2 * c / ((c + dzp) * (c + dzp)) * 2 / (m * m)
-                    for t in 0..<d { dMMD[i * d + t] += g * (h[i * d + t] - prior[j * d + t]) }
-                }
-            }
-            let mmd = (pp + zz) / Double(m * (m - 1)) - 2 * zp / Double(m * m)
-            loss += Double(config.mmdWeight) * mmd
-            for k in 0..<dMMD.count { dMMD[k] *= config.mmdWeight }
-        } else {
-            dMMD = []
-        }
-        // Adversarial: lambda x mean softplus(-D(z)) with the discriminator fixed; its dL/dz joins dMMD's slot.
-        if config.kind == .adversarial {
-            let (lz, tz) = discriminate(params, h, rows: rows)
-            var adv = 0.0
-            for r in 0..<rows { adv += Double(max(-lz[r], 0) + log1pf(expf(-abs(lz[r])))) }
-            loss += Double(config.adversarialWeight) * adv * Double(scale)
-            let g = lz.map { config.adversarialWeight * scale * (1 / (1 + expf(-$0)) - 1) }
-            dMMD = discriminatorBackward(params, h, hidden: tz, rows: rows, g, into: nil)
-        }
+        let mmd = (priorPairs + codePairs) / Double(m * (m - 1)) - 2 * mixedPairs / Double(m * m)
+        for k in 0..<gradient.count { gradient[k] *= config.mmdWeight }
+        return (Double(config.mmdWeight) * mmd, gradient)
+    }
+
+    /// |x_i - y_j|^2 between row i of `x` and row j of `y` (rows of `dim` values).
+    private func squaredDistance(_ x: [Float], _ i: Int, _ y: [Float], _ j: Int) -> Float {
+        let d = dim
+        var sum: Float = 0
+        for t in 0..<d { let v = x[i * d + t] - y[j * d + t]; sum += v * v }
+        return sum
+    }
+
+    /// Adversarial: lambda x mean softplus(-D(z)) with the discriminator held fixed, and its dL/dz.
+    private func adversarialPenalty(_ params: [Float], _ code: [Float], rows: Int, scale: Float) -> (loss: Double, gradient: [Float]) {
+        let (logits, hidden) = discriminate(params, code, rows: rows)
+        var sum = 0.0
+        for r in 0..<rows { sum += Double(max(-logits[r], 0) + log1pf(expf(-abs(logits[r])))) }
+        let dLogits = logits.map { config.adversarialWeight * scale * (1 / (1 + expf(-$0)) - 1) }
+        let gradient = discriminatorBackward(params, code, hidden: hidden, rows: rows, dLogits, into: nil)
+        return (Double(config.adversarialWeight) * sum * Double(scale), gradient)
+    }
+
+    /// (l2 / 2) x the squared weights of the autoencoder's layers (not their biases, not the discriminator).
+    private func weightDecayPenalty(_ params: [Float]) -> Double {
+        let n = inputs
         var sq = 0.0
         params.withUnsafeBufferPointer { pp in
             sq = LayerOps.sumOfSquares(pp.baseAddress! + w1, n * firstWidth) + LayerOps.sumOfSquares(pp.baseAddress! + w2, n * lastWidth)
-            if deep { sq += LayerOps.sumOfSquares(pp.baseAddress! + wc, hiddenUnits * ew) + LayerOps.sumOfSquares(pp.baseAddress! + wh, d * hiddenUnits) }
+            if deep { sq += LayerOps.sumOfSquares(pp.baseAddress! + wc, hiddenUnits * encoderWidth) + LayerOps.sumOfSquares(pp.baseAddress! + wh, dim * hiddenUnits) }
         }
-        loss += 0.5 * Double(config.l2) * sq
-        guard wantGrad else { return loss }
+        return 0.5 * Double(config.l2) * sq
+    }
 
+    // MARK: - Backward pass
+
+    /// The gradient (overwritten): the L2 term's, then back through the decoder, the code layer
+    /// with the penalties' terms, and the encoder.
+    private func backward(_ params: [Float], _ s: SparseRows, _ pass: ForwardPass, _ penalties: PenaltyGradients,
+                          scale: Float, gradient: inout [Float]) {
         if config.kind == .adversarial { for j in dw1..<parameterCount { gradient[j] = 0 } }
         for range in [w1..<b1, w2..<b2, wc..<bc, wh..<bh] { for j in range { gradient[j] = config.l2 * params[j] } }
         for range in [b1..<w2, b2..<wc, bc..<wh, bh..<deepEnd] { for j in range { gradient[j] = 0 } }
-        for j in 0..<y.count { y[j] *= scale }
-        // Back through the decoder: dL/d(its input), then (deep) through its tanh layer to dL/dh.
-        var dh = denseBackward(params, &gradient, input: deep ? u : h, rows: rows, in: lastWidth, out: n,
-                               weights: w2, bias: b2, dY: y)
+        let dh = decoderBackward(params, pass, rows: s.count, scale: scale, gradient: &gradient)
+        var dz = codeLayerBackward(dh, pass, penalties, rows: s.count)
+        if config.kind == .contractive {
+            let n = inputs, d = dim, lambda = config.contraction, perUnit = penalties.contractionPerUnit
+            for i in 0..<n { for j in 0..<d { gradient[w1 + i * d + j] += lambda * scale * perUnit[j] * 2 * params[w1 + i * d + j] } }
+        }
+        encoderBackward(params, s, pass, dz: &dz, gradient: &gradient)
+    }
+
+    /// Back through the decoder from dL/dy = (y - x) / rows: its weight gradients, and dL/dh
+    /// (deep: through its tanh layer too).
+    private func decoderBackward(_ params: [Float], _ pass: ForwardPass, rows: Int, scale: Float,
+                                 gradient: inout [Float]) -> [Float] {
+        var dY = pass.residual
+        for j in 0..<dY.count { dY[j] *= scale }
+        var dh = denseBackward(params, &gradient, input: deep ? pass.decoderHidden : pass.code, rows: rows, in: lastWidth,
+                               out: inputs, weights: w2, bias: b2, dY: dY)
         if deep {
-            Self.tanhDerivative(&dh, output: u)
-            dh = denseBackward(params, &gradient, input: h, rows: rows, in: d, out: hiddenUnits, weights: wh, bias: bh, dY: dh)
+            Self.tanhDerivative(&dh, output: pass.decoderHidden)
+            dh = denseBackward(params, &gradient, input: pass.code, rows: rows, in: dim, out: hiddenUnits, weights: wh, bias: bh, dY: dh)
         }
-        if config.kind == .sparse {
-            let rho = config.sparsityTarget, beta = config.sparsityWeight
-            for j in 0..<d {
-                let dk = beta * (-rho / rhoHat[j] + (1 - rho) / (1 - rhoHat[j])) * scale
-                for r in 0..<rows { dh[r * d + j] += dk }
+        return dh
+    }
+
+    /// dL/d(code layer output) (rows x encoderWidth) from dL/dh and the penalties: through a VAE's
+    /// sample, a linear code, or the sigmoid.
+    private func codeLayerBackward(_ dh: [Float], _ pass: ForwardPass, _ penalties: PenaltyGradients, rows: Int) -> [Float] {
+        if config.kind.isVariational { return variationalCodeBackward(dh, pass, penalties, rows: rows) }
+        let d = dim
+        var dz = [Float](repeating: 0, count: rows * encoderWidth)
+        if config.kind.hasLinearCode {
+            let priorMatch = penalties.priorMatch
+            for r in 0..<rows {
+                for j in 0..<d { dz[r * d + j] = dh[r * d + j] + (priorMatch.isEmpty ? 0 : priorMatch[r * d + j]) }
             }
+            return dz
         }
-        // Through the sigmoid; the contractive term adds d/dh (h(1-h))^2 = 2 h(1-h)(1-2h) times |W1_j|^2.
-        // A VAE goes through the sample to mean and log-variance instead, plus the KL term.
-        var dz = [Float](repeating: 0, count: rows * ew)
-        let lambda = config.contraction
-        var gPerUnit = [Float](repeating: 0, count: d)   // sum_r (h(1-h))^2 per unit, for the W1 term
-        for r in 0..<rows where variational {
+        for r in 0..<rows {
             for j in 0..<d {
-                let mu = pre[r * ew + j], lv = pre[r * ew + d + j], dhv = dh[r * d + j]
-                dz[r * ew + j] = dhv + beta * scale * mu
-                dz[r * ew + d + j] = dhv * eps[r * d + j] * 0.5 * expf(0.5 * lv) + beta * scale * 0.5 * (expf(lv) - 1)
-            }
-        }
-        for r in 0..<rows where config.kind == .wasserstein || config.kind == .adversarial {
-            for j in 0..<d { dz[r * d + j] = dh[r * d + j] + (dMMD.isEmpty ? 0 : dMMD[r * d + j]) }
-        }
-        for r in 0..<rows where !config.kind.hasLinearCode {
-            for j in 0..<d {
-                let hv = h[r * d + j], g = hv * (1 - hv)
+                let hv = pass.code[r * d + j], g = hv * (1 - hv)
                 var dhv = dh[r * d + j]
-                if config.kind == .contractive {
-                    dhv += lambda * scale * 2 * g * (1 - 2 * hv) * colNorm[j]
-                    gPerUnit[j] += g * g
-                }
+                if config.kind == .sparse { dhv += penalties.sparsity[j] }
+                if config.kind == .contractive { dhv += penalties.contraction[r * d + j] }
                 dz[r * d + j] = dhv * g
             }
         }
-        if config.kind == .contractive {
-            for i in 0..<n { for j in 0..<d { gradient[w1 + i * d + j] += lambda * scale * gPerUnit[j] * 2 * params[w1 + i * d + j] } }
+        return dz
+    }
+
+    /// A VAE's dL/dh back through the sample mean + eps exp(logvar / 2) to the mean and the
+    /// log-variance, plus the KL term's.
+    private func variationalCodeBackward(_ dh: [Float], _ pass: ForwardPass, _ penalties: PenaltyGradients, rows: Int) -> [Float] {
+        let d = dim, width = encoderWidth, divergence = penalties.divergence
+        var dz = [Float](repeating: 0, count: rows * width)
+        for r in 0..<rows {
+            for j in 0..<d {
+                let lv = pass.preCode[r * width + d + j], dhv = dh[r * d + j]
+                dz[r * width + j] = dhv + divergence[r * width + j]
+                dz[r * width + d + j] = dhv * pass.noise[r * d + j] * 0.5 * expf(0.5 * lv) + divergence[r * width + d + j]
+            }
         }
-        // Deep: back through the code layer and the encoder's tanh layer to the first layer's output.
+        return dz
+    }
+
+    /// Back from dL/d(code layer output) through the encoder: (deep) the code layer and its tanh
+    /// layer, then the sparse first layer's weight gradients.
+    private func encoderBackward(_ params: [Float], _ s: SparseRows, _ pass: ForwardPass, dz: inout [Float],
+                                 gradient: inout [Float]) {
         if deep {
-            dz = denseBackward(params, &gradient, input: t, rows: rows, in: hiddenUnits, out: ew, weights: wc, bias: bc, dY: dz)
-            Self.tanhDerivative(&dz, output: t)
+            dz = denseBackward(params, &gradient, input: pass.encoderHidden, rows: s.count, in: hiddenUnits, out: encoderWidth,
+                               weights: wc, bias: bc, dY: dz)
+            Self.tanhDerivative(&dz, output: pass.encoderHidden)
         }
         gradient.withUnsafeMutableBufferPointer { gp in
-            a.withUnsafeBufferPointer { ap in
+            pass.inputs.withUnsafeBufferPointer { ap in
                 dz.withUnsafeBufferPointer { dp in
-                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: n, out: firstWidth, dY: dp.baseAddress!,
+                    LayerOps.sparseAffineBackward(s, ap.baseAddress!, inputs: inputs, out: firstWidth, dY: dp.baseAddress!,
                                                   gW: gp.baseAddress! + w1, gb: gp.baseAddress! + b1)
                 }
             }
         }
-        return loss
     }
 }

@@ -93,152 +93,193 @@ public enum RatingFileReader {
     private static let comma = UInt8(ascii: ",")
     private static let colon = UInt8(ascii: ":")
 
+    /// Reads the bytes line by line through a `ParseState`, then builds the ratings, keeping the
+    /// newest of duplicated pairs.
     private static func parse(bytes p: UnsafeBufferPointer<UInt8>, file: String, format requested: RatingFileFormat,
                               rules: RatingRules) throws -> Ratings {
         let n = p.count
         var pos = 0
         if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF { pos = 3 }  // UTF-8 byte order mark
+        // One quick pass counts the lines, so the columns are allocated once at their final size
+        // (growing by doubling would briefly hold two copies and leave up to half unused).
+        var state = ParseState(file: file, format: requested, rules: rules, reserving: lineCount(p) + 1)
+        while pos < n {
+            var end = pos
+            while end < n && p[end] != newline { end += 1 }
+            var lineEnd = end
+            if lineEnd > pos && p[lineEnd - 1] == cr { lineEnd -= 1 }
+            try state.read(p, pos, lineEnd)
+            pos = end + 1
+        }
+        if state.values.isEmpty {
+            // Any other non-blank line has either become a rating or thrown.
+            throw state.fail(nil, state.sawHeader
+                             ? "no ratings: the file has only a header line; expected lines of user, item, rating[, timestamp]"
+                             : "no ratings: the file is empty; expected lines of user, item, rating[, timestamp]")
+        }
+        return Ratings(users: state.users.idMap(), items: state.items.idMap(), userIndex: state.userIndex,
+                       itemIndex: state.itemIndex, values: state.values, timestamps: state.timestamps).keepingNewestOfDuplicates().ratings
+    }
 
-        var format = requested
-        var columns = 0            // fixed by the first data line
+    /// One parse under way: the format and column count the first lines fixed, the line reached,
+    /// and the ratings' columns built so far. Each line goes through `read`, field by field.
+    private struct ParseState {
+        let file: String
+        let rules: RatingRules
+        var format: RatingFileFormat
+        /// The columns per line, fixed by the first data line (0 before it).
+        var columns = 0
         var sawHeader = false
         var sawContent = false
         var lineNumber = 0
         var fields: [(start: Int, end: Int)] = []
-        fields.reserveCapacity(8)
-
         var users = ByteKeyedIDs()
         var items = ByteKeyedIDs()
-        // One quick pass counts the lines, so the columns are allocated once at their final size
-        // (growing by doubling would briefly hold two copies and leave up to half unused).
-        let estimate = lineCount(p) + 1
-        var userIndex: [Int32] = []; userIndex.reserveCapacity(estimate)
-        var itemIndex: [Int32] = []; itemIndex.reserveCapacity(estimate)
-        var values: [Float] = []; values.reserveCapacity(estimate)
-        var timestamps: [Int64] = []; timestamps.reserveCapacity(estimate)
-
-        // Files are usually grouped by user: remember the last user's bytes to skip the map lookup.
+        var userIndex: [Int32] = []
+        var itemIndex: [Int32] = []
+        var values: [Float] = []
+        var timestamps: [Int64] = []
+        /// Files are usually grouped by user: the last user's bytes, to skip the map lookup.
         var lastUser = (start: 0, end: -1)
         var lastUserIndex: Int32 = 0
 
+        /// A parse of `file` in `format` (or `.auto`), with room for `estimate` ratings.
+        init(file: String, format: RatingFileFormat, rules: RatingRules, reserving estimate: Int) {
+            self.file = file
+            self.format = format
+            self.rules = rules
+            fields.reserveCapacity(8)
+            userIndex.reserveCapacity(estimate)
+            itemIndex.reserveCapacity(estimate)
+            values.reserveCapacity(estimate)
+            timestamps.reserveCapacity(estimate)
+        }
+
+        /// The error for `message` at `line` (nil: the whole file) of this file.
         func fail(_ line: Int?, _ message: String) -> RatingFileError {
             RatingFileError(file: file, line: line, message: message)
         }
 
-        while pos < n {
+        /// Reads the next line, bytes `[lineStart, lineEnd)` without its line ending: skips it when
+        /// blank or the header, else appends its rating or throws the line's problem.
+        mutating func read(_ p: UnsafeBufferPointer<UInt8>, _ lineStart: Int, _ lineEnd: Int) throws {
             lineNumber += 1
-            var end = pos
-            while end < n && p[end] != newline { end += 1 }
-            let next = end + 1
-            var lineEnd = end
-            if lineEnd > pos && p[lineEnd - 1] == cr { lineEnd -= 1 }
-            let lineStart = pos
-            pos = next
-
-            if isBlank(p, lineStart, lineEnd) { continue }
-
+            if isBlank(p, lineStart, lineEnd) { return }
             if !sawContent {
                 sawContent = true
-                if format == .auto {
-                    guard let detected = detectFormat(p, lineStart, lineEnd) else {
-                        throw fail(lineNumber, "cannot tell the format: the line has no tab, comma or '::' between columns "
-                                   + "(expected user, item, rating[, timestamp]); use tab-, comma- or '::'-separated columns")
-                    }
-                    format = detected
-                }
+                if format == .auto { format = try detectedFormat(p, lineStart, lineEnd) }
             }
-
             split(p, lineStart, lineEnd, format: format, into: &fields)
-
-            if columns == 0 {
-                // The first non-empty line: either a header or the first data line.
-                if (3...4).contains(fields.count) && !sawHeader
-                    && parseFloat(p, fields[2].start, fields[2].end) == nil
-                    && looksLikeRatingHeader(p, fields[2].start, fields[2].end) {
-                    sawHeader = true
-                    continue
-                }
-                guard (3...4).contains(fields.count) else {
-                    var message = "expected 3 or 4 columns (user, item, rating[, timestamp]) \(separatorName(format)), "
-                        + "found \(fields.count)"
-                    if let looks = detectFormat(p, lineStart, lineEnd), looks != format {
-                        message += "; the line looks \(separatorName(looks)), so use format '\(looks.rawValue)'"
-                    }
-                    throw fail(lineNumber, message)
-                }
-                columns = fields.count
-            } else if fields.count != columns {
-                let names = columns == 4 ? "user, item, rating, timestamp" : "user, item, rating"
-                throw fail(lineNumber, "expected \(columns) columns (\(names)) like the first line, found \(fields.count)")
-            }
-
-            // User id.
-            let u = fields[0]
-            guard u.end > u.start else { throw fail(lineNumber, "empty user id in column 1") }
-            let user: Int32
-            if u.end - u.start == lastUser.end - lastUser.start && bytesEqual(p, u.start, lastUser.start, u.end - u.start) {
-                user = lastUserIndex
-            } else {
-                user = users.index(p, u.start, u.end)
-                if user < 0 { throw fail(lineNumber, "user id in column 1 \(ByteKeyedIDs.problem(p, u.start, u.end)!)") }
-                lastUser = u
-                lastUserIndex = user
-            }
-
-            // Item id.
-            let i = fields[1]
-            guard i.end > i.start else { throw fail(lineNumber, "empty item id in column 2") }
-            let item = items.index(p, i.start, i.end)
-            if item < 0 { throw fail(lineNumber, "item id in column 2 \(ByteKeyedIDs.problem(p, i.start, i.end)!)") }
-
-            // Rating.
-            let r = fields[2]
-            let parsed = parseFloat(p, r.start, r.end)
-            guard let value = parsed, value.isFinite else {
-                var message = "rating \(quoted(p, r.start, r.end)) in column 3 is not a finite number"
-                if values.isEmpty && !sawHeader && parsed == nil && r.end > r.start {
-                    message += " (a header line is recognised only when its third column is named like 'rating')"
-                }
-                throw fail(lineNumber, message)
-            }
-            guard rules.ratingRange.contains(value) else {
-                throw fail(lineNumber, "rating \(quoted(p, r.start, r.end)) in column 3 is outside the plausible range "
-                           + "\(rules.ratingRange.lowerBound)...\(rules.ratingRange.upperBound) (a stray separator, or a "
-                           + "timestamp in the rating column?); pass --rating-range MIN:MAX if such ratings are meant")
-            }
-
-            // Timestamp.
+            if try isHeader(p, lineStart, lineEnd) { return }
+            let user = try readUser(p, fields[0])
+            let item = try readItem(p, fields[1])
+            // Static readers: a method taking this state by value would retain each of its arrays per line
+            // (several times slower on ML-100K).
+            let value = try RatingFileReader.rating(p, fields[2], rules: rules, firstRating: values.isEmpty && !sawHeader,
+                                                    file: file, line: lineNumber)
             var timestamp: Int64 = 0
-            if columns == 4 {
-                let t = fields[3]
-                switch parseInt64(p, t.start, t.end) {
-                case .value(let v) where RatingRules.timestampRange.contains(v): timestamp = v
-                case .value:
-                    throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is outside years 1 to 9999 "
-                               + "(Unix seconds expected; milliseconds are 1000 times larger)")
-                case .notInteger:
-                    throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is not an integer "
-                               + "(Unix seconds expected, without a fractional part)")
-                case .outOfRange:
-                    throw fail(lineNumber, "timestamp \(quoted(p, t.start, t.end)) in column 4 is out of the 64-bit integer range")
-                }
-            }
-
+            if columns == 4 { timestamp = try RatingFileReader.timestamp(p, fields[3], file: file, line: lineNumber) }
             userIndex.append(user)
             itemIndex.append(item)
             values.append(value)
             timestamps.append(timestamp)
         }
 
-        if values.isEmpty {
-            // Any other non-blank line has either become a rating or thrown.
-            throw fail(nil, sawHeader
-                       ? "no ratings: the file has only a header line; expected lines of user, item, rating[, timestamp]"
-                       : "no ratings: the file is empty; expected lines of user, item, rating[, timestamp]")
+        /// The format the first non-empty line shows, or the error saying that it shows none.
+        func detectedFormat(_ p: UnsafeBufferPointer<UInt8>, _ lineStart: Int, _ lineEnd: Int) throws -> RatingFileFormat {
+            guard let detected = detectFormat(p, lineStart, lineEnd) else {
+                throw fail(lineNumber, "cannot tell the format: the line has no tab, comma or '::' between columns "
+                           + "(expected user, item, rating[, timestamp]); use tab-, comma- or '::'-separated columns")
+            }
+            return detected
         }
 
-        return Ratings(users: users.idMap(), items: items.idMap(), userIndex: userIndex, itemIndex: itemIndex,
-                       values: values, timestamps: timestamps).keepingNewestOfDuplicates().ratings
+        /// Whether the line is the header, to be skipped; otherwise checks its column count, which the
+        /// first data line fixes and every later line must match.
+        mutating func isHeader(_ p: UnsafeBufferPointer<UInt8>, _ lineStart: Int, _ lineEnd: Int) throws -> Bool {
+            if columns != 0 {
+                guard fields.count == columns else {
+                    let names = columns == 4 ? "user, item, rating, timestamp" : "user, item, rating"
+                    throw fail(lineNumber, "expected \(columns) columns (\(names)) like the first line, found \(fields.count)")
+                }
+                return false
+            }
+            // The first non-empty line: either a header or the first data line.
+            if (3...4).contains(fields.count) && !sawHeader
+                && parseFloat(p, fields[2].start, fields[2].end) == nil
+                && looksLikeRatingHeader(p, fields[2].start, fields[2].end) {
+                sawHeader = true
+                return true
+            }
+            guard (3...4).contains(fields.count) else {
+                var message = "expected 3 or 4 columns (user, item, rating[, timestamp]) \(separatorName(format)), "
+                    + "found \(fields.count)"
+                if let looks = detectFormat(p, lineStart, lineEnd), looks != format {
+                    message += "; the line looks \(separatorName(looks)), so use format '\(looks.rawValue)'"
+                }
+                throw fail(lineNumber, message)
+            }
+            columns = fields.count
+            return false
+        }
+
+        /// The index of the user id in column 1, from the last line's user when the bytes repeat.
+        mutating func readUser(_ p: UnsafeBufferPointer<UInt8>, _ u: (start: Int, end: Int)) throws -> Int32 {
+            guard u.end > u.start else { throw fail(lineNumber, "empty user id in column 1") }
+            if u.end - u.start == lastUser.end - lastUser.start && bytesEqual(p, u.start, lastUser.start, u.end - u.start) {
+                return lastUserIndex
+            }
+            let user = users.index(p, u.start, u.end)
+            if user < 0 { throw fail(lineNumber, "user id in column 1 \(ByteKeyedIDs.problem(p, u.start, u.end)!)") }
+            lastUser = u
+            lastUserIndex = user
+            return user
+        }
+
+        /// The index of the item id in column 2.
+        mutating func readItem(_ p: UnsafeBufferPointer<UInt8>, _ i: (start: Int, end: Int)) throws -> Int32 {
+            guard i.end > i.start else { throw fail(lineNumber, "empty item id in column 2") }
+            let item = items.index(p, i.start, i.end)
+            if item < 0 { throw fail(lineNumber, "item id in column 2 \(ByteKeyedIDs.problem(p, i.start, i.end)!)") }
+            return item
+        }
+    }
+
+    /// The rating in column 3: a finite number inside the rules' plausible range. `firstRating` (no
+    /// rating and no header yet) adds the hint about header lines to the error.
+    private static func rating(_ p: UnsafeBufferPointer<UInt8>, _ r: (start: Int, end: Int), rules: RatingRules,
+                               firstRating: Bool, file: String, line: Int) throws -> Float {
+        func fail(_ message: String) -> RatingFileError { RatingFileError(file: file, line: line, message: message) }
+        let parsed = parseFloat(p, r.start, r.end)
+        guard let value = parsed, value.isFinite else {
+            var message = "rating \(quoted(p, r.start, r.end)) in column 3 is not a finite number"
+            if firstRating && parsed == nil && r.end > r.start {
+                message += " (a header line is recognised only when its third column is named like 'rating')"
+            }
+            throw fail(message)
+        }
+        guard rules.ratingRange.contains(value) else {
+            throw fail("rating \(quoted(p, r.start, r.end)) in column 3 is outside the plausible range "
+                       + "\(rules.ratingRange.lowerBound)...\(rules.ratingRange.upperBound) (a stray separator, or a "
+                       + "timestamp in the rating column?); pass --rating-range MIN:MAX if such ratings are meant")
+        }
+        return value
+    }
+
+    /// The timestamp in column 4: whole Unix seconds within years 1 to 9999.
+    private static func timestamp(_ p: UnsafeBufferPointer<UInt8>, _ t: (start: Int, end: Int), file: String, line: Int) throws -> Int64 {
+        func fail(_ message: String) -> RatingFileError { RatingFileError(file: file, line: line, message: message) }
+        switch parseInt64(p, t.start, t.end) {
+        case .value(let v) where RatingRules.timestampRange.contains(v): return v
+        case .value:
+            throw fail("timestamp \(quoted(p, t.start, t.end)) in column 4 is outside years 1 to 9999 "
+                       + "(Unix seconds expected; milliseconds are 1000 times larger)")
+        case .notInteger:
+            throw fail("timestamp \(quoted(p, t.start, t.end)) in column 4 is not an integer "
+                       + "(Unix seconds expected, without a fractional part)")
+        case .outOfRange:
+            throw fail("timestamp \(quoted(p, t.start, t.end)) in column 4 is out of the 64-bit integer range")
+        }
     }
 
     // MARK: - Lines and fields

@@ -259,7 +259,21 @@ public struct ModelFile {
         }
     }
 
+    /// `decode` over the bytes: magic and version, the layout checked against the checksum, then the
+    /// header and the arrays, each step refusing what it cannot accept.
     private static func decode(_ raw: UnsafeRawBufferPointer, source: String) throws -> ModelFile {
+        var r = try readMagicAndVersion(raw, source: source)
+        let layout = try verifiedLayout(raw, reader: &r, source: source)
+        // Verified: now interpret the contents.
+        let header = try parseHeader(raw, layout, source: source)
+        let arrays = try readArrays(raw, layout, source: source)
+        var model = ModelFile(header: header, arrays: arrays)
+        model.source = source
+        return model
+    }
+
+    /// Checks the magic bytes and the format version, and returns a reader placed after them.
+    private static func readMagicAndVersion(_ raw: UnsafeRawBufferPointer, source: String) throws -> Reader {
         // Magic first: anything else is not ours, however long it is.
         let prefix = min(raw.count, magic.count)
         for i in 0..<prefix where raw[i] != magic[i] {
@@ -292,8 +306,12 @@ public struct ModelFile {
                 path: source, message: "\(source): format version 0 is not valid; the file is damaged",
                 kind: .malformed)
         }
+        return r
+    }
 
-        // Walk the structure, checking every length against what remains.
+    /// Walks the structure after the version, checking every length against what remains, then the
+    /// checksum and that nothing follows the trailer.
+    private static func verifiedLayout(_ raw: UnsafeRawBufferPointer, reader r: inout Reader, source: String) throws -> Layout {
         let layout: Layout
         do {
             layout = try scan(&r)
@@ -316,8 +334,11 @@ public struct ModelFile {
                 message: "\(source): trailing garbage: \(raw.count - end) bytes after the AUTOREND trailer",
                 kind: .trailingGarbage)
         }
+        return layout
+    }
 
-        // Verified: now interpret the contents.
+    /// The verified header bytes as a JSON object.
+    private static func parseHeader(_ raw: UnsafeRawBufferPointer, _ layout: Layout, source: String) throws -> [String: Any] {
         let headerData = Data(UnsafeRawBufferPointer(rebasing: raw[layout.header]))
         let parsed: Any
         do {
@@ -332,7 +353,12 @@ public struct ModelFile {
                 path: source, message: "\(source): header is not a JSON object (found \(type(of: parsed)))",
                 kind: .malformed)
         }
+        return header
+    }
 
+    /// The verified arrays, each under a valid UTF-8 name that no other array has.
+    private static func readArrays(_ raw: UnsafeRawBufferPointer, _ layout: Layout,
+                                   source: String) throws -> [(name: String, values: [Float])] {
         var arrays: [(name: String, values: [Float])] = []
         arrays.reserveCapacity(layout.arrays.count)
         var seen = Set<String>()
@@ -348,10 +374,7 @@ public struct ModelFile {
             }
             arrays.append((name, readFloats(raw, at: entry.valuesOffset, count: entry.count)))
         }
-
-        var model = ModelFile(header: header, arrays: arrays)
-        model.source = source
-        return model
+        return arrays
     }
 
     /// Byte ranges found by `scan`, all already checked to lie inside the buffer.

@@ -51,22 +51,27 @@ extension AutoRec {
         guard flat.count == expected else {
             throw fail("parameter array has \(flat.count) values; hidden=\(c.hidden) and \(inputCount) inputs need \(expected)")
         }
+        let inputs = try Self.storedInputs(f, path: path, samples: samples, inputs: inputCount)
+        let lo = Float(try f.double("rating_min")), hi = Float(try f.double("rating_max")), mean = Float(try f.double("mean"))
+        guard lo.isFinite, hi.isFinite, lo <= hi, mean.isFinite, (lo...hi).contains(mean) else {
+            throw fail("rating range \(lo)...\(hi) with mean \(mean) is not a finite range holding its mean")
+        }
+        guard flat.allSatisfy(\.isFinite), inputs.values.allSatisfy(\.isFinite) else { throw fail("weights or ratings are not finite numbers") }
+        self.init(config: c, parameters: AutoRecParameters(inputs: inputCount, hidden: c.hidden, flat: flat),
+                  users: users, items: items, inputs: inputs, mean: mean, ratingRange: lo...hi)
+    }
+
+    /// The training ratings stored with the model (samples x inputs), checked to form a valid matrix.
+    private static func storedInputs(_ f: ModelFile, path: String, samples: Int, inputs inputCount: Int) throws -> CSRMatrix {
         let rowStart = IndexBits.decode(try f.array("input_row_start")).map(Int.init)
         let columns = IndexBits.decode(try f.array("input_columns"))
         let values = try f.array("input_values")
         guard rowStart.count == samples + 1, rowStart.first == 0, rowStart.last == columns.count,
               columns.count == values.count, zip(rowStart, rowStart.dropFirst()).allSatisfy({ $0 <= $1 }),
               columns.allSatisfy({ $0 >= 0 && Int($0) < inputCount }) else {
-            throw fail("stored training ratings are inconsistent")
+            throw ModelFileError(path: path, message: "stored training ratings are inconsistent")
         }
-        let inputs = CSRMatrix(rows: samples, cols: inputCount, rowStart: rowStart, columns: columns, values: values)
-        let lo = Float(try f.double("rating_min")), hi = Float(try f.double("rating_max")), mean = Float(try f.double("mean"))
-        guard lo.isFinite, hi.isFinite, lo <= hi, mean.isFinite, (lo...hi).contains(mean) else {
-            throw fail("rating range \(lo)...\(hi) with mean \(mean) is not a finite range holding its mean")
-        }
-        guard flat.allSatisfy(\.isFinite), values.allSatisfy(\.isFinite) else { throw fail("weights or ratings are not finite numbers") }
-        self.init(config: c, parameters: AutoRecParameters(inputs: inputCount, hidden: c.hidden, flat: flat),
-                  users: users, items: items, inputs: inputs, mean: mean, ratingRange: lo...hi)
+        return CSRMatrix(rows: samples, cols: inputCount, rowStart: rowStart, columns: columns, values: values)
     }
 
     /// Writes the model file (atomically).

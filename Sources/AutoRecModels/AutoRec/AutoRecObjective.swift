@@ -146,33 +146,7 @@ public final class AutoRecObjective {
         // them one block of columns at a time, each sample's entries of the block in turn.
         columnBlocks = Self.blocks(count: data.cols, rowBytes: Self.tileWidth * 4, budget: 2 * self.cacheBytes)
         let nb = columnBlocks.count, rows = data.rows
-        var start: [Int] = [], toEntry: [Int] = []
-        if nb > 1 {
-            var blockOf = [Int](repeating: 0, count: data.cols)
-            for (b, range) in columnBlocks.enumerated() { for c in range { blockOf[c] = b } }
-            start = [Int](repeating: 0, count: nb * rows + 1)
-            for r in 0..<rows {
-                var last = 0
-                for p in data.rowStart[r]..<data.rowStart[r + 1] {
-                    let b = blockOf[Int(data.columns[p])]
-                    precondition(b >= last, "AutoRecObjective needs each row's columns in increasing order")
-                    start[b * rows + r + 1] += 1
-                    last = b
-                }
-            }
-            for key in 0..<(nb * rows) { start[key + 1] += start[key] }
-            toEntry = [Int](repeating: 0, count: nb * rows)
-            for r in 0..<rows {
-                var p = data.rowStart[r]
-                for b in 0..<nb {
-                    let key = b * rows + r
-                    toEntry[key] = p - start[key]
-                    p += start[key + 1] - start[key]
-                }
-            }
-        }
-        blockedStart = start
-        blockedToEntry = toEntry
+        (blockedStart, blockedToEntry) = nb > 1 ? Self.blockedOrder(data, columnBlocks: columnBlocks) : ([], [])
         aEnd = alloc(nb * rows, 0)
         aBuf = alloc(nb == 1 ? data.nonZeros : 1, 0)
         blockedInput = alloc(nb > 1 ? data.nonZeros : 1, 0)
@@ -180,6 +154,35 @@ public final class AutoRecObjective {
         biasGradient = LazyWorkspace(hidden + data.cols, 0)
         tileScratch = LazyWorkspace(min(self.threads, tiles.count) * data.cols * Self.tileWidth, 0)
         decoderTileScratch = LazyWorkspace(min(self.threads, tiles.count) * data.cols * Self.tileWidth, 0)
+    }
+
+    /// The (column block, row) layout of the entries when the inputs are cut into blocks: where each
+    /// (block, row)'s entries start in that order, and the offset from there to their place in entry order.
+    private static func blockedOrder(_ data: CSRMatrix, columnBlocks: [Range<Int>]) -> (start: [Int], toEntry: [Int]) {
+        let nb = columnBlocks.count, rows = data.rows
+        var blockOf = [Int](repeating: 0, count: data.cols)
+        for (b, range) in columnBlocks.enumerated() { for c in range { blockOf[c] = b } }
+        var start = [Int](repeating: 0, count: nb * rows + 1)
+        for r in 0..<rows {
+            var last = 0
+            for p in data.rowStart[r]..<data.rowStart[r + 1] {
+                let b = blockOf[Int(data.columns[p])]
+                precondition(b >= last, "AutoRecObjective needs each row's columns in increasing order")
+                start[b * rows + r + 1] += 1
+                last = b
+            }
+        }
+        for key in 0..<(nb * rows) { start[key + 1] += start[key] }
+        var toEntry = [Int](repeating: 0, count: nb * rows)
+        for r in 0..<rows {
+            var p = data.rowStart[r]
+            for b in 0..<nb {
+                let key = b * rows + r
+                toEntry[key] = p - start[key]
+                p += start[key + 1] - start[key]
+            }
+        }
+        return (start, toEntry)
     }
 
     /// Whether `multiplyByDerivative` reads the pre-activations of `activation` (else only its outputs).
@@ -295,7 +298,15 @@ public final class AutoRecObjective {
             lap(3)
         }}}}}
         if regroup { groupedFor = samples }
+        let (loss, sq) = recordLoss(samples: samples, byColumn: byColumn)
+        lap(4)
+        for i in 0..<5 { stageSeconds[i] += laps[i] }
+        return loss + 0.5 * Double(scale) * sq
+    }
 
+    /// Sums the pass's squared error (per column or per sample, as it walked) into `lastSquaredError`,
+    /// counts its entries into `lastEntries`, and returns that error with the sum of squared weights.
+    private func recordLoss(samples: [Int], byColumn: Bool) -> (squaredError: Double, squaredWeights: Double) {
         var loss = 0.0, entries = 0
         for bi in 0..<samples.count { entries += data.count(ofRow: samples[bi]) }
         if byColumn { for c in 0..<data.cols { loss += columnLoss[c] } } else { for bi in 0..<samples.count { loss += sampleLoss[bi] } }
@@ -303,9 +314,7 @@ public final class AutoRecObjective {
         lastEntries = entries
         var sq = 0.0
         for t in 0..<tiles.count { sq += tileSquares[t] }
-        lap(4)
-        for i in 0..<5 { stageSeconds[i] += laps[i] }
-        return loss + 0.5 * Double(scale) * sq
+        return (loss, sq)
     }
 
     /// The pass of one call: this objective's workspaces (the lazy ones allocated for the way it

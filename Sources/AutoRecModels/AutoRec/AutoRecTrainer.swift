@@ -247,71 +247,81 @@ struct TrainingRun {
         return result
     }
 
+    /// Runs the configured optimiser for up to `epochs` epochs (fewer when early stopping says so).
     mutating func train(epochs: Int, progress: ((EpochReport) -> Void)?) {
         switch config.optimizer {
-        case .adam:
-            let compact = config.optimizerState.isCompact(parameterCount: params.count)
-            var adam = Adam(parameterCount: params.count, learningRate: config.learningRate, compact: compact)
-            var rng = SeededRandom(seed: config.seed &+ 0xADA)
-            var order = Array(0..<matrix.rows)
-            let batch = config.batchSize > 0 ? config.batchSize : max(1, matrix.rows)
-            let decay = config.weightAveraging
-            var average = decay > 0 ? WeightAverage(startingAt: params, compact: compact) : .none
-            for epoch in 1...max(1, epochs) {
-                let t0 = monotonicSeconds()
-                // A full batch sums over every sample: its order would change only the rounding, and
-                // keeping it lets the objective reuse its grouping of the entries from epoch to epoch.
-                if batch < order.count { rng.shuffle(&order) }
-                var total = 0.0, se = 0.0, entries = 0
-                var b = 0
-                while b < order.count {
-                    let slice = Array(order[b..<min(order.count, b + batch)])
-                    let scale = Float(slice.count) / Float(order.count)
-                    // The step is fused into the gradient pass: each tile's weights are stepped as soon
-                    // as their gradient is final, so no full gradient vector is ever held.
-                    let objective = self.objective, dropout = config.inputDropout, keptWeight = config.keptLossWeight
-                    let maskSeed = config.seed &* 0x1000193 &+ UInt64(epoch) &* 0x100000001B3 &+ UInt64(b)
-                    let stepDecay: Float = adam.step == 0 ? 0 : decay
-                    total += adam.withStep(average: &average, decay: stepDecay) { step in
-                        objective.evaluate(&params, samples: slice, regularizationScale: scale, dropout: dropout,
-                                           maskSeed: maskSeed, keptWeight: keptWeight) { range, p, g in
-                            step.apply(range, params: p, gradient: g)
-                        }
-                    }
-                    se += objective.lastSquaredError
-                    entries += objective.lastEntries
-                    evaluations += 1
-                    b += batch
-                }
-                let goOn = withAveragedWeights(average) { run, weights in
-                    run.finishEpoch(epoch, weights: weights, objectiveValue: total, squaredError: se,
-                                    entries: entries, started: t0, progress: progress)
-                }
-                if !goOn { break }
-            }
-            if !validating {
-                if average.isCompact { average.addOffset(to: &params) }
-                best = average.fullValues ?? params
-            }
-        case .lbfgs:
-            var grad = [Float](repeating: 0, count: params.count)
-            var opt = LBFGS(memory: config.lbfgsMemory)
-            var f = objective.evaluate(params, gradient: &grad)
-            evaluations += 1
-            for epoch in 1...max(1, epochs) {
-                let t0 = monotonicSeconds()
-                let objective = self.objective
-                let step = opt.step(x: &params, loss: &f, gradient: &grad) { x, g in objective.evaluate(x, gradient: &g) }
-                evaluations += step.evaluations
-                if !step.improved {
-                    stopReason = "L-BFGS line search found no further decrease"
-                    if !validating { best = params }
-                    break
-                }
-                if !finishEpoch(epoch, weights: params, objectiveValue: f, squaredError: objective.lastSquaredError,
-                                entries: objective.lastEntries, started: t0, progress: progress) { break }
-            }
-            if !validating { best = params }
+        case .adam: trainWithAdam(epochs: epochs, progress: progress)
+        case .lbfgs: trainWithLBFGS(epochs: epochs, progress: progress)
         }
+    }
+
+    /// Adam over shuffled mini-batches (one full batch when `batchSize` is 0), each step fused into
+    /// the gradient pass, with the optional moving average of the weights as the epoch's result.
+    private mutating func trainWithAdam(epochs: Int, progress: ((EpochReport) -> Void)?) {
+        let compact = config.optimizerState.isCompact(parameterCount: params.count)
+        var adam = Adam(parameterCount: params.count, learningRate: config.learningRate, compact: compact)
+        var rng = SeededRandom(seed: config.seed &+ 0xADA)
+        var order = Array(0..<matrix.rows)
+        let batch = config.batchSize > 0 ? config.batchSize : max(1, matrix.rows)
+        let decay = config.weightAveraging
+        var average = decay > 0 ? WeightAverage(startingAt: params, compact: compact) : .none
+        for epoch in 1...max(1, epochs) {
+            let t0 = monotonicSeconds()
+            // A full batch sums over every sample: its order would change only the rounding, and
+            // keeping it lets the objective reuse its grouping of the entries from epoch to epoch.
+            if batch < order.count { rng.shuffle(&order) }
+            var total = 0.0, se = 0.0, entries = 0
+            var b = 0
+            while b < order.count {
+                let slice = Array(order[b..<min(order.count, b + batch)])
+                let scale = Float(slice.count) / Float(order.count)
+                // The step is fused into the gradient pass: each tile's weights are stepped as soon
+                // as their gradient is final, so no full gradient vector is ever held.
+                let objective = self.objective, dropout = config.inputDropout, keptWeight = config.keptLossWeight
+                let maskSeed = config.seed &* 0x1000193 &+ UInt64(epoch) &* 0x100000001B3 &+ UInt64(b)
+                let stepDecay: Float = adam.step == 0 ? 0 : decay
+                total += adam.withStep(average: &average, decay: stepDecay) { step in
+                    objective.evaluate(&params, samples: slice, regularizationScale: scale, dropout: dropout,
+                                       maskSeed: maskSeed, keptWeight: keptWeight) { range, p, g in
+                        step.apply(range, params: p, gradient: g)
+                    }
+                }
+                se += objective.lastSquaredError
+                entries += objective.lastEntries
+                evaluations += 1
+                b += batch
+            }
+            let goOn = withAveragedWeights(average) { run, weights in
+                run.finishEpoch(epoch, weights: weights, objectiveValue: total, squaredError: se,
+                                entries: entries, started: t0, progress: progress)
+            }
+            if !goOn { break }
+        }
+        if !validating {
+            if average.isCompact { average.addOffset(to: &params) }
+            best = average.fullValues ?? params
+        }
+    }
+
+    /// L-BFGS on the full batch, one line-searched step an epoch, until it finds no decrease.
+    private mutating func trainWithLBFGS(epochs: Int, progress: ((EpochReport) -> Void)?) {
+        var grad = [Float](repeating: 0, count: params.count)
+        var opt = LBFGS(memory: config.lbfgsMemory)
+        var f = objective.evaluate(params, gradient: &grad)
+        evaluations += 1
+        for epoch in 1...max(1, epochs) {
+            let t0 = monotonicSeconds()
+            let objective = self.objective
+            let step = opt.step(x: &params, loss: &f, gradient: &grad) { x, g in objective.evaluate(x, gradient: &g) }
+            evaluations += step.evaluations
+            if !step.improved {
+                stopReason = "L-BFGS line search found no further decrease"
+                if !validating { best = params }
+                break
+            }
+            if !finishEpoch(epoch, weights: params, objectiveValue: f, squaredError: objective.lastSquaredError,
+                            entries: objective.lastEntries, started: t0, progress: progress) { break }
+        }
+        if !validating { best = params }
     }
 }

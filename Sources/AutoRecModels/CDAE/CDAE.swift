@@ -112,11 +112,26 @@ public struct CDAE: Ranker {
     /// parameters' length, its gradient; with `logitsOut` of the right shape, only the logits.
     static func run(_ P: [Float], _ l: Layout, rows users: [Int], _ s: SparseRows, _ pass: Pass,
                     gradient: inout [Float], logitsOut: inout Matrix) -> Double {
-        let rows = s.count, h = l.hidden, n = l.items
+        let rows = s.count, n = l.items
         let wantGrad = gradient.count == l.count
+        let inputs = corruptedInputs(s, pass)
+        let activations = forward(P, l, rows: users, s, inputs: inputs, pass)
+        if !wantGrad && logitsOut.rows == rows && logitsOut.cols == n { logitsOut.storage = activations.logits; return 0 }
+        let (target, mask) = lossEntries(s, items: n, pass)
+        let output = outputLoss(activations.logits, target: target, mask: mask, pass, rows: rows, wantGradient: wantGrad)
+        var loss = output.loss / Double(max(1, rows))
+        loss += weightDecay(P, l, rows: users, pass)
+        guard wantGrad else { return loss }
+        backward(P, l, rows: users, s, inputs: inputs, activations, dLogits: output.dLogits, pass, gradient: &gradient)
+        return loss
+    }
+
+    /// The encoder's input per entry: the value, scaled to unit-length rows when asked, then
+    /// dropped with the pass's probability (kept ones scaled by 1/(1-p)).
+    private static func corruptedInputs(_ s: SparseRows, _ pass: Pass) -> [Float] {
         let keepScale: Float = pass.dropout > 0 ? 1 / (1 - pass.dropout) : 1
         var a = [Float](repeating: 0, count: s.values.count)
-        for r in 0..<rows {
+        for r in 0..<s.count {
             var scale: Float = 1
             if pass.normalize {
                 var ss: Float = 0
@@ -127,6 +142,20 @@ public struct CDAE: Ranker {
                 a[p] = s.values[p] * scale * (pass.dropout > 0 ? (DropoutMask.uniform(pass.maskSeed, p) < pass.dropout ? 0 : keepScale) : 1)
             }
         }
+        return a
+    }
+
+    /// What the forward pass keeps for the backward one (rows x hidden, rows x items).
+    private struct Activations {
+        /// The hidden layer before and after its activation.
+        var preActivation: [Float], hidden: [Float]
+        var logits: [Float]
+    }
+
+    /// The hidden layer (with each user's node when the pass has them) and the output logits.
+    private static func forward(_ P: [Float], _ l: Layout, rows users: [Int], _ s: SparseRows, inputs a: [Float],
+                                _ pass: Pass) -> Activations {
+        let rows = s.count, h = l.hidden, n = l.items
         var hid = [Float](repeating: 0, count: rows * h)
         var pre = [Float](repeating: 0, count: rows * h)
         var logits = [Float](repeating: 0, count: rows * n)
@@ -146,9 +175,13 @@ public struct CDAE: Ranker {
                 }
             }
         }
-        if !wantGrad && logitsOut.rows == rows && logitsOut.cols == n { logitsOut.storage = logits; return 0 }
+        return Activations(preActivation: pre, hidden: hid, logits: logits)
+    }
 
-        // Entries the loss reads: weight 1 on positives and sampled negatives (all items when 0).
+    /// The entries the loss reads, rows x items: targets 1 on the positives, and weight 1 on them
+    /// and on the sampled negatives (on every item when the pass samples none).
+    private static func lossEntries(_ s: SparseRows, items n: Int, _ pass: Pass) -> (target: [Float], mask: [Float]) {
+        let rows = s.count
         var target = [Float](repeating: 0, count: rows * n)
         var mask = [Float](repeating: pass.negatives == 0 ? 1 : 0, count: rows * n)
         var rng = SeededRandom(seed: pass.negativeSeed)
@@ -164,31 +197,48 @@ public struct CDAE: Ranker {
                 }
             }
         }
-        var d = [Float](repeating: 0, count: wantGrad ? rows * n : 0)
+        return (target, mask)
+    }
+
+    /// The pass's loss summed over the masked entries (not yet averaged over rows) and, with
+    /// `wantGradient`, dL/dlogits of the mean over rows.
+    private static func outputLoss(_ logits: [Float], target: [Float], mask: [Float], _ pass: Pass, rows: Int,
+                                   wantGradient: Bool) -> (loss: Double, dLogits: [Float]) {
+        var d = [Float](repeating: 0, count: wantGradient ? logits.count : 0)
         var loss = 0.0
         let invRows = 1 / Float(max(1, rows))
-        for j in 0..<(rows * n) where mask[j] != 0 {
+        for j in 0..<logits.count where mask[j] != 0 {
             let x = logits[j], y = target[j]
             let o = 1 / (1 + expf(-x))
             switch pass.loss {
             case .bce:
                 // softplus(x) - y x, stable for large |x|.
                 loss += Double(max(x, 0) + log1pf(expf(-abs(x))) - y * x)
-                if wantGrad { d[j] = (o - y) * invRows }
+                if wantGradient { d[j] = (o - y) * invRows }
             case .squared:
                 loss += Double((o - y) * (o - y))
-                if wantGrad { d[j] = 2 * (o - y) * o * (1 - o) * invRows }
+                if wantGradient { d[j] = 2 * (o - y) * o * (1 - o) * invRows }
             }
         }
-        loss /= Double(max(1, rows))
+        return (loss, d)
+    }
+
+    /// (l2 / 2) x the squared weights and the batch's user nodes.
+    private static func weightDecay(_ P: [Float], _ l: Layout, rows users: [Int], _ pass: Pass) -> Double {
+        let h = l.hidden, n = l.items
         var sq = 0.0
         P.withUnsafeBufferPointer { pp in
             sq = LayerOps.sumOfSquares(pp.baseAddress! + l.w0, n * h) + LayerOps.sumOfSquares(pp.baseAddress! + l.w1, n * h)
             for u in users { sq += LayerOps.sumOfSquares(pp.baseAddress! + l.v + u * h, h) }
         }
-        loss += 0.5 * Double(pass.l2) * sq
-        guard wantGrad else { return loss }
+        return 0.5 * Double(pass.l2) * sq
+    }
 
+    /// The gradient (overwritten): the L2 term's, then back from dL/dlogits through the output
+    /// layer, the hidden activation, the first layer and the batch's user nodes.
+    private static func backward(_ P: [Float], _ l: Layout, rows users: [Int], _ s: SparseRows, inputs a: [Float],
+                                 _ activations: Activations, dLogits d: [Float], _ pass: Pass, gradient: inout [Float]) {
+        let rows = s.count, h = l.hidden, n = l.items
         for j in 0..<l.count { gradient[j] = 0 }
         for j in 0..<(n * h) { gradient[l.w0 + j] = pass.l2 * P[l.w0 + j]; gradient[l.w1 + j] = pass.l2 * P[l.w1 + j] }
         for u in users { for j in 0..<h { gradient[l.v + u * h + j] += pass.l2 * P[l.v + u * h + j] } }
@@ -196,12 +246,12 @@ public struct CDAE: Ranker {
         P.withUnsafeBufferPointer { pp in
         gradient.withUnsafeMutableBufferPointer { gp in
             let W = pp.baseAddress!, G = gp.baseAddress!
-            hid.withUnsafeBufferPointer { hp in
+            activations.hidden.withUnsafeBufferPointer { hp in
                 d.withUnsafeBufferPointer { dp in
                     dh.withUnsafeMutableBufferPointer { dhp in
                         LayerOps.affineBackward(hp.baseAddress!, rows: rows, in: h, out: n, w: W + l.w1, dY: dp.baseAddress!,
                                                 gW: G + l.w1, gb: G + l.b1, dX: dhp.baseAddress!)
-                        pre.withUnsafeBufferPointer { zp in
+                        activations.preActivation.withUnsafeBufferPointer { zp in
                             pass.hidden.multiplyByDerivative(rows * h, input: zp.baseAddress!, output: hp.baseAddress!, dhp.baseAddress!)
                         }
                     }
@@ -214,7 +264,6 @@ public struct CDAE: Ranker {
                 }
             }
         }}
-        return loss
     }
 
     /// Trains on `data` with Adam over shuffled user batches.
