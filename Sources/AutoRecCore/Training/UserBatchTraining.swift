@@ -68,8 +68,8 @@ package struct UserBatchTraining {
             let seconds = monotonicSeconds() - t0
             let recall = state.validate(epoch: epoch, seconds: seconds, model: model)
             progress?(RankingEpochReport(epoch: epoch, loss: lossSum / Double(max(1, batches)), seconds: seconds, validationRecall: recall))
-            if recall != nil, patience > 0, epoch - state.summary.bestEpoch >= patience {
-                state.summary.stopReason = "validation Recall@20 did not improve for \(patience) epochs"
+            if recall != nil, state.stopping.shouldStop(after: epoch) {
+                state.summary.stopReason = state.stopping.stopReason
                 break
             }
         }
@@ -92,9 +92,11 @@ package struct UserBatchTraining {
         let batchSize: Int
         var summary = RankingTrainingSummary()
         var best: [Float]? = nil
+        var stopping: EarlyStopping
 
         init(_ loop: UserBatchTraining, data: ImplicitData, initial: [Float], phases: Int) {
             params = initial
+            stopping = EarlyStopping(metric: .recall20, patience: loop.patience)
             var matrix = data.matrix, heldOut: [Int: Set<Int>] = [:]
             if loop.validationFraction > 0 { (matrix, heldOut) = data.holdOut(fraction: loop.validationFraction, seed: loop.seed &+ 7) }
             trainMatrix = matrix; self.heldOut = heldOut
@@ -132,7 +134,7 @@ package struct UserBatchTraining {
             guard !heldOut.isEmpty else { return nil }
             let weights = current
             let recall = RankingEvaluation.evaluate(model(weights, trainMatrix), relevant: heldOut, k: [20]).recall[20] ?? 0
-            if recall > (summary.bestValidationRecall ?? -1) { best = weights; summary.bestEpoch = epoch }
+            if stopping.record(epoch: epoch, score: recall) { best = weights; summary.bestEpoch = epoch }
             summary.validationRecall.append(recall)
             return recall
         }

@@ -150,9 +150,8 @@ struct TrainingRun {
     let objective: AutoRecObjective
     var params: [Float]
     var best: [Float]
-    var bestRMSE = Double.infinity
-    var bestEpoch = 0
-    var sinceBest = 0
+    /// Validation RMSE must improve by more than 1e-6 to count as better.
+    var stopping: EarlyStopping
     var epochsRun = 0
     var evaluations = 0
     var stopReason = "reached the epoch limit"
@@ -168,6 +167,7 @@ struct TrainingRun {
         self.matrix = matrix
         self.validation = validation
         self.refitting = refitting
+        stopping = EarlyStopping(metric: .rmse, patience: config.patience, margin: 1e-6)
         objective = AutoRecObjective(data: matrix, hidden: config.hidden, encoder: config.encoder,
                                      decoder: config.decoder, l2: config.l2,
                                      inputShift: config.centerInputs ? info.mean : 0,
@@ -184,7 +184,8 @@ struct TrainingRun {
         Memory.returnFreedPages()
         train(epochs: epochs, progress: progress)
         params = []
-        return TrainingOutcome(weights: best, bestRMSE: bestRMSE, bestEpoch: bestEpoch, epochsRun: epochsRun,
+        return TrainingOutcome(weights: best, bestRMSE: stopping.bestScore, bestEpoch: validating ? stopping.bestEpoch : epochsRun,
+                               epochsRun: epochsRun,
                                evaluations: evaluations, stopReason: stopReason, stageSeconds: objective.stageSeconds)
     }
 
@@ -219,15 +220,13 @@ struct TrainingRun {
                               seconds: monotonicSeconds() - started, refitting: refitting))
         epochsRun = epoch
         // Without validation the last weights are the result; `train` takes them when it ends.
-        guard let r = rmse else { bestEpoch = epoch; return true }
-        if r < bestRMSE - 1e-6 {
-            bestRMSE = r; bestEpoch = epoch; sinceBest = 0
+        guard let r = rmse else { return true }
+        if stopping.record(epoch: epoch, score: r) {
             if keepsBest { keepBest(weights) }
             return true
         }
-        sinceBest += 1
-        if sinceBest >= config.patience {
-            stopReason = "validation RMSE did not improve for \(config.patience) epochs"
+        if stopping.shouldStop(after: epoch) {
+            stopReason = stopping.stopReason
             return false
         }
         return true

@@ -81,7 +81,7 @@ extension CFNADE {
             var adam = Adam(parameterCount: params.count, learningRate: c.learningRate)
             var gradient = [Float](repeating: 0, count: params.count)
             let workspace = CFNADENetwork.Workspace()
-            var best = (rmse: Double.infinity, epoch: 0, weights: params)
+            var stopping = EarlyStopping(metric: .rmse, patience: c.patience), bestWeights = params
             var rng = SeededRandom(seed: c.seed &+ 0xC0DE)
             let withRatings = (0..<samples.rows).filter { samples.count(ofRow: $0) > 0 }
             let batchSize = c.batchSize > 0 ? c.batchSize : max(1, (withRatings.count + c.stepsPerEpoch - 1) / max(1, c.stepsPerEpoch))
@@ -107,20 +107,20 @@ extension CFNADE {
                     let probe = CFNADE(config: c, parameters: average, users: ratings.users, items: ratings.items,
                                        history: history, levelValues: levelValues)
                     rmse = RatingMetrics(predictions: probe.predictAll(validation), truth: validation.values).rmse
-                    if rmse! < best.rmse { best = (rmse!, epoch, average) }
+                    if stopping.record(epoch: epoch, score: rmse!) { bestWeights = average }
                 }
                 let seconds = monotonicSeconds() - epochStart
                 summary.epochSeconds.append(seconds)
                 progress?(TrainingProgress(epoch: epoch, loss: loss, validation: rmse, metric: .rmse, seconds: seconds,
                                            refitting: refitting, mostEpochsLeft: epochs - epoch))
-                if validation != nil && epoch - best.epoch >= c.patience {
-                    summary.stopReason = "no validation improvement for \(c.patience) epochs"
+                if validation != nil && stopping.shouldStop(after: epoch) {
+                    summary.stopReason = stopping.stopReason
                     break
                 }
             }
             if validation == nil { return (average, epochs, nil) }
             if summary.stopReason.isEmpty { summary.stopReason = "reached the epoch limit" }
-            return (best.weights, best.epoch, best.rmse)
+            return (bestWeights, stopping.bestEpoch, stopping.bestScore)
         }
     }
 }
