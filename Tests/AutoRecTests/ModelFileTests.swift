@@ -476,4 +476,12 @@ final class JSONValueTests: XCTestCase {
         let text = try JSONValue.encode(["rmse": Double.nan, "list": [1.5, Double.infinity], "f": Float.nan, "ok": 2] as [String: Any])
         XCTAssertEqual(text, #"{"f":null,"list":[1.5,null],"ok":2,"rmse":null}"#)
     }
+
+    /// Booleans read back from JSON (a model file's configuration shown by `train --json`) stay
+    /// booleans; numbers stay numbers.
+    func testParsedBooleansStayBooleans() throws {
+        let parsed = try JSONSerialization.jsonObject(with: Data(#"{"refit":true,"off":false,"one":1,"half":0.5}"#.utf8))
+        XCTAssertEqual(try JSONValue.encode(parsed), #"{"half":0.5,"off":false,"one":1,"refit":true}"#)
+        XCTAssertEqual(try JSONValue.encode(["swift": true, "n": 3] as [String: Any]), #"{"n":3,"swift":true}"#)
+    }
 }

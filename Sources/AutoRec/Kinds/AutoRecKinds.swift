@@ -79,7 +79,7 @@ enum AutoRecSettings {
         report.stopReason = summary.stopReason
         report.header = ["train_seconds": summary.trainSeconds, "validation_rmse": summary.validationRMSE ?? NSNull()]
         report.details = [
-            "function_evaluations": summary.functionEvaluations, "hidden": c.hidden, "l2": Double(c.l2), "optimizer": c.optimizer.rawValue,
+            "function_evaluations": summary.functionEvaluations,
             "stage_seconds": Dictionary(uniqueKeysWithValues: zip(AutoRecObjective.stageNames, summary.stageSeconds.map { ($0 * 1e4).rounded() / 1e4 })),
         ]
         return TrainedModel(model: model, report: report)

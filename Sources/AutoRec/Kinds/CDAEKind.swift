@@ -10,7 +10,7 @@ extension ModelKind {
             let hidden = Double(c.hidden), items = Double(data.items.count)
             try MemoryBudget.checkNetwork(parameters: hidden * (2 * items + Double(data.users.count)),
                                           activations: 4 * Double(c.batchSize) * items, for: "CDAE with --hidden \(c.hidden)", lower: "--hidden or --batch")
-            return try TopNTraining.fitWithRefit(config: c, data: data, settingsReport: CDAESettings.report(c)) {
+            return try TopNTraining.fitWithRefit(config: c, data: data) {
                 CDAE.fit(data, config: $0, progress: TopNTraining.progress(progress))
             }
         },
@@ -26,12 +26,4 @@ enum CDAESettings {
         .yesNo("--normalize", \.normalizeInput, help: "Scale each user's input to unit length before the corruption."),
         .choice("--encoder", \.activation, help: "Hidden layer activation."),
     ] + TopNTraining.loopSettings(), defaults: CDAEConfig())
-
-    /// The settings that matter, for reports.
-    static func report(_ c: CDAEConfig) -> [String: Any] {
-        let shortest = TopNTraining.shortest
-        return ["hidden": c.hidden, "max_epochs": c.epochs, "validation": c.validationFraction, "patience": c.patience, "batch": c.batchSize, "lr": shortest(c.learningRate),
-                "l2": shortest(c.l2), "dropout": shortest(c.dropout), "negatives": c.negatives, "loss": c.loss.rawValue,
-                "averaging": shortest(c.averaging), "normalize": c.normalizeInput, "activation": c.activation.rawValue]
-    }
 }

@@ -21,8 +21,7 @@ extension ModelKind {
             report.stopReason = s.stopReason
             report.refitEpochs = s.refitEpochs
             report.header = ["train_seconds": s.trainSeconds, "validation_rmse": s.validationRMSE ?? NSNull()]
-            report.details = ["hidden": c.hidden, "l2": Double(c.l2), "orientation": c.orientation.rawValue,
-                              "ordinal": Double(c.ordinal), "sharing": c.sharing, "levels": model.levelValues.count]
+            report.details = ["levels": model.levelValues.count]
             return TrainedModel(model: model, report: report)
         },
         load: { file, path in try CFNADE(modelFile: file, path: path) })

@@ -8,7 +8,7 @@ extension ModelKind {
         note: "closed form, no epochs",
         fit: .interactions { data, settings, _ in
             let c = try ClosedFormConfig.ease.configuration(settings)
-            return try TopNTraining.closedForm(data, config: c, settingsReport: ["l2": TopNTraining.shortest(c.lambda)]) {
+            return try TopNTraining.closedForm(data, config: c) {
                 try EASE.fit($0, lambda: c.lambda)
             }
         },
@@ -19,7 +19,7 @@ extension ModelKind {
         note: "items by how many users have them",
         fit: .interactions { data, settings, _ in
             let c = try ClosedFormConfig.popularity.configuration(settings)
-            return try TopNTraining.closedForm(data, config: c, settingsReport: [:]) { Popularity.fit($0) }
+            return try TopNTraining.closedForm(data, config: c) { Popularity.fit($0) }
         },
         load: { file, path in try Popularity(modelFile: file, path: path) })
 }

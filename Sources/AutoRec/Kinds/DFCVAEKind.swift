@@ -13,10 +13,9 @@ extension ModelKind {
             let c = try DFCVAESettings.declaration.configuration(settings)
             try MultSettings.checkMemory(c.mult, data: data)
             let phi = try DFCVAESettings.features(c.features, settings, data: data)
-            var trained = try TopNTraining.fitWithRefit(config: c.mult, data: data, settingsReport: MultSettings.report(c.mult)) {
+            var trained = try TopNTraining.fitWithRefit(config: c.mult, data: data) {
                 MultAutoencoder.fit(data, config: $0, features: phi, progress: TopNTraining.progress(progress))
             }
-            trained.report.details["feature_weight"] = TopNTraining.shortest(c.mult.featureWeight)
             trained.report.details["features"] = c.features ?? "mult-dae trained first"
             return trained
         },

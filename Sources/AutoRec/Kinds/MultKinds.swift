@@ -14,7 +14,7 @@ extension ModelKind {
                          fit: .interactions { data, settings, progress in
                              let c = try declaration.configuration(settings)
                              try MultSettings.checkMemory(c, data: data)
-                             return try TopNTraining.fitWithRefit(config: c, data: data, settingsReport: MultSettings.report(c)) {
+                             return try TopNTraining.fitWithRefit(config: c, data: data) {
                                  MultAutoencoder.fit(data, config: $0, progress: TopNTraining.progress(progress))
                              }
                          },
@@ -48,15 +48,5 @@ enum MultSettings {
         let weights = zip(widths, widths.dropFirst()).map { $0 * $1 }.reduce(0, +)
         try MemoryBudget.checkNetwork(parameters: 2 * weights, activations: 4 * Double(c.batchSize) * widths.reduce(0, +),
                                       for: "--dims \(c.dims.map(String.init).joined(separator: ","))", lower: "--dims or --batch")
-    }
-
-    /// The settings that matter, for reports.
-    static func report(_ c: MultConfig) -> [String: Any] {
-        let shortest = TopNTraining.shortest
-        var s: [String: Any] = ["dims": c.dims.map { String($0) }.joined(separator: ","), "max_epochs": c.epochs, "validation": c.validationFraction, "patience": c.patience, "batch": c.batchSize,
-                                "lr": shortest(c.learningRate), "l2": shortest(c.l2), "dropout": shortest(c.dropout),
-                                "averaging": shortest(c.averaging)]
-        if c.variational { s["beta_cap"] = shortest(c.betaCap); s["anneal_steps"] = c.annealSteps }
-        return s
     }
 }

@@ -10,7 +10,7 @@ extension ModelKind {
         fit: .interactions { data, settings, progress in
             let c = try RecVAESettings.declaration.configuration(settings)
             try RecVAESettings.checkMemory(c, data: data)
-            return try TopNTraining.fitWithRefit(config: c, data: data, settingsReport: RecVAESettings.report(c)) {
+            return try TopNTraining.fitWithRefit(config: c, data: data) {
                 RecVAE.fit(data, config: $0, progress: TopNTraining.progress(progress))
             }
         },
@@ -38,14 +38,5 @@ enum RecVAESettings {
         try MemoryBudget.checkNetwork(parameters: weights * 8 / 5, activations: Double(c.batchSize) * (4 * items + 8 * Double(c.depth) * hidden),
                                       for: "RecVAE with --hidden \(c.hidden) --latent \(c.latent) --depth \(c.depth)",
                                       lower: "--hidden, --latent or --batch")
-    }
-
-    /// The settings that matter, for reports.
-    static func report(_ c: RecVAEConfig) -> [String: Any] {
-        let shortest = TopNTraining.shortest
-        return ["hidden": c.hidden, "latent": c.latent, "depth": c.depth, "gamma": shortest(c.gamma),
-                "encoder_passes": c.encoderPasses, "decoder_passes": c.decoderPasses, "max_epochs": c.epochs,
-                "validation": c.validationFraction, "patience": c.patience, "batch": c.batchSize, "lr": shortest(c.learningRate),
-                "l2": shortest(c.l2), "dropout": shortest(c.dropout), "averaging": shortest(c.averaging)]
     }
 }

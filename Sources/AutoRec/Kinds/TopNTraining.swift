@@ -27,22 +27,21 @@ enum TopNTraining {
         }
     }
 
-    /// A finished top-N run's report: `settings` are the kind's own, for `train --json`.
-    static func report(_ s: RankingTrainingSummary, settings: [String: Any], data: ImplicitData) -> TrainingReport {
+    /// A finished top-N run's report (the configuration reaches `train --json` from the model file).
+    static func report(_ s: RankingTrainingSummary, data: ImplicitData) -> TrainingReport {
         var report = TrainingReport(metric: .recall20, epochs: s.epochs, bestEpoch: s.bestEpoch, trainSeconds: s.trainSeconds,
                                     secondsPerEpoch: s.secondsPerEpoch, medianEpochSeconds: s.medianEpochSeconds,
                                     validation: s.bestValidationRecall)
         report.header = ["train_seconds": s.trainSeconds, "seconds_per_epoch": s.secondsPerEpoch, "epochs_run": s.epochs]
         if let r = s.bestValidationRecall { report.header[ValidationMetric.recall20.key] = r }
         report.stopReason = s.stopReason
-        report.details = settings
         report.details["interactions"] = data.interactions
         return report
     }
 
     /// A closed-form model (no epochs): with a validation share, the Recall@20 of a fit on the rest
     /// is reported; the model is then fitted on all of `data`.
-    static func closedForm(_ data: ImplicitData, config: ClosedFormConfig, settingsReport: [String: Any],
+    static func closedForm(_ data: ImplicitData, config: ClosedFormConfig,
                            fit: (ImplicitData) throws -> any Ranker) throws -> TrainedModel {
         var summary = RankingTrainingSummary()
         if config.validationFraction > 0 {
@@ -53,18 +52,17 @@ enum TopNTraining {
         let start = monotonicSeconds()
         let model = try fit(data)
         summary.trainSeconds = monotonicSeconds() - start
-        return TrainedModel(model: model, report: report(summary, settings: settingsReport, data: data))
+        return TrainedModel(model: model, report: report(summary, data: data))
     }
 
     /// An epoch loop's run, and with a validation share and `--refit yes` (the default) a second one: the first,
     /// on the rest of the interactions, chooses the epoch count (its best validation epoch); the
     /// model is then trained again on all of them for that many epochs (as AutoRec does).
-    /// The result in the catalogue's terms, `settingsReport` being the kind's settings for reports.
+    /// The result in the catalogue's terms.
     static func fitWithRefit<Config: EpochLoopConfig>(config: Config, data: ImplicitData,
-                                                      settingsReport: [String: Any],
                                                       train: (Config) -> (any Ranker, RankingTrainingSummary)) throws -> TrainedModel {
         let run = refitRun(config: config, train: train)
-        var report = self.report(run.summary, settings: settingsReport, data: data)
+        var report = self.report(run.summary, data: data)
         report.refitEpochs = run.refitEpochs
         return TrainedModel(model: run.model, report: report)
     }
@@ -84,9 +82,6 @@ enum TopNTraining {
         total.stopReason = summary.stopReason.map { "\($0); refitted on all the interactions for \(again.epochs)" }
         return (model, total, refit.epochs)
     }
-
-    /// A Float as the Double with the same shortest decimal form (0.01, not 0.009999999776).
-    static func shortest(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
 }
 
 /// The fields of a configuration trained by `UserBatchTraining` (Mult-DAE/VAE, CDAE).

@@ -6,6 +6,8 @@ public enum JSONValue {
     /// A copy of `value` with every non-finite number replaced by NSNull.
     public static func sanitized(_ value: Any) -> Any {
         switch value {
+        // A boolean parsed from JSON is an NSNumber that also casts to Double: keep it a boolean.
+        case let n as NSNumber where String(cString: n.objCType) == "c": return n.boolValue
         case let d as Double: return d.isFinite ? d : NSNull()
         case let f as Float: return f.isFinite ? Double(f) : NSNull()
         case let a as [Any]: return a.map(sanitized)

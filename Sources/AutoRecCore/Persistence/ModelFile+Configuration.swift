@@ -4,7 +4,7 @@ import Foundation
 /// under `configurationKey`, keys in snake_case like the rest of the header) rather than one header
 /// entry per setting.
 extension ModelFile {
-    static let configurationKey = "configuration"
+    public static let configurationKey = "configuration"
 
     /// snake_case keys ("batch_size"), the spelling the header used before configurations were whole.
     private static var configurationEncoder: JSONEncoder {

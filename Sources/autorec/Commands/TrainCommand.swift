@@ -68,6 +68,7 @@ enum TrainCommand: Command {
                 "stop_reason": report.stopReason ?? NSNull(),
                 "ratings": ratingCount, "users": trained.model.users.count, "items": trained.model.items.count,
                 "peak_memory_mb": rounded(peakMemoryMiB(), 1), "load_seconds": rounded(loadSeconds, 3),
+                "configuration": run.file.header[ModelFile.configurationKey] ?? NSNull(),
             ]
             for (key, value) in report.details { o[key] = value }
             Output.json(o)
