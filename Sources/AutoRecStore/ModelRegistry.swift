@@ -145,7 +145,10 @@ public struct ModelRegistry {
     /// Activates `id` after checking what it would serve (`autorec models activate`): a ranking
     /// model's artifact must load (checksum, header and shapes) and know at least one of the store's
     /// users, so a damaged file or a model of another catalogue never replaces a good active model.
-    public func activateChecked(_ id: Int) throws {
+    /// Returns how many users have a stored list under it: 0 for a model whose lists were dropped
+    /// when it was retired (or never written), until `autorec score` writes them.
+    @discardableResult
+    public func activateChecked(_ id: Int) throws -> Int {
         let m = try show(id)
         if m.task != EmbeddingStore.task {
             let model: any Ranker
@@ -158,6 +161,7 @@ public struct ModelRegistry {
             }
         }
         try activate(id)
+        return try RecommendationStore(connection: connection).listCount(modelID: id)
     }
 
     /// Retires a model and drops its stored lists (its partition goes whole: no dead rows left).

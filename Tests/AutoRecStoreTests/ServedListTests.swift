@@ -222,6 +222,24 @@ final class ServedListTests: XCTestCase {
         XCTAssertEqual(try connection.scalar("SELECT count(*) FROM scoring_shards"), "0")
     }
 
+    /// Activation reports the model's stored lists (`models activate` says when there are none):
+    /// none for a candidate never scored, none for a model whose lists went with its retirement,
+    /// all of them once it is scored again.
+    func testActivationCountsTheModelsStoredLists() throws {
+        try TestDatabase.importRatings(connection, count: 20000)
+        let first = try nightly()
+        let active = try XCTUnwrap(first.servedID)
+        let registry = ModelRegistry(connection: connection)
+        let store = RecommendationStore(connection: connection)
+        let served = try store.listCount(modelID: active)
+        XCTAssertGreaterThan(served, 0)
+        XCTAssertEqual(try registry.activateChecked(first.candidateID), 0, "the compared candidate was never scored")
+        XCTAssertEqual(try registry.activateChecked(active), 0, "its lists went with its retirement")
+        try store.scoreAndStore(model: try registry.loadRanker(active), modelID: active, top: 10)
+        XCTAssertEqual(try registry.activateChecked(active), served, "scored again")
+        try assertAuditPasses("after scoring the reactivated model")
+    }
+
     /// The audit is not vacuous: a rated item written into an active list, or a list longer than
     /// its run's --top, fails it.
     func testTheAuditFindsWhatBreaksTheInvariants() throws {

@@ -14,7 +14,8 @@ enum ModelsCommand: Command {
           list            every registered model
           show ID         one model's hyperparameters, metrics and data snapshot
           activate ID     make ID the active model of its task (the previous one is retired); its
-                          stored file must load and know some of the store's users
+                          stored file must load and know some of the store's users; says how many
+                          stored lists it has ('autorec score' writes them when it has none)
           retire ID       retire a model
         """,
         options: [
@@ -57,8 +58,10 @@ enum ModelsCommand: Command {
             print(try JSONValue.encode(json(m), pretty: true))
         case "activate":
             let v = try id()
-            try registry.activateChecked(v)
-            if args.flag("--json") { Output.json(["activated": v]) } else { print("model \(v) is now active") }
+            let lists = try registry.activateChecked(v)
+            if args.flag("--json") { Output.json(["activated": v, "stored_lists": lists]); return }
+            print("model \(v) is now active" + (lists > 0 ? " (\(lists) stored lists)"
+                : "; it has no stored lists yet: 'autorec score' writes them (until then 'recommend --user' answers from the model)"))
         case "retire":
             let v = try id()
             try registry.retire(v)
